@@ -1,0 +1,291 @@
+/**
+ * The Runware WebSocket wire format (see ../shared/runware-protocol.md): what goes out is always a
+ * JSON array of task objects; what comes in is an object with `data` and/or `errors` (or a
+ * singular `error`, or the legacy `{error: true, errorId, errorMessage}` auth failure).
+ *
+ * `parseFrame` never throws: a frame is either a normalised Envelope (with the items it had to skip
+ * listed in `issues`) or a FrameError saying why the whole frame was unusable.
+ */
+
+export const DEFAULT_URL = 'wss://ws-api.runware.ai/v1'
+
+/** A task as sent to Runware: a plain object with at least `taskType`. */
+export interface Task {
+  taskType: string
+  taskUUID?: string
+  [field: string]: unknown
+}
+
+/** One `data` item as received. Auth replies and pongs carry no `taskUUID`. */
+export interface DataItem {
+  taskType?: string
+  taskUUID?: string
+  [field: string]: unknown
+}
+
+/** A result item delivered to a caller: always names its task. */
+export interface ResultItem {
+  taskType: string
+  taskUUID: string
+  [field: string]: unknown
+}
+
+/** One server error object, normalised: `code` and `message` are always strings. */
+export interface ErrorItem {
+  code: string
+  message: string
+  /** The offending request field; an array for cross-field violations. */
+  parameter?: string | string[]
+  taskType?: string
+  taskUUID?: string
+  documentation?: string
+  [field: string]: unknown
+}
+
+export interface Envelope {
+  data: DataItem[]
+  errors: ErrorItem[]
+  /** Parts of the frame that were malformed and skipped; the rest of the frame still counts. */
+  issues: FrameIssue[]
+  /** True for the legacy `{error: true, errorId, errorMessage}` shape. */
+  legacy: boolean
+}
+
+export type FrameIssueReason =
+  | 'itemNotObject'
+  | 'badField'
+  | 'unsafeKey'
+  | 'badEnvelopeField'
+
+export interface FrameIssue {
+  reason: FrameIssueReason
+  message: string
+}
+
+export type FrameErrorReason = 'notJson' | 'notObject' | 'emptyEnvelope'
+
+/** Why a whole inbound frame could not be used. */
+export interface FrameError {
+  reason: FrameErrorReason
+  message: string
+  /** The start of the offending text, for logs. */
+  excerpt: string
+}
+
+export type ParsedFrame =
+  | { ok: true; envelope: Envelope }
+  | { ok: false; error: FrameError }
+
+/** Keys that could reach an object's prototype if a consumer ever merged the value with Object.assign. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** Legacy `errorId` for an invalid API key (sdk-go, sdk-python). */
+const LEGACY_INVALID_API_KEY = 19
+
+const EXCERPT_LENGTH = 120
+
+type JsonObject = Record<string, unknown>
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text
+}
+
+/**
+ * JSON.parse, dropping unsafe keys at any depth. The reviver is slow, so it only runs when the
+ * text could hold such a key (a `\u` escape can spell one, so that counts too).
+ */
+function parseJson(text: string, issues: FrameIssue[]): unknown {
+  if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('prototype') && !text.includes('\\u')) {
+    return JSON.parse(text)
+  }
+  return JSON.parse(text, (key, value: unknown) => {
+    if (UNSAFE_KEYS.has(key)) {
+      issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
+      return undefined
+    }
+    return value
+  })
+}
+
+function toList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+function normaliseDataItem(value: unknown, issues: FrameIssue[]): DataItem | undefined {
+  if (!isObject(value)) {
+    issues.push({ reason: 'itemNotObject', message: `data item is ${describe(value)}, not an object` })
+    return undefined
+  }
+  if (value.taskUUID !== undefined && typeof value.taskUUID !== 'string') {
+    issues.push({ reason: 'badField', message: `data item taskUUID is ${describe(value.taskUUID)}` })
+    return undefined
+  }
+  if (value.taskType !== undefined && typeof value.taskType !== 'string') {
+    issues.push({ reason: 'badField', message: `data item taskType is ${describe(value.taskType)}` })
+    return undefined
+  }
+  return value as DataItem
+}
+
+function normaliseParameter(value: unknown): string | string[] | undefined {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value as string[]
+  return undefined
+}
+
+/** Makes an error object safe to read: string `code` and `message`, a well-typed `parameter`. */
+export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorItem | undefined {
+  if (!isObject(value)) {
+    issues.push({ reason: 'itemNotObject', message: `error item is ${describe(value)}, not an object` })
+    return undefined
+  }
+  const item: ErrorItem = { ...value, code: '', message: '' }
+  if (typeof value.code === 'string' && value.code !== '') {
+    item.code = value.code
+  } else {
+    // An error we cannot classify is never retried (it might be billed twice).
+    issues.push({ reason: 'badField', message: `error item code is ${describe(value.code)}` })
+    item.code = 'protocolError'
+  }
+  item.message = typeof value.message === 'string' ? value.message : item.code
+  if (value.parameter !== undefined) {
+    const parameter = normaliseParameter(value.parameter)
+    if (parameter === undefined) {
+      issues.push({ reason: 'badField', message: `error parameter is ${describe(value.parameter)}` })
+      delete item.parameter
+    } else {
+      item.parameter = parameter
+    }
+  }
+  for (const field of ['taskUUID', 'taskType', 'documentation'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'string') {
+      issues.push({ reason: 'badField', message: `error ${field} is ${describe(value[field])}` })
+      delete item[field]
+    }
+  }
+  return item
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${excerpt(String(value))}`
+}
+
+function legacyError(value: JsonObject): ErrorItem {
+  const errorId = value.errorId
+  const message = typeof value.errorMessage === 'string' ? value.errorMessage : 'authentication failed'
+  return {
+    ...value,
+    code: errorId === LEGACY_INVALID_API_KEY ? 'invalidApiKey' : 'legacyError',
+    message,
+    taskType: 'authentication',
+  }
+}
+
+function addEnvelope(value: JsonObject, into: Envelope): void {
+  if (value.error === true) {
+    into.legacy = true
+    into.errors.push(legacyError(value))
+    return
+  }
+  if (value.data !== undefined && value.data !== null && typeof value.data !== 'object') {
+    into.issues.push({ reason: 'badEnvelopeField', message: `data is ${describe(value.data)}` })
+  } else {
+    for (const raw of toList(value.data)) {
+      const item = normaliseDataItem(raw, into.issues)
+      if (item) into.data.push(item)
+    }
+  }
+  for (const key of ['errors', 'error'] as const) {
+    const field = value[key]
+    if (field === undefined || field === null) continue
+    if (typeof field !== 'object') {
+      into.issues.push({ reason: 'badEnvelopeField', message: `${key} is ${describe(field)}` })
+      continue
+    }
+    for (const raw of toList(field)) {
+      const item = normaliseErrorItem(raw, into.issues)
+      if (item) into.errors.push(item)
+    }
+  }
+}
+
+/** Parses one inbound text frame. Never throws. */
+export function parseFrame(text: string): ParsedFrame {
+  const issues: FrameIssue[] = []
+  let value: unknown
+  try {
+    value = parseJson(text, issues)
+  } catch {
+    return { ok: false, error: { reason: 'notJson', message: 'frame is not valid JSON', excerpt: excerpt(text) } }
+  }
+  const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
+  // Some official clients accept an array-wrapped envelope; so do we, when every element is one.
+  const parts = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
+  for (const part of parts) {
+    if (!isObject(part)) {
+      return {
+        ok: false,
+        error: { reason: 'notObject', message: `frame is ${describe(part)}, not an object`, excerpt: excerpt(text) },
+      }
+    }
+    addEnvelope(part, envelope)
+  }
+  if (envelope.data.length === 0 && envelope.errors.length === 0 && !hasEmptyData(parts)) {
+    const message = issues.length > 0 ? issues.map((i) => i.message).join('; ') : 'frame has neither data nor errors'
+    return { ok: false, error: { reason: 'emptyEnvelope', message, excerpt: excerpt(text) } }
+  }
+  return { ok: true, envelope }
+}
+
+/** `{"data": []}` is a real answer (an unknown getResponse), not a malformed frame. */
+function hasEmptyData(parts: readonly JsonObject[]): boolean {
+  return parts.some((part) => Array.isArray(part.data) && part.data.length === 0)
+}
+
+/** Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles). */
+export function encodeTask(task: Task): string {
+  return JSON.stringify(task)
+}
+
+/** Joins tasks encoded by `encodeTask` into one outbound frame. */
+export function joinEncoded(encoded: readonly string[]): string {
+  return `[${encoded.join(',')}]`
+}
+
+/** One outbound frame from a batch of tasks. */
+export function encodeTasks(tasks: readonly Task[]): string {
+  return JSON.stringify(tasks)
+}
+
+export const PING_FRAME = '[{"taskType":"ping","ping":true}]'
+
+export function authFrame(apiKey: string, connectionSessionUUID?: string): string {
+  const task: Task = { taskType: 'authentication', apiKey }
+  if (connectionSessionUUID !== undefined) task.connectionSessionUUID = connectionSessionUUID
+  return encodeTasks([task])
+}
+
+export function getResponseTask(taskUUID: string): Task {
+  return { taskType: 'getResponse', taskUUID }
+}
+
+export function isPong(item: DataItem): boolean {
+  return item.taskType === 'ping' && item.pong === true
+}
+
+export function isAuthReply(item: DataItem): boolean {
+  return item.taskType === 'authentication'
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function isUUID(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value)
+}
