@@ -1,0 +1,122 @@
+/**
+ * Task execution: accepted tasks run for their latency, then produce their result items (or an
+ * injected failure) and hand sync results to the session. Zero-latency tasks complete in the next
+ * tick without a timer; due tasks are completed in batches so one frame can carry many.
+ */
+import type { Clock } from '../clock.js'
+import type { DataItem, Task } from '../protocol.js'
+import type { Faults } from './faults.js'
+import type { Outbound } from './outbound.js'
+import type { Random } from './random.js'
+import type { Registry, TaskRecord } from './registry.js'
+import { errorItem } from './replies.js'
+import type { Scheduler, Ticker } from './scheduler.js'
+import type { Session } from './sessions.js'
+import type { SimulatorStats } from './stats.js'
+import type { TaskPlan } from './tasks.js'
+
+export interface EngineDeps {
+  clock: Clock
+  scheduler: Scheduler
+  ticker: Ticker
+  registry: Registry
+  faults: Faults
+  outbound: Outbound
+  stats: SimulatorStats
+  /** Stream for result seeds and captions. */
+  resultRandom: Random
+  /** Stream for latency draws. */
+  latencyRandom: Random
+  latency: { min: number; max: number }
+  asyncDurationMs: number
+}
+
+export class Engine {
+  private ready: TaskRecord[] = []
+  private held: TaskRecord[] = []
+  private holding = false
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Starts an accepted task (it now counts as executed). */
+  accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session): void {
+    const { stats, faults, clock, registry } = this.deps
+    stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
+    const failure = faults.failureFor(task)
+    const base = plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()
+    const now = clock.now()
+    const record: TaskRecord = {
+      taskUUID,
+      taskType: task.taskType,
+      plan,
+      session,
+      startedAt: now,
+      dueAt: now + base + faults.delayFor(),
+      failure,
+      state: 'running',
+      items: [],
+    }
+    registry.add(record)
+    if (record.dueAt <= now) this.due(record)
+    else this.deps.scheduler.at(record.dueAt, () => { this.due(record) })
+  }
+
+  /** Results of tasks that finish from now on wait (tasks stay pending) until release(). */
+  hold(): void {
+    this.holding = true
+  }
+
+  release(): void {
+    this.holding = false
+    if (this.held.length === 0) return
+    this.ready = this.held.concat(this.ready)
+    this.held = []
+    this.deps.ticker.request()
+  }
+
+  /** Runs once per tick: completes every task that became due. */
+  completeReady(): void {
+    if (this.ready.length === 0) return
+    const ready = this.ready
+    this.ready = []
+    if (this.holding) {
+      this.held = this.held.concat(ready)
+      return
+    }
+    for (const record of ready) this.complete(record)
+  }
+
+  private due(record: TaskRecord): void {
+    this.ready.push(record)
+    this.deps.ticker.request()
+  }
+
+  private latency(): number {
+    const { min, max } = this.deps.latency
+    return min === max ? min : min + this.deps.latencyRandom.next() * (max - min)
+  }
+
+  private complete(record: TaskRecord): void {
+    const { plan, failure, session, taskType, taskUUID } = record
+    const successes = failure === undefined ? plan.expected : Math.min(failure.afterItems, plan.expected)
+    const items: DataItem[] = []
+    for (let i = 0; i < successes; i++) items.push(this.item(record, i))
+    record.items = items
+    record.state = 'done'
+    this.deps.stats.itemsProduced += successes
+    // Async results are only ever fetched with getResponse (runware-protocol.md §6.2).
+    if (plan.deliveryMethod === 'async') return
+    const { outbound } = this.deps
+    if (successes > 0) outbound.deliver(session, { kind: 'result', data: items, errors: [], session })
+    if (failure !== undefined) {
+      const error = errorItem(failure.code, failure.message, { taskType, taskUUID })
+      outbound.deliver(session, { kind: 'result', data: [], errors: [error], session })
+    }
+  }
+
+  private item(record: TaskRecord, index: number): DataItem {
+    const item: DataItem = { taskType: record.taskType, taskUUID: record.taskUUID, ...record.plan.build(index, this.deps.resultRandom) }
+    if (record.plan.cost !== undefined) item.cost = record.plan.cost
+    return item
+  }
+}

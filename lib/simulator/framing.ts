@@ -1,0 +1,103 @@
+/**
+ * Outbound units and how they are cut into frames. A unit is what one piece of work produced
+ * (a task's result items, a reply to one request task, or a control frame); `framing` decides how
+ * units become frames.
+ */
+import type { DataItem, ErrorItem } from '../protocol.js'
+import type { Framing } from './options.js'
+import { encodeEnvelope } from './replies.js'
+import type { Session } from './sessions.js'
+
+/** A preformatted frame (auth reply, pong, getResponse answer, frame-level error): never split or merged. */
+export interface ControlUnit {
+  kind: 'control'
+  raw: string
+}
+
+/** An immediate answer to a request task (async acknowledgement, validation error): lost if its socket dies. */
+export interface ReplyUnit {
+  kind: 'reply'
+  data: DataItem[]
+  errors: ErrorItem[]
+}
+
+/** Pushed task results or runtime errors: kept in the session buffer if they cannot be sent. */
+export interface ResultUnit {
+  kind: 'result'
+  data: DataItem[]
+  errors: ErrorItem[]
+  session: Session
+}
+
+export type OutUnit = ControlUnit | ReplyUnit | ResultUnit
+type ItemUnit = ReplyUnit | ResultUnit
+
+export function encodeUnit(unit: OutUnit): string {
+  return unit.kind === 'control' ? unit.raw : encodeEnvelope(unit.data, unit.errors)
+}
+
+function emptyLike(unit: ItemUnit): ItemUnit {
+  return unit.kind === 'result' ? { kind: 'result', data: [], errors: [], session: unit.session } : { kind: 'reply', data: [], errors: [] }
+}
+
+function size(unit: ItemUnit): number {
+  return unit.data.length + unit.errors.length
+}
+
+/** One frame per item. */
+function perItem(units: readonly OutUnit[]): OutUnit[] {
+  const frames: OutUnit[] = []
+  for (const unit of units) {
+    if (unit.kind === 'control') {
+      frames.push(unit)
+      continue
+    }
+    for (const item of unit.data) frames.push({ ...emptyLike(unit), data: [item] })
+    for (const error of unit.errors) frames.push({ ...emptyLike(unit), errors: [error] })
+  }
+  return frames
+}
+
+/** Consecutive units of the same kind (and session) merged, at most `max` items per frame. */
+function batched(units: readonly OutUnit[], max: number): OutUnit[] {
+  const frames: OutUnit[] = []
+  let current: ItemUnit | undefined
+  const close = (): void => {
+    if (current !== undefined && size(current) > 0) frames.push(current)
+    current = undefined
+  }
+  const room = (unit: ItemUnit): ItemUnit => {
+    if (current === undefined || size(current) >= max) {
+      close()
+      current = emptyLike(unit)
+    }
+    return current
+  }
+  for (const unit of units) {
+    if (unit.kind === 'control') {
+      close()
+      frames.push(unit)
+      continue
+    }
+    if (current !== undefined && (current.kind !== unit.kind || sessionOf(current) !== sessionOf(unit))) close()
+    for (const item of unit.data) room(unit).data.push(item)
+    for (const error of unit.errors) room(unit).errors.push(error)
+  }
+  close()
+  return frames
+}
+
+function sessionOf(unit: ItemUnit): Session | undefined {
+  return unit.kind === 'result' ? unit.session : undefined
+}
+
+export function toFrames(units: OutUnit[], framing: Framing, maxItemsPerFrame: number): OutUnit[] {
+  switch (framing) {
+    case 'item':
+      return perItem(units)
+    case 'task':
+      return units
+    case 'batch':
+      return batched(units, maxItemsPerFrame)
+  }
+}

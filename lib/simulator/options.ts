@@ -1,0 +1,147 @@
+import { systemClock, type Clock } from '../clock.js'
+
+/** How result items are cut into frames (the protocol allows all three; clients must count items). */
+export type Framing = 'item' | 'task' | 'batch'
+
+/** Seeded-random fault injection. Frame rates apply to each result frame, task rates to each accepted task. */
+export interface ChaosOptions {
+  /** Per result frame: terminate the socket instead of sending it (the frame goes to the session buffer). @default 0 */
+  dropRate?: number
+  /** Per result frame: the socket goes half-open instead of sending it (see `Simulator.silence`). @default 0 */
+  silenceRate?: number
+  /** Per task: fail it at completion with a code from `retryableCodes` or `permanentCodes`. @default 0 */
+  failRate?: number
+  /** @default ['timeoutProvider', 'providerError', 'serviceUnavailable', 'taskFailed'] */
+  retryableCodes?: readonly string[]
+  /** @default ['contentPolicyViolation', 'insufficientCredits', 'invalidPositivePrompt'] */
+  permanentCodes?: readonly string[]
+  /** Share of injected failures that use a permanent code. @default 0.25 */
+  permanentShare?: number
+  /** Per task: refuse it (not executed) with `rateLimitCode`. @default 0 */
+  rateLimitRate?: number
+  /** @default 'rateLimitExceeded' */
+  rateLimitCode?: string
+  /** Per result frame: send it twice. @default 0 */
+  duplicateRate?: number
+  /** Per result frame: send a malformed frame before it. @default 0 */
+  malformedRate?: number
+  /** Per task: add `delayMs` of latency. @default 0 */
+  delayRate?: number
+  /** @default 1000 */
+  delayMs?: number
+}
+
+export interface SimulatorOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string
+  /** 0 picks a free port. Any path and query string is accepted (`/v1?sdk=js&version=…`). @default 0 */
+  port?: number
+  /** Accepted API keys; when unset any non-empty string is accepted. */
+  apiKeys?: readonly string[]
+  /** Answer auth failures in the legacy `{error: true, errorId, errorMessage}` shape. @default false */
+  legacyAuthErrors?: boolean
+  /** Close a socket after this long without a frame in either direction (0 disables). @default 120_000 */
+  idleTimeoutMs?: number
+  /** How long a session's undelivered results are kept after its socket died. @default 120_000 */
+  resumeWindowMs?: number
+  /** Latency of sync tasks: fixed, or seeded-random in [min, max]. @default 0 */
+  latencyMs?: number | { min: number; max: number }
+  /** @default 'task' */
+  framing?: Framing
+  /** Cap on items per frame in 'batch' framing. @default 500 */
+  maxItemsPerFrame?: number
+  /** Seeds every random choice. @default 1 */
+  seed?: number
+  /** How long `deliveryMethod: "async"` tasks run before getResponse reports success. @default 3000 */
+  asyncDurationMs?: number
+  chaos?: ChaosOptions
+  /** Time source for latency, idle timeout, resume window and async progress. @default systemClock */
+  clock?: Clock
+}
+
+const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch']
+
+export type ResolvedChaos = Required<ChaosOptions>
+
+export interface ResolvedOptions {
+  host: string
+  port: number
+  apiKeys: ReadonlySet<string> | undefined
+  legacyAuthErrors: boolean
+  idleTimeoutMs: number
+  resumeWindowMs: number
+  latency: { min: number; max: number }
+  framing: Framing
+  maxItemsPerFrame: number
+  seed: number
+  asyncDurationMs: number
+  chaos: ResolvedChaos
+  clock: Clock
+}
+
+export const DEFAULT_RETRYABLE_CODES: readonly string[] = ['timeoutProvider', 'providerError', 'serviceUnavailable', 'taskFailed']
+export const DEFAULT_PERMANENT_CODES: readonly string[] = ['contentPolicyViolation', 'insufficientCredits', 'invalidPositivePrompt']
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number ≥ 0, got ${value}`)
+  return value
+}
+
+function rate(name: string, value: number | undefined): number {
+  if (value === undefined) return 0
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`chaos.${name} must be in [0, 1], got ${value}`)
+  return value
+}
+
+function codes(name: string, value: readonly string[] | undefined, fallback: readonly string[]): readonly string[] {
+  if (value === undefined) return fallback
+  if (value.length === 0 || value.some((code) => code === '')) throw new RangeError(`chaos.${name} must list at least one non-empty code`)
+  return [...value]
+}
+
+export function resolveChaos(chaos: ChaosOptions = {}): ResolvedChaos {
+  return {
+    dropRate: rate('dropRate', chaos.dropRate),
+    silenceRate: rate('silenceRate', chaos.silenceRate),
+    failRate: rate('failRate', chaos.failRate),
+    retryableCodes: codes('retryableCodes', chaos.retryableCodes, DEFAULT_RETRYABLE_CODES),
+    permanentCodes: codes('permanentCodes', chaos.permanentCodes, DEFAULT_PERMANENT_CODES),
+    permanentShare: chaos.permanentShare === undefined ? 0.25 : rate('permanentShare', chaos.permanentShare),
+    rateLimitRate: rate('rateLimitRate', chaos.rateLimitRate),
+    rateLimitCode: chaos.rateLimitCode ?? 'rateLimitExceeded',
+    duplicateRate: rate('duplicateRate', chaos.duplicateRate),
+    malformedRate: rate('malformedRate', chaos.malformedRate),
+    delayRate: rate('delayRate', chaos.delayRate),
+    delayMs: nonNegative('chaos.delayMs', chaos.delayMs ?? 1000),
+  }
+}
+
+/** Applies defaults and rejects nonsense up front, so a typo fails at start, not mid-run. */
+export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+  const latency = options.latencyMs ?? 0
+  const range = typeof latency === 'number' ? { min: latency, max: latency } : { min: latency.min, max: latency.max }
+  nonNegative('latencyMs.min', range.min)
+  nonNegative('latencyMs.max', range.max)
+  if (range.min > range.max) throw new RangeError(`latencyMs.min (${range.min}) exceeds latencyMs.max (${range.max})`)
+  const framing = options.framing ?? 'task'
+  if (!FRAMINGS.includes(framing)) throw new RangeError(`unknown framing ${JSON.stringify(framing)}`)
+  const maxItemsPerFrame = options.maxItemsPerFrame ?? 500
+  if (!Number.isInteger(maxItemsPerFrame) || maxItemsPerFrame < 1) throw new RangeError('maxItemsPerFrame must be an integer ≥ 1')
+  const port = options.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in [0, 65535], got ${port}`)
+  return {
+    host: options.host ?? '127.0.0.1',
+    port,
+    apiKeys: options.apiKeys === undefined ? undefined : new Set(options.apiKeys),
+    legacyAuthErrors: options.legacyAuthErrors ?? false,
+    idleTimeoutMs: nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? 120_000),
+    resumeWindowMs: nonNegative('resumeWindowMs', options.resumeWindowMs ?? 120_000),
+    latency: range,
+    framing,
+    maxItemsPerFrame,
+    seed: options.seed ?? 1,
+    asyncDurationMs: nonNegative('asyncDurationMs', options.asyncDurationMs ?? 3000),
+    chaos: resolveChaos(options.chaos),
+    clock: options.clock ?? systemClock,
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Inbound frames: parse, then handle each task of the array on its own (a bad task never spoils
+ * its siblings): authentication and resume, ping, getResponse, and work tasks. Replies are queued
+ * on the socket; the caller flushes them once the whole frame is processed.
+ */
+import type { Clock } from '../clock.js'
+import { isUUID, type ErrorItem, type Task } from '../protocol.js'
+import type { Connection } from './connection.js'
+import type { Engine } from './engine.js'
+import type { Faults } from './faults.js'
+import type { Outbound } from './outbound.js'
+import type { Registry } from './registry.js'
+import {
+  authErrorFrame,
+  authSuccessFrame,
+  connectionErrorFrame,
+  errorItem,
+  messageFor,
+  PONG_FRAME,
+  scopeOf,
+  type TaskScope,
+} from './replies.js'
+import type { SessionStore } from './sessions.js'
+import type { SimulatorStats } from './stats.js'
+import { isSupportedTaskType, planTask } from './tasks.js'
+
+export interface RouterDeps {
+  clock: Clock
+  stats: SimulatorStats
+  faults: Faults
+  sessions: SessionStore
+  registry: Registry
+  engine: Engine
+  outbound: Outbound
+  apiKeys: ReadonlySet<string> | undefined
+  legacyAuthErrors: boolean
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export class Router {
+  constructor(private readonly deps: RouterDeps) {}
+
+  handle(connection: Connection, text: string): void {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      this.control(connection, connectionErrorFrame('invalidJSON', 'The message is not valid JSON. Send a JSON array of task objects.'))
+      return
+    }
+    if (!Array.isArray(value)) {
+      this.control(connection, connectionErrorFrame('invalidPayload', 'The message must be a JSON array of task objects.'))
+      return
+    }
+    if (value.length === 0) {
+      this.control(connection, connectionErrorFrame('invalidPayload', 'The task array is empty.'))
+      return
+    }
+    for (const raw of value) this.route(connection, raw)
+  }
+
+  private route(connection: Connection, raw: unknown): void {
+    if (!isObject(raw) || typeof raw.taskType !== 'string' || raw.taskType === '') {
+      this.reject(connection, errorItem('missingTaskType', 'Each task must be an object with a string taskType.', scopeOf(raw), { parameter: 'taskType', type: 'string' }))
+      return
+    }
+    const task = raw as Task
+    switch (task.taskType) {
+      case 'authentication':
+        this.authenticate(connection, task)
+        return
+      case 'ping':
+        this.deps.stats.pings++
+        this.control(connection, PONG_FRAME)
+        return
+      case 'getResponse':
+        this.poll(connection, task)
+        return
+      default:
+        this.work(connection, task)
+    }
+  }
+
+  private authenticate(connection: Connection, task: Task): void {
+    const { faults, stats, sessions, apiKeys } = this.deps
+    const apiKey = task.apiKey
+    const refusal =
+      faults.authFailure() ??
+      (typeof apiKey !== 'string' || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
+    if (refusal !== undefined || typeof apiKey !== 'string') {
+      stats.authFailures++
+      this.control(connection, authErrorFrame(refusal ?? 'missingApiKey', this.deps.legacyAuthErrors))
+      return
+    }
+    const requested = task.connectionSessionUUID
+    const resumed = typeof requested === 'string' ? sessions.resumable(requested, apiKey) : undefined
+    const session = resumed ?? sessions.create(apiKey)
+    // Naming the session this socket already holds is a repeat, not a resume.
+    const isResume = resumed !== undefined && resumed.connection !== connection
+    sessions.attach(session, connection)
+    stats.authentications++
+    this.control(connection, authSuccessFrame(session.uuid))
+    if (!isResume) return
+    stats.resumes++
+    for (const unit of sessions.takeBuffer(session)) {
+      stats.replayed += unit.data.length + unit.errors.length
+      this.deps.outbound.enqueue(connection, unit)
+    }
+  }
+
+  private poll(connection: Connection, task: Task): void {
+    if (!this.requireSession(connection, task)) return
+    const taskUUID = this.requireTaskUUID(connection, task)
+    if (taskUUID === undefined) return
+    this.deps.stats.polls++
+    // One frame with every generation of the task; exactly {"data":[]} when unknown (§6.3).
+    this.control(connection, JSON.stringify({ data: this.deps.registry.answer(taskUUID, this.deps.clock.now()) }))
+  }
+
+  private work(connection: Connection, task: Task): void {
+    const { stats, registry, faults, engine } = this.deps
+    stats.tasksReceived++
+    const session = this.requireSession(connection, task)
+    if (session === undefined) return
+    const scope = scopeOf(task)
+    if (!isSupportedTaskType(task.taskType)) {
+      this.reject(connection, errorItem('unsupportedTaskType', `Unsupported task type '${task.taskType}'.`, scope, { parameter: 'taskType', type: 'string' }))
+      return
+    }
+    const taskUUID = this.requireTaskUUID(connection, task)
+    if (taskUUID === undefined) return
+    const known = registry.get(taskUUID)
+    if (known !== undefined) {
+      const context = { taskType: known.taskType, taskUUID, deliveryMethod: known.plan.deliveryMethod }
+      this.reject(connection, errorItem('conflictTaskUUID', `A task with taskUUID ${taskUUID} already exists.`, scope, { parameter: 'taskUUID', type: 'string', context }))
+      return
+    }
+    const outcome = planTask(task, taskUUID)
+    if (!outcome.ok) {
+      this.reject(connection, outcome.error)
+      return
+    }
+    const refusal = faults.rateLimitFor(task)
+    if (refusal !== undefined) {
+      this.reject(connection, errorItem(refusal, messageFor(refusal), scope))
+      return
+    }
+    engine.accept(task, taskUUID, outcome.plan, session)
+    if (outcome.plan.deliveryMethod === 'async') {
+      // One acknowledgement per task, whatever numberResults is (§6.2).
+      this.deps.outbound.enqueue(connection, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID }], errors: [] })
+    }
+  }
+
+  private requireSession(connection: Connection, task: Task): Connection['session'] {
+    if (connection.session === undefined) {
+      this.reject(connection, errorItem('authenticationRequired', 'Authenticate first: send an authentication task with your API key.', scopeOf(task)))
+    }
+    return connection.session
+  }
+
+  private requireTaskUUID(connection: Connection, task: Task): string | undefined {
+    const value = task.taskUUID as unknown
+    const scope: TaskScope = scopeOf(task)
+    if (value === undefined || value === null || value === '') {
+      this.reject(connection, errorItem('missingTaskUUID', "Missing required parameter 'taskUUID'.", scope, { parameter: 'taskUUID', type: 'string' }))
+      return undefined
+    }
+    if (!isUUID(value)) {
+      this.reject(connection, errorItem('invalidTaskUUID', "Invalid value for 'taskUUID' parameter. It must be a UUID.", scope, { parameter: 'taskUUID', type: 'string' }))
+      return undefined
+    }
+    return value
+  }
+
+  private reject(connection: Connection, error: ErrorItem): void {
+    this.deps.outbound.enqueue(connection, { kind: 'reply', data: [], errors: [error] })
+  }
+
+  private control(connection: Connection, raw: string): void {
+    this.deps.outbound.enqueue(connection, { kind: 'control', raw })
+  }
+}

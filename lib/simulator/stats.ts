@@ -1,0 +1,97 @@
+/** Injected faults, by kind. Scripted controls and seeded chaos both count here. */
+export interface FaultStats {
+  /** Sockets terminated by dropAll, dropAfterFrames or chaos dropRate. */
+  drops: number
+  /** Sockets made half-open by silence() or chaos silenceRate. */
+  silences: number
+  /** Tasks given an injected failure (failNext, failTasks, chaos failRate). */
+  failures: number
+  /** Authentications refused by failAuth. */
+  authFailures: number
+  /** Tasks refused by rateLimit() or chaos rateLimitRate (not executed). */
+  rateLimits: number
+  /** Result frames sent twice. */
+  duplicates: number
+  /** Malformed frames sent. */
+  malformed: number
+  /** Tasks given extra latency by delay() or chaos delayRate. */
+  delays: number
+  /** Injected failures by error code (failures only). */
+  byCode: Record<string, number>
+}
+
+/** Live counters; read them at any time, they are never reset. */
+export interface SimulatorStats {
+  /** WebSocket connections accepted. */
+  connections: number
+  /** Sockets currently open (silent ones included). */
+  openSockets: number
+  /** Successful authentications (resumes included). */
+  authentications: number
+  /** Refused authentications (bad or missing key, failAuth). */
+  authFailures: number
+  /** Authentications that re-attached an existing session within the resume window. */
+  resumes: number
+  /** Work tasks received (everything but authentication, ping and getResponse), valid or not. */
+  tasksReceived: number
+  /** getResponse requests answered. */
+  polls: number
+  /**
+   * Executions by taskUUID. A task is executed once the server accepts it for work: validated, not a
+   * conflict, not rate-limited. An injected failure models a runtime failure, so it counts.
+   */
+  executions: Map<string, number>
+  /** taskUUIDs executed more than once (should always be empty: a known taskUUID is a conflict). */
+  executedTwice(): string[]
+  /** Result data items written to sockets (duplicates and replays included). */
+  resultsSent: number
+  /** Successful result items generated: what a customer would be billed for. */
+  itemsProduced: number
+  /** Items (data and errors) pushed from a session buffer after a resume. */
+  replayed: number
+  /** Pings answered. */
+  pings: number
+  /** Frames received (silent sockets included). */
+  framesReceived: number
+  /** Frames written to sockets, of every kind. */
+  framesSent: number
+  faults: FaultStats
+  /** taskUUID → code of every injected failure, so a test can check the client rejected exactly those. */
+  failedTasks: Map<string, string>
+  /** taskUUID → code of every injected rate limit (the last one, if a taskUUID was refused twice). */
+  rateLimitedTasks: Map<string, string>
+}
+
+export function createStats(): SimulatorStats {
+  const executions = new Map<string, number>()
+  return {
+    connections: 0,
+    openSockets: 0,
+    authentications: 0,
+    authFailures: 0,
+    resumes: 0,
+    tasksReceived: 0,
+    polls: 0,
+    executions,
+    executedTwice: () => [...executions].filter(([, count]) => count > 1).map(([taskUUID]) => taskUUID),
+    resultsSent: 0,
+    itemsProduced: 0,
+    replayed: 0,
+    pings: 0,
+    framesReceived: 0,
+    framesSent: 0,
+    faults: {
+      drops: 0,
+      silences: 0,
+      failures: 0,
+      authFailures: 0,
+      rateLimits: 0,
+      duplicates: 0,
+      malformed: 0,
+      delays: 0,
+      byCode: {},
+    },
+    failedTasks: new Map(),
+    rateLimitedTasks: new Map(),
+  }
+}
