@@ -129,12 +129,12 @@ function normaliseDataItem(value: unknown, issues: FrameIssue[]): DataItem | und
     issues.push({ reason: 'badField', message: `data item taskType is ${describe(value.taskType)}` })
     return undefined
   }
-  return value as DataItem
+  return value
 }
 
 function normaliseParameter(value: unknown): string | string[] | undefined {
   if (typeof value === 'string') return value
-  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value as string[]
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value
   return undefined
 }
 
@@ -165,7 +165,7 @@ export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorI
   for (const field of ['taskUUID', 'taskType', 'documentation'] as const) {
     if (value[field] !== undefined && typeof value[field] !== 'string') {
       issues.push({ reason: 'badField', message: `error ${field} is ${describe(value[field])}` })
-      delete item[field]
+      Reflect.deleteProperty(item, field)
     }
   }
   return item
@@ -174,7 +174,8 @@ export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorI
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${excerpt(String(value))}`
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${excerpt(typeof value === 'string' ? value : JSON.stringify(value))}`
 }
 
 function legacyError(value: JsonObject): ErrorItem {
@@ -227,7 +228,7 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
   // Some official clients accept an array-wrapped envelope; so do we, when every element is one.
-  const parts = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
+  const parts: unknown[] = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
   for (const part of parts) {
     if (!isObject(part)) {
       return {
@@ -245,8 +246,8 @@ export function parseFrame(text: string): ParsedFrame {
 }
 
 /** `{"data": []}` is a real answer (an unknown getResponse), not a malformed frame. */
-function hasEmptyData(parts: readonly JsonObject[]): boolean {
-  return parts.some((part) => Array.isArray(part.data) && part.data.length === 0)
+function hasEmptyData(parts: readonly unknown[]): boolean {
+  return parts.some((part) => isObject(part) && Array.isArray(part.data) && part.data.length === 0)
 }
 
 /** Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles). */

@@ -1,0 +1,67 @@
+/** The events a RunwareSocket emits, and their payloads. */
+import type { DataItem, ErrorItem } from './protocol.js'
+import type { RunwareError } from './errors.js'
+
+export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'failed' | 'closed'
+
+export interface StateEvent {
+  from: ConnectionState
+  to: ConnectionState
+  /** Why: `connect`, `open`, `authenticated`, `socketClosed`, `heartbeatTimeout`, `authFailed`, … */
+  reason: string
+  /** The error code behind the transition, when there is one. */
+  code?: string
+  /** Entering `reconnecting`: which attempt comes next (1-based). */
+  attempt?: number
+  /** Entering `reconnecting`: the delay before that attempt. */
+  retryInMs?: number
+  /** Entering `ready`: whether the server re-attached the previous session (buffered results follow). */
+  resumed?: boolean
+}
+
+interface TaskEventBase {
+  /** The caller's taskUUID: the one `run` was given or generated. */
+  taskUUID: string
+  taskType: string
+}
+
+export type TaskEvent =
+  | (TaskEventBase & { type: 'queued' })
+  /** Written to the socket; `wireUUID` differs from `taskUUID` after a retry. */
+  | (TaskEventBase & { type: 'sent'; wireUUID: string; attempt: number })
+  /** The server failed this attempt with a retryable code; the next one goes out after `delayMs` under a fresh id. */
+  | (TaskEventBase & { type: 'retry'; code: string; delayMs: number; attempt: number; wireUUID: string })
+  /** After a reconnect the server did not know the task: sent again under the same id. */
+  | (TaskEventBase & { type: 'resubmit'; wireUUID: string })
+  /** The server has the task; its results are being collected with getResponse. */
+  | (TaskEventBase & { type: 'polling'; wireUUID: string })
+  | (TaskEventBase & { type: 'settled'; outcome: 'resolved'; items: number })
+  | (TaskEventBase & { type: 'settled'; outcome: 'rejected'; code: string; items: number })
+
+export type TaskEventType = TaskEvent['type']
+
+export interface ProgressEvent {
+  taskUUID: string
+  taskType: string
+  /** 0–100, as reported by getResponse while the task is processing. */
+  progress: number
+}
+
+export interface OrphanEvent {
+  /** The id the frame named, when it named one. */
+  taskUUID: string | undefined
+  item?: DataItem
+  error?: ErrorItem
+}
+
+export interface RunwareSocketEvents {
+  state: [event: StateEvent]
+  task: [event: TaskEvent]
+  progress: [event: ProgressEvent]
+  /** Connection-level and protocol errors: never a task's own error (that rejects the task). */
+  error: [error: RunwareError]
+  /** A result or error for a taskUUID nobody waits for (a late result after a timeout, say). */
+  orphan: [event: OrphanEvent]
+}
+
+export type RunwareSocketEventName = keyof RunwareSocketEvents

@@ -1,0 +1,11 @@
+/** runware-socket: public exports only. */
+export { RunwareSocket } from './client.js'
+export { RunwareError, type LibraryErrorCode, type RunwareErrorInit } from './errors.js'
+export { ErrorPolicy, categoryOf, type Classification, type ConnectionAction, type ErrorCategory, type ErrorPolicyOptions, type PolicyOverride, type TaskAction } from './policy.js'
+export { backoffDelay, backoffCeiling, type BackoffOptions, type RandomSource } from './backoff.js'
+export type { Clock, TimerHandle } from './clock.js'
+export type { ConnectionState, OrphanEvent, ProgressEvent, RunwareSocketEvents, StateEvent, TaskEvent, TaskEventType } from './events.js'
+export { DEFAULTS, type HeartbeatOptions, type Logger, type PollOptions, type ReconnectOptions, type RetryOptions, type RunwareSocketOptions, type WebSocketConstructor } from './options.js'
+export { DEFAULT_URL, parseFrame, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
+export type * from './tasks.js'
+export type { RunOptions } from './validate.js'

@@ -1,0 +1,227 @@
+/**
+ * Client options: every one documented with its default, validated once at construction so a
+ * typo fails loudly instead of misbehaving at 3 a.m.
+ */
+import WebSocket from 'ws'
+import type { ClientOptions } from 'ws'
+import { systemClock, type Clock } from './clock.js'
+import { validateBackoff, type BackoffOptions, type RandomSource } from './backoff.js'
+import type { ErrorPolicyOptions } from './policy.js'
+import { DEFAULT_URL } from './protocol.js'
+
+/** A `ws`-compatible WebSocket constructor (the `ws` class, a subclass, or a wrapper with its API). */
+export type WebSocketConstructor = new (address: string, options?: ClientOptions) => WebSocket
+
+/** Where the client reports what it does. The API key never reaches it. */
+export interface Logger {
+  debug?(message: string, fields?: Record<string, unknown>): void
+  info?(message: string, fields?: Record<string, unknown>): void
+  warn?(message: string, fields?: Record<string, unknown>): void
+  error?(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface HeartbeatOptions {
+  /** Ping when no frame arrived for this long. @default 30_000 */
+  intervalMs?: number
+  /** Terminate the socket when nothing (not even a pong) arrives this long after a ping. @default 10_000 */
+  timeoutMs?: number
+}
+
+export interface ReconnectOptions {
+  /** Ceiling of the first reconnect delay (the delay itself is random below it). @default 1_000 */
+  initialDelayMs?: number
+  /** @default 30_000 */
+  maxDelayMs?: number
+  /** @default 2 */
+  multiplier?: number
+  /** Reconnects in a row before giving up (`failed`, `reconnectFailed`). @default Infinity */
+  maxAttempts?: number
+  /** The attempt count resets after the socket stayed ready this long. @default 10_000 */
+  stableAfterMs?: number
+}
+
+export interface RetryOptions {
+  /** Submissions of one task, the first included (`3` = at most two retries). @default 3 */
+  maxAttempts?: number
+  /** @default 1_000 */
+  initialDelayMs?: number
+  /** @default 30_000 */
+  maxDelayMs?: number
+  /** @default 2 */
+  multiplier?: number
+}
+
+export interface PollOptions {
+  /** The first getResponse after an async task's acknowledgement. @default 1_000 */
+  initialDelayMs?: number
+  /** @default 1.5 */
+  multiplier?: number
+  /** @default 10_000 */
+  maxDelayMs?: number
+  /** A poll with no answer after this long is sent again. @default 10_000 */
+  timeoutMs?: number
+}
+
+export interface RunwareSocketOptions {
+  /** Runware API key. @default process.env.RUNWARE_API_KEY */
+  apiKey?: string
+  /** @default 'wss://ws-api.runware.ai/v1' */
+  url?: string
+  /** The WebSocket implementation. @default the `ws` package */
+  WebSocket?: WebSocketConstructor
+  /** Opening the socket. @default 10_000 */
+  connectTimeoutMs?: number
+  /** Waiting for the authentication reply. @default 15_000 */
+  authTimeoutMs?: number
+  /** A task's deadline, unless `run(task, { timeoutMs })` says otherwise. @default 300_000 */
+  taskTimeoutMs?: number
+  /** `false` turns the heartbeat off. */
+  heartbeat?: HeartbeatOptions | false
+  reconnect?: ReconnectOptions
+  /** Per-task retries after a retryable error code (under a fresh taskUUID). */
+  retry?: RetryOptions
+  /** getResponse polling of async tasks and of tasks being reconciled after a reconnect. */
+  poll?: PollOptions
+  /** Overrides of the code → category table. */
+  errorPolicy?: ErrorPolicyOptions
+  /** Re-authenticate with the previous connectionSessionUUID when reconnecting within this window. @default 120_000 */
+  resumeWindowMs?: number
+  /** After a resume, wait this long for replayed results before asking getResponse. @default 1_000 */
+  resumeGraceMs?: number
+  /**
+   * Keep tasks whose socket died and reconcile them after reconnecting (resume, getResponse,
+   * resend under the same id). `false` rejects them with a retryable `connectionLost` instead.
+   * @default true
+   */
+  recover?: boolean
+  /** Tasks waiting to be sent (not yet on the wire); more reject with `queueFull`. @default 100_000 */
+  maxQueued?: number
+  /** Tasks on the wire at once; the rest wait in the queue. @default 1_000 */
+  maxInFlight?: number
+  /** Tasks per outbound frame. @default 100 */
+  maxBatchSize?: number
+  logger?: Logger
+  /** Time source for every timer; for tests. @default the system clock */
+  clock?: Clock
+  /** Uniform [0, 1) source for backoff jitter; for tests. @default Math.random */
+  random?: RandomSource
+}
+
+type Required_<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> }
+
+export interface ResolvedOptions {
+  readonly apiKey: string
+  readonly url: string
+  readonly WebSocket: WebSocketConstructor
+  readonly connectTimeoutMs: number
+  readonly authTimeoutMs: number
+  readonly taskTimeoutMs: number
+  readonly heartbeat: Required_<HeartbeatOptions> | false
+  readonly reconnect: Required_<ReconnectOptions>
+  readonly retry: Required_<RetryOptions>
+  readonly poll: Required_<PollOptions>
+  readonly errorPolicy: ErrorPolicyOptions
+  readonly resumeWindowMs: number
+  readonly resumeGraceMs: number
+  readonly recover: boolean
+  readonly maxQueued: number
+  readonly maxInFlight: number
+  readonly maxBatchSize: number
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly random: RandomSource
+}
+
+export const DEFAULTS = {
+  url: DEFAULT_URL,
+  connectTimeoutMs: 10_000,
+  authTimeoutMs: 15_000,
+  taskTimeoutMs: 300_000,
+  heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
+  reconnect: { initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2, maxAttempts: Infinity, stableAfterMs: 10_000 },
+  retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
+  poll: { initialDelayMs: 1_000, multiplier: 1.5, maxDelayMs: 10_000, timeoutMs: 10_000 },
+  resumeWindowMs: 120_000,
+  resumeGraceMs: 1_000,
+  recover: true,
+  maxQueued: 100_000,
+  maxInFlight: 1_000,
+  maxBatchSize: 100,
+} as const
+
+function duration(value: number | undefined, fallback: number, name: string, { allowZero = true, allowInfinity = false } = {}): number {
+  if (value === undefined) return fallback
+  const ok = typeof value === 'number' && !Number.isNaN(value) && (allowZero ? value >= 0 : value > 0) && (allowInfinity || Number.isFinite(value))
+  if (!ok) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'}${allowInfinity ? '' : ' finite'} number, got ${String(value)}`)
+  return value
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!(value === Infinity || (Number.isInteger(value) && value >= 1))) throw new RangeError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
+  return value
+}
+
+function backoff<T extends BackoffOptions>(given: Partial<T> | undefined, defaults: T, name: string): T {
+  const merged = { ...defaults }
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value
+  }
+  validateBackoff(merged, name)
+  return merged
+}
+
+function resolveUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new TypeError(`url is not a valid URL: ${url}`)
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new TypeError(`url must be ws: or wss:, got ${parsed.protocol}`)
+  return url
+}
+
+export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
+  const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new TypeError('apiKey is required: pass { apiKey } or set RUNWARE_API_KEY')
+  }
+  const heartbeat =
+    options.heartbeat === false
+      ? false
+      : {
+          intervalMs: duration(options.heartbeat?.intervalMs, DEFAULTS.heartbeat.intervalMs, 'heartbeat.intervalMs', { allowZero: false }),
+          timeoutMs: duration(options.heartbeat?.timeoutMs, DEFAULTS.heartbeat.timeoutMs, 'heartbeat.timeoutMs', { allowZero: false }),
+        }
+  const reconnect = backoff<Required_<ReconnectOptions>>(options.reconnect, { ...DEFAULTS.reconnect }, 'reconnect')
+  count(reconnect.maxAttempts, DEFAULTS.reconnect.maxAttempts, 'reconnect.maxAttempts')
+  duration(reconnect.stableAfterMs, 0, 'reconnect.stableAfterMs')
+  const retry = backoff<Required_<RetryOptions>>(options.retry, { ...DEFAULTS.retry }, 'retry')
+  count(retry.maxAttempts, DEFAULTS.retry.maxAttempts, 'retry.maxAttempts')
+  const poll = backoff<Required_<PollOptions>>(options.poll, { ...DEFAULTS.poll }, 'poll')
+  duration(poll.timeoutMs, 0, 'poll.timeoutMs', { allowZero: false })
+
+  return {
+    apiKey,
+    url: resolveUrl(options.url ?? DEFAULTS.url),
+    WebSocket: options.WebSocket ?? WebSocket,
+    connectTimeoutMs: duration(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', { allowZero: false }),
+    authTimeoutMs: duration(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs', { allowZero: false }),
+    taskTimeoutMs: duration(options.taskTimeoutMs, DEFAULTS.taskTimeoutMs, 'taskTimeoutMs', { allowZero: false, allowInfinity: true }),
+    heartbeat,
+    reconnect,
+    retry,
+    poll,
+    errorPolicy: options.errorPolicy ?? {},
+    resumeWindowMs: duration(options.resumeWindowMs, DEFAULTS.resumeWindowMs, 'resumeWindowMs'),
+    resumeGraceMs: duration(options.resumeGraceMs, DEFAULTS.resumeGraceMs, 'resumeGraceMs'),
+    recover: options.recover ?? DEFAULTS.recover,
+    maxQueued: count(options.maxQueued, DEFAULTS.maxQueued, 'maxQueued'),
+    maxInFlight: count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight'),
+    maxBatchSize: count(options.maxBatchSize, DEFAULTS.maxBatchSize, 'maxBatchSize'),
+    logger: options.logger ?? {},
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Outbound frames. Tasks submitted in the same tick leave together: the first submission schedules
+ * one flush on the microtask queue, and the flush packs every sendable task into frames of up to
+ * `maxBatchSize` (the protocol takes an array of tasks per frame). Control tasks (getResponse)
+ * go first and do not count against `maxInFlight`. A rate-limit pause holds everything.
+ */
+import type { Clock } from './clock.js'
+import type { Ledger, TaskRecord } from './ledger.js'
+import { encodeTask, getResponseTask, joinEncoded } from './protocol.js'
+import { entry, type Schedule } from './schedule.js'
+
+export interface OutboxOptions {
+  readonly maxBatchSize: number
+  readonly maxInFlight: number
+}
+
+export interface OutboxHooks {
+  /** Writes a frame; false when the socket is not ready (nothing was written). */
+  write(frame: string): boolean
+  /** Whether frames may be written now. */
+  ready(): boolean
+  /** The tasks of a frame just written. */
+  sent(batch: readonly TaskRecord[]): void
+}
+
+export class Outbox {
+  /** Encoded getResponse tasks waiting to go out. */
+  readonly #control: string[] = []
+  #scheduled = false
+  #pausedUntil = 0
+  readonly #resume = entry(() => this.flush())
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly options: OutboxOptions,
+    private readonly hooks: OutboxHooks,
+    private readonly schedule: Schedule,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Asks for a flush at the end of this tick (at most one is ever pending). */
+  wake(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask(this.#flushScheduled)
+  }
+
+  /** Queues a getResponse for `taskUUID`. */
+  poll(taskUUID: string): void {
+    this.#control.push(encodeTask(getResponseTask(taskUUID)))
+    this.wake()
+  }
+
+  /** Holds every send until `until` (a rate limit). */
+  pause(until: number): void {
+    if (until <= this.#pausedUntil) return
+    this.#pausedUntil = until
+    this.schedule.add(this.#resume, until)
+  }
+
+  get pausedUntil(): number {
+    return this.#pausedUntil
+  }
+
+  /** Control tasks are tied to one socket: a new socket starts without them. */
+  dropControl(): void {
+    this.#control.length = 0
+  }
+
+  clear(): void {
+    this.#control.length = 0
+    this.schedule.remove(this.#resume)
+  }
+
+  #flushScheduled = (): void => {
+    this.#scheduled = false
+    this.flush()
+  }
+
+  flush(): void {
+    if (!this.hooks.ready()) return
+    if (this.#pausedUntil > 0) {
+      if (this.clock.now() < this.#pausedUntil) return
+      this.#pausedUntil = 0
+    }
+    const { maxBatchSize, maxInFlight } = this.options
+    while (this.#control.length > 0) {
+      const frame = joinEncoded(this.#control.splice(0, maxBatchSize))
+      if (!this.hooks.write(frame)) return
+    }
+    for (;;) {
+      const room = Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight)
+      if (room <= 0 || this.ledger.waitingToSend === 0) return
+      const batch = this.ledger.take(room)
+      const encoded = batch.map((record) => record.encoded)
+      // Written or not, these tasks are now in flight: if the socket just died, the
+      // connection's loss handling reconciles them like any other task on the wire.
+      this.hooks.write(joinEncoded(encoded))
+      this.hooks.sent(batch)
+    }
+  }
+}
