@@ -51,3 +51,13 @@ export function imageTask(overrides: Record<string, unknown> = {}): Task & { tas
     ...overrides,
   }
 }
+
+/**
+ * Resolves after the simulator's pending "later this turn" work (zero-latency completions, result
+ * flushes) has run: that work is queued with setImmediate, which runs in FIFO order.
+ */
+export function afterTick(): Promise<void> {
+  return new Promise((resolve) => {
+    setImmediate(resolve)
+  })
+}
