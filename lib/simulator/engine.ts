@@ -41,7 +41,6 @@ export class Engine {
   /** Starts an accepted task (it now counts as executed). */
   accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session): void {
     const { stats, faults, clock, registry } = this.deps
-    stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     const failure = faults.failureFor(task)
     const base = plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()
     const now = clock.now()
@@ -57,6 +56,7 @@ export class Engine {
       items: [],
     }
     registry.add(record)
+    stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     if (record.dueAt <= now) this.due(record)
     else this.deps.scheduler.at(record.dueAt, () => { this.due(record) })
   }

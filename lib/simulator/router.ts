@@ -34,6 +34,8 @@ export interface RouterDeps {
   outbound: Outbound
   apiKeys: ReadonlySet<string> | undefined
   legacyAuthErrors: boolean
+  /** A bug while handling one task (or a throwing failTasks predicate): reported, never thrown. */
+  onError: (error: unknown) => void
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -59,7 +61,14 @@ export class Router {
       this.control(connection, connectionErrorFrame('invalidPayload', 'The task array is empty.'))
       return
     }
-    for (const raw of value) this.route(connection, raw)
+    for (const raw of value) {
+      try {
+        this.route(connection, raw)
+      } catch (error) {
+        this.deps.onError(error)
+        this.reject(connection, errorItem('internalServerError', 'The simulator failed to process this task.', scopeOf(raw)))
+      }
+    }
   }
 
   private route(connection: Connection, raw: unknown): void {

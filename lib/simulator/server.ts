@@ -144,6 +144,7 @@ class RunwareSimulator implements Simulator {
       outbound: this.outbound,
       apiKeys: options.apiKeys,
       legacyAuthErrors: options.legacyAuthErrors,
+      onError: reportError,
     })
     // No `path` option: every path and query string is accepted, as official SDKs add their own.
     // autoPong off: a silent socket must not answer protocol-level pings either.

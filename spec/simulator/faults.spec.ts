@@ -183,6 +183,19 @@ describe('failNext and failTasks', () => {
     expect(first.length).toBeLessThan(35)
     expect(await failedWith(7)).toEqual(first)
   })
+  it('contains a throwing predicate to its own task: internalServerError for it, siblings still run', async () => {
+    const sim = await h.start()
+    const reported = nextEvent(sim.events, 'internalError')
+    sim.failTasks({ match: (task) => { if (task.numberResults === 2) throw new Error('predicate bug'); return false } }, 'taskFailed')
+    const { client } = await h.authed(sim)
+    const [bad, good] = [imageTask({ numberResults: 2 }), imageTask()]
+    client.send([bad, good])
+    expect((await client.next(is.task(bad.taskUUID))).errors[0]?.code).toBe('internalServerError')
+    expect((await client.next(is.task(good.taskUUID))).data).toHaveLength(1)
+    expect(((await reported)[0] as Error).message).toBe('predicate bug')
+    expect(sim.stats.executions.has(bad.taskUUID)).toBe(false)
+    await client.ping()
+  })
 })
 
 describe('rateLimit', () => {

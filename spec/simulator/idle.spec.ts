@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { nextEvent } from '../helpers/events.js'
-import { useHarness } from '../helpers/harness.js'
+import { imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
+import { is } from '../helpers/test-client.js'
 
 const h = useHarness()
 
@@ -48,5 +49,22 @@ describe('idle timeout', () => {
     clock.advance(10 * 60_000)
     await client.ping()
     expect(clock.pending).toBe(0)
+  })
+
+  it('runs on the default system clock under vitest fake timers (I/O keeps working)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const sim = await h.start({ idleTimeoutMs: 120_000, latencyMs: 1_000 })
+      const { client } = await h.authed(sim)
+      const task = imageTask()
+      client.send([task])
+      await client.ping()
+      vi.advanceTimersByTime(1_000)
+      await client.next(is.task(task.taskUUID))
+      vi.advanceTimersByTime(120_000)
+      expect(await client.closed).toBe(1000)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
