@@ -21,11 +21,8 @@ import { Poller } from './poller.js'
 import { encodeTask, isAuthReply, isPong, normaliseErrorItem, type DataItem, type Envelope, type ErrorItem, type FrameError, type ResultItem, type Task } from './protocol.js'
 import { Reconciler } from './reconcile.js'
 import { Schedule } from './schedule.js'
-import { countField, type ResultOf } from './tasks.js'
+import { countField, POLL_STATUSES, type ResultOf } from './tasks.js'
 import { checkRunOptions, prepareTask, type RunOptions } from './validate.js'
-
-/** `status` values of getResponse items (current and older docs, and what sdk-python tolerates). */
-const POLL_STATUSES = new Set(['processing', 'pending', 'queued', 'scheduled', 'waiting', 'success', 'error'])
 
 type Listener<E extends keyof RunwareSocketEvents> = (...args: RunwareSocketEvents[E]) => void
 

@@ -37,9 +37,9 @@ export class Poller {
   /** An answer arrived and the task is still running: the next poll after the next delay. */
   answered(record: TaskRecord): void {
     record.awaitingPoll = false
+    record.pollAttempt += 1
     const { initialDelayMs, multiplier, maxDelayMs } = this.options
     const delay = Math.min(maxDelayMs, initialDelayMs * multiplier ** record.pollAttempt)
-    record.pollAttempt += 1
     this.schedule.add(record.wake, this.clock.now() + delay)
   }
 

@@ -212,8 +212,11 @@ export function countField(taskType: string): 'numberResults' | 'promptVersions'
 /** Fields that identify one generated output, in the order they are looked for. */
 const IDENTITY_FIELDS = ['imageUUID', 'videoUUID', 'audioUUID', 'mediaUUID', 'guideImageUUID', 'maskImageUUID'] as const
 
+/** `status` values of getResponse items (current and older docs, and what sdk-python tolerates). */
+export const POLL_STATUSES: ReadonlySet<string> = new Set(['processing', 'pending', 'queued', 'scheduled', 'waiting', 'success', 'error'])
+
 /** Fields that describe delivery, not the output: ignored when comparing items without an id. */
-const DELIVERY_FIELDS = new Set(['status', 'progress', 'taskUUID'])
+const DELIVERY_FIELDS = new Set(['progress', 'taskUUID'])
 
 /**
  * A key that is equal for two copies of the same output (a replayed frame, the same item pushed
@@ -225,6 +228,11 @@ export function itemKey(item: ResultItem): string {
     if (typeof value === 'string') return `${field}:${value}`
   }
   const rest: Record<string, unknown> = {}
-  for (const key of Object.keys(item).sort()) if (!DELIVERY_FIELDS.has(key)) rest[key] = item[key]
+  for (const key of Object.keys(item).sort()) {
+    if (DELIVERY_FIELDS.has(key)) continue
+    // A poll status says how the item was delivered; any other status (modelUpload's stages) is content.
+    if (key === 'status' && typeof item.status === 'string' && POLL_STATUSES.has(item.status)) continue
+    rest[key] = item[key]
+  }
   return JSON.stringify(rest)
 }

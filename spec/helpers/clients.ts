@@ -1,6 +1,7 @@
 /** Per-spec setup for client specs: every client, simulator and scripted server is closed after each test. */
 import { afterEach } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
+import type { RunwareError } from '../../lib/errors.js'
 import type { RunwareSocketEvents, StateEvent, TaskEvent } from '../../lib/events.js'
 import type { RunwareSocketOptions } from '../../lib/options.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../lib/simulator/index.js'
@@ -86,4 +87,14 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setImmediate(resolve))
   }
+}
+
+/** The error a promise rejects with; fails the spec if it resolves instead. */
+export function failure(promise: Promise<unknown>): Promise<RunwareError> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`)
+    },
+    (error: unknown) => error as RunwareError,
+  )
 }

@@ -1,0 +1,248 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { RunwareError } from '../../lib/errors.js'
+import type { StateEvent } from '../../lib/events.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+import { API_KEY, record, until, useClients, waitForState } from '../helpers/clients.js'
+
+const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a red fox', width: 512, height: 512 } as const
+
+function transitions(events: StateEvent[]): string[] {
+  return events.map((event) => `${event.from}→${event.to}`)
+}
+
+/** A TCP server that accepts and never answers the WebSocket handshake. */
+async function blackHole(): Promise<{ url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => sockets.add(socket))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return {
+    url: `ws://127.0.0.1:${address.port}/v1`,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+describe('connection lifecycle', () => {
+  const h = useClients()
+
+  it('walks idle → connecting → authenticating → ready, reporting each transition once, and keeps the session UUID', async () => {
+    const server = await h.scripted({
+      onAuth: (_task, reply) => reply({ data: [{ taskType: 'authentication', connectionSessionUUID: '8b7a4f1e-2b63-4c4f-9a55-0a4c5e2d7f10' }] }),
+    })
+    const client = h.client(server.url)
+    const states = record(client, 'state')
+    expect(client.state).toBe('idle')
+    await client.connect()
+    expect(client.state).toBe('ready')
+    expect(transitions(states)).toEqual(['idle→connecting', 'connecting→authenticating', 'authenticating→ready'])
+    expect(states.map((event) => event.reason)).toEqual(['connect', 'open', 'authenticated'])
+    expect(states[2]?.resumed).toBe(false)
+    expect(client.sessionUUID).toBe('8b7a4f1e-2b63-4c4f-9a55-0a4c5e2d7f10')
+    // The first frame is the authentication task with the key and nothing else.
+    expect(server.auths).toEqual([{ taskType: 'authentication', apiKey: API_KEY }])
+    await client.close()
+    expect(transitions(states).at(-1)).toBe('ready→closed')
+  })
+
+  it('connects lazily on the first run', async () => {
+    const sim = await h.simulator()
+    const client = h.client(sim.url)
+    expect(client.state).toBe('idle')
+    expect(sim.stats.connections).toBe(0)
+    const items = await client.run(image)
+    expect(items).toHaveLength(1)
+    expect(client.state).toBe('ready')
+    expect(sim.stats.connections).toBe(1)
+    expect(sim.stats.authentications).toBe(1)
+  })
+
+  it('a second connect() while connecting or ready opens no second socket', async () => {
+    const sim = await h.simulator()
+    const client = h.client(sim.url)
+    await Promise.all([client.connect(), client.connect(), client.run(image)])
+    await client.connect()
+    expect(sim.stats.connections).toBe(1)
+  })
+
+  it('gives up on a socket that does not open within connectTimeoutMs, and reconnects with backoff', async () => {
+    const hole = await blackHole()
+    try {
+      const clock = new ManualClock()
+      const client = h.client(hole.url, { clock, connectTimeoutMs: 5_000, reconnect: { initialDelayMs: 1_000 }, random: () => 0.5 })
+      const states = record(client, 'state')
+      void client.connect().catch(() => undefined)
+      clock.advance(4_999)
+      expect(client.state).toBe('connecting')
+      clock.advance(1)
+      expect(client.state).toBe('reconnecting')
+      const last = states.at(-1)
+      expect(last).toMatchObject({ from: 'connecting', to: 'reconnecting', reason: 'connectTimeout', code: 'connectTimeout', attempt: 1 })
+      expect(last?.retryInMs).toBe(500)
+      clock.advance(500)
+      expect(client.state).toBe('connecting')
+    } finally {
+      await hole.close()
+    }
+  })
+
+  it('gives up on an authentication reply that does not come within authTimeoutMs', async () => {
+    const server = await h.scripted({ onAuth: () => undefined })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, authTimeoutMs: 15_000 })
+    const states = record(client, 'state')
+    void client.connect().catch(() => undefined)
+    await waitForState(client, 'authenticating')
+    clock.advance(14_999)
+    expect(client.state).toBe('authenticating')
+    clock.advance(1)
+    expect(states.at(-1)).toMatchObject({ from: 'authenticating', to: 'reconnecting', reason: 'authTimeout', code: 'authTimeout' })
+  })
+
+  it('stops on invalidApiKey: every queued and pending task rejects with it and no reconnect is attempted', async () => {
+    const sim = await h.simulator({ apiKeys: ['the-right-key'] })
+    const clock = new ManualClock()
+    const client = h.client(sim.url, { clock })
+    const states = record(client, 'state')
+    const results = await Promise.allSettled([client.run(image), client.run(image), client.run({ ...image, numberResults: 3 })])
+    for (const result of results) {
+      expect(result.status).toBe('rejected')
+      const error = (result as PromiseRejectedResult).reason as RunwareError
+      expect(error).toBeInstanceOf(RunwareError)
+      expect(error.code).toBe('invalidApiKey')
+      expect(error.category).toBe('auth')
+      expect(error.retryable).toBe(false)
+      expect(error.parameter).toBe('apiKey')
+      expect(error.taskUUID).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    expect(client.state).toBe('failed')
+    expect(states.at(-1)).toMatchObject({ from: 'authenticating', to: 'failed', reason: 'authFailed', code: 'invalidApiKey' })
+    // No timer is left to try again, however long we wait.
+    clock.advance(3_600_000)
+    expect(client.state).toBe('failed')
+    expect(sim.stats.connections).toBe(1)
+    // A task submitted while failed is refused at once with the same code.
+    await expect(client.run(image)).rejects.toMatchObject({ code: 'invalidApiKey' })
+    expect(sim.stats.connections).toBe(1)
+    // An explicit connect() tries again (and fails again: the key is still wrong).
+    await expect(client.connect()).rejects.toMatchObject({ code: 'invalidApiKey' })
+    expect(sim.stats.connections).toBe(2)
+  })
+
+  it('recognises the legacy {error: true, errorId: 19} auth failure', async () => {
+    const sim = await h.simulator({ apiKeys: ['the-right-key'], legacyAuthErrors: true })
+    const client = h.client(sim.url)
+    await expect(client.run(image)).rejects.toMatchObject({ code: 'invalidApiKey', category: 'auth' })
+    expect(client.state).toBe('failed')
+  })
+
+  it('recovers by connect() after an auth failure once the server accepts again', async () => {
+    const sim = await h.simulator()
+    sim.failAuth('accountSuspended', 1)
+    const client = h.client(sim.url)
+    await expect(client.connect()).rejects.toMatchObject({ code: 'accountSuspended', category: 'auth' })
+    await client.connect()
+    expect(client.state).toBe('ready')
+    await expect(client.run(image)).resolves.toHaveLength(1)
+  })
+
+  it('treats a retryable auth error as a reason to reconnect, not to stop', async () => {
+    const sim = await h.simulator()
+    sim.failAuth('serviceUnavailable', 1)
+    const client = h.client(sim.url, { reconnect: { initialDelayMs: 0 } })
+    const states = record(client, 'state')
+    await client.connect()
+    expect(transitions(states)).toEqual([
+      'idle→connecting',
+      'connecting→authenticating',
+      'authenticating→reconnecting',
+      'reconnecting→connecting',
+      'connecting→authenticating',
+      'authenticating→ready',
+    ])
+    expect(states[2]).toMatchObject({ reason: 'authError', code: 'serviceUnavailable', attempt: 1 })
+  })
+
+  it('close() rejects queued and pending tasks with connectionClosed and refuses new work', async () => {
+    const sim = await h.simulator()
+    sim.holdResults()
+    const client = h.client(sim.url, { maxInFlight: 2 })
+    const settled = Promise.allSettled([client.run(image), client.run(image), client.run(image), client.run(image)])
+    await until(() => sim.stats.tasksReceived === 2, 'two tasks on the wire')
+    expect(client.pending).toBe(4)
+    expect(client.inFlight).toBe(2)
+    await client.close()
+    const results = await settled
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected'])
+    for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'connectionClosed' })
+    expect(client.pending).toBe(0)
+    expect(client.state).toBe('closed')
+    await expect(client.run(image)).rejects.toMatchObject({ code: 'connectionClosed' })
+    await expect(client.connect()).rejects.toMatchObject({ code: 'connectionClosed' })
+    // Closing twice is harmless.
+    await client.close()
+  })
+})
+
+describe('heartbeat', () => {
+  const h = useClients()
+
+  it('pings only after a whole quiet interval: any inbound frame counts as life', async () => {
+    const server = await h.scripted()
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 } })
+    await client.connect()
+    clock.advance(20_000)
+    // An unsolicited frame (an orphan) at t=20s moves the next ping to t=50s.
+    server.send({ data: [{ taskType: 'imageInference', taskUUID: '00000000-0000-4000-8000-000000000000', imageUUID: 'x' }] })
+    await new Promise<void>((resolve) => client.once('orphan', () => resolve()))
+    clock.advance(10_000)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(server.pings).toBe(0)
+    clock.advance(20_000)
+    await until(() => server.pings === 1, 'one ping')
+    // The pong arrives: the timeout passes without a reconnect, and the next ping is an interval later.
+    await new Promise((resolve) => setImmediate(resolve))
+    clock.advance(10_000)
+    expect(client.state).toBe('ready')
+    clock.advance(20_000)
+    await until(() => server.pings === 2, 'a second ping')
+  })
+
+  it('terminates a socket whose pong does not come and reconnects', async () => {
+    const server = await h.scripted({ pong: false })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 }, reconnect: { initialDelayMs: 1_000 }, random: () => 0 })
+    const states = record(client, 'state')
+    await client.connect()
+    const firstSocket = server.socket()
+    const serverSaw = new Promise<number>((resolve) => firstSocket.once('close', (code: number) => resolve(code)))
+    clock.advance(30_000)
+    await until(() => server.pings === 1, 'a ping')
+    clock.advance(9_999)
+    expect(client.state).toBe('ready')
+    clock.advance(1)
+    // random() = 0 makes the first delay 0, so the same advance already started the next socket.
+    expect(transitions(states).slice(-2)).toEqual(['ready→reconnecting', 'reconnecting→connecting'])
+    expect(states.at(-2)).toMatchObject({ reason: 'heartbeatTimeout', code: 'heartbeatTimeout', attempt: 1, retryInMs: 0 })
+    // Terminated, not closed: the server sees an abnormal closure (1006), not a close handshake.
+    expect(await serverSaw).toBe(1006)
+    await waitForState(client, 'ready')
+    expect(server.connections).toBe(2)
+  })
+
+  it('can be turned off', async () => {
+    const server = await h.scripted()
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false })
+    await client.connect()
+    clock.advance(10 * 60_000)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(server.pings).toBe(0)
+    expect(client.state).toBe('ready')
+  })
+})
