@@ -16,13 +16,17 @@ export interface BackoffOptions {
   multiplier: number
 }
 
+/** The longest delay a Node timer honours (2³¹ − 1 ms); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** A source of uniform numbers in [0, 1), like Math.random; injectable for specs. */
 export type RandomSource = () => number
 
 export function validateBackoff(options: BackoffOptions, name: string): void {
   const { initialDelayMs, maxDelayMs, multiplier } = options
   if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) throw new RangeError(`${name}.initialDelayMs must be a finite number ≥ 0`)
-  if (!(maxDelayMs >= initialDelayMs)) throw new RangeError(`${name}.maxDelayMs must be ≥ initialDelayMs`)
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs > MAX_TIMER_MS) throw new RangeError(`${name}.maxDelayMs must be a finite number ≤ ${MAX_TIMER_MS}`)
+  if (!(maxDelayMs >= initialDelayMs)) throw new RangeError(`${name}.maxDelayMs (${maxDelayMs}) must be ≥ ${name}.initialDelayMs (${initialDelayMs})`)
   if (!Number.isFinite(multiplier) || multiplier < 1) throw new RangeError(`${name}.multiplier must be a finite number ≥ 1`)
 }
 
@@ -35,9 +39,10 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
 
 /** A full-jitter delay for an attempt (0-based): a whole number of ms in [0, ceiling]. */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: RandomSource = Math.random): number {
-  const ceiling = backoffCeiling(attempt, options)
+  const ceiling = Math.floor(backoffCeiling(attempt, options))
   // Clamp the source: a custom one returning 1 (or more) must not push the delay past the cap.
-  const unit = Math.min(Math.max(random(), 0), 1)
+  const drawn = random()
+  const unit = drawn >= 0 ? Math.min(drawn, 1) : 0 // NaN or negative count as 0
   return Math.min(ceiling, Math.floor(unit * (ceiling + 1)))
 }
 

@@ -69,7 +69,7 @@ export class RunwareSocket {
       this.#schedule,
       resolved.clock,
       { resumeGraceMs: resolved.resumeGraceMs, roundTimeoutMs: resolved.poll.timeoutMs, roundSize: Math.max(resolved.maxBatchSize, 500) },
-      { resend: (record) => this.#resend(record) },
+      { resend: (record) => this.#resend(record), ping: () => this.#connection.ping() },
     )
   }
 
@@ -269,7 +269,8 @@ export class RunwareSocket {
     for (const item of envelope.data) {
       const uuid = item.taskUUID
       if (uuid === undefined) {
-        if (!isPong(item) && !isAuthReply(item)) this.#orphan(undefined, item)
+        if (isPong(item)) this.#reconciler.pong()
+        else if (!isAuthReply(item)) this.#orphan(undefined, item)
         continue
       }
       const status = item.status
@@ -373,8 +374,9 @@ export class RunwareSocket {
           this.#resend(record)
           return
         }
+        // Even an auth-category code only touches the task it names (a per-model permission, say);
+        // the connection stops only for auth errors that name no task.
         this.#reject(record, error)
-        if (classification.connection === 'fail') this.#connection.fail(error)
         return
       case 'retry':
         this.#retry(record, error, classification)
@@ -404,9 +406,9 @@ export class RunwareSocket {
     this.#reconciler.forget(record)
     this.#ledger.park(record)
     this.#ledger.rekey(record, fresh)
-    const payload: Task = { ...record.payload, taskUUID: fresh }
+    const payload = JSON.parse(record.encoded) as Task
+    payload.taskUUID = fresh
     if (record.completion.kind === 'count') payload[countField(record.taskType)] = record.missing
-    record.payload = payload
     record.encoded = encodeTask(payload)
     this.#schedule.add(record.wake, now + delay)
     if (this.#events.listenerCount('task') > 0) {

@@ -116,6 +116,11 @@ export class Connection {
     return true
   }
 
+  /** Sends an application ping now; false unless ready. */
+  ping(): boolean {
+    return this.send(PING_FRAME)
+  }
+
   /** Drops the socket and reconnects with backoff (a server error that names no task). */
   reconnect(reason: string, code?: string): void {
     this.#lose(reason, code)

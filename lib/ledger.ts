@@ -33,9 +33,11 @@ export class TaskRecord {
   readonly async: boolean
   /** The taskUUID on the wire now (differs from `id` after a retry). */
   wireUUID: string
-  /** The task as it goes out now (a retry asks only for the results still missing). */
-  payload: Task
-  /** `payload` encoded once, at admission or at retry. */
+  /**
+   * The task as it goes out now, encoded once at admission (a retry re-encodes it asking only for
+   * the results still missing). Only the encoding is kept: a caller mutating its task object
+   * afterwards cannot change what a retry sends.
+   */
   encoded: string
   readonly items: ResultItem[] = []
   /** Identity keys of `items`, to drop a replayed or re-polled copy of one already delivered. */
@@ -74,7 +76,6 @@ export class TaskRecord {
     this.id = init.id
     this.wireUUID = init.id
     this.taskType = init.task.taskType
-    this.payload = init.task
     this.encoded = init.encoded
     this.completion = init.completion
     this.async = init.task.deliveryMethod === 'async'

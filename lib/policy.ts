@@ -128,8 +128,6 @@ const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>
   ['organizationDisabled', 'auth'],
   ['workspaceSuspended', 'auth'],
   ['workspaceDisabled', 'auth'],
-  // The legacy `{error: true, errorId}` shape is only ever an authentication failure.
-  ['legacyError', 'auth'],
   // Money: nothing changes until the account is topped up; the user decides.
   ['quotaExceeded', 'quota'],
   ['paymentRequired', 'quota'],
@@ -180,12 +178,12 @@ const RULES: readonly Rule[] = [
   { test: (code) => code.includes('ContentPolicy') || code.endsWith('ContentDetected'), category: 'safety' },
   // Not found or expired before `provider*` (providerNotFound).
   { test: (code) => code.endsWith('NotFound') || code.endsWith('Expired'), category: 'notFound' },
+  // The request is wrong; resending it cannot help (before `timeout`: invalidTimeout is a bad field).
+  { test: (code) => /^(invalid|missing|unsupported|conflict|duplicate|value|array|max)[A-Z]/.test(code), category: 'validation' },
   // Any timeout, in any case (providerTimeout, providerGatewayTimeout, webhookTimeout).
   { test: (code) => /timeout/i.test(code), category: 'timeout' },
   // Upstream failures (providerError, providerUnavailable, providerBadGateway, …).
   { test: (code) => code.startsWith('provider'), category: 'provider' },
-  // The request is wrong; resending it cannot help.
-  { test: (code) => /^(invalid|missing|unsupported|conflict|duplicate|value|array|max)[A-Z]/.test(code), category: 'validation' },
 ]
 
 function builtInCategory(code: string): ErrorCategory {
@@ -228,7 +226,7 @@ export class ErrorPolicy {
   }
 
   classify(error: { readonly code: string; readonly [field: string]: unknown }): Classification {
-    const override = this.#classify?.(error) ?? this.#codes.get(error.code)
+    const override = this.#validOverride(this.#classify?.(error)) ?? this.#codes.get(error.code)
     if (override !== undefined) return this.#applyOverride(error.code, override)
     let cached = this.#cache.get(error.code)
     if (cached === undefined) {
@@ -236,6 +234,12 @@ export class ErrorPolicy {
       if (this.#cache.size < CACHE_LIMIT) this.#cache.set(error.code, cached)
     }
     return cached
+  }
+
+  /** A classify function is plain code: a value that is no override (a typo) falls through to the table. */
+  #validOverride(value: string | undefined): PolicyOverride | undefined {
+    if (value === undefined) return undefined
+    return isCategory(value) || value === 'retry' || value === 'reject' ? value : undefined
   }
 
   #applyOverride(code: string, override: PolicyOverride): Classification {

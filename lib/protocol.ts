@@ -172,6 +172,7 @@ export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorI
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'missing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object') return 'an object'

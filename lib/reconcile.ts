@@ -2,7 +2,9 @@
  * Tasks whose socket died while they were on the wire: did the server get them? Never guess by
  * resending under a new id (that can run, and bill, the task twice). After a reconnect:
  *
- *   1. if the session was resumed, wait `resumeGraceMs` for replayed results;
+ *   1. if the session was resumed, wait for replayed results: until the pong of a ping sent right
+ *      after the resume (frames on a socket arrive in order, so the replay is in by then), or
+ *      `resumeGraceMs`, whichever comes first;
  *   2. ask getResponse for each task still incomplete (a probe round);
  *   3. a task the server names is known: its results are collected (pushes and polls);
  *   4. a task the server does not know is resent under the same id (a conflictTaskUUID answer
@@ -29,6 +31,8 @@ export interface ReconcileOptions {
 export interface ReconcileHooks {
   /** The server does not know this task: send it again under the same id. */
   resend(record: TaskRecord): void
+  /** Sends a ping whose pong marks the end of the replay; false when it could not be sent. */
+  ping(): boolean
 }
 
 export class Reconciler {
@@ -67,11 +71,19 @@ export class Reconciler {
   /** A new socket is authenticated. */
   ready(resumed: boolean): void {
     if (this.#unknown.size === 0) return
-    if (resumed && this.options.resumeGraceMs > 0) {
+    if (resumed && this.options.resumeGraceMs > 0 && this.hooks.ping()) {
       this.#waitingForGrace = true
       this.schedule.add(this.#timer, this.clock.now() + this.options.resumeGraceMs)
       return
     }
+    this.#probe()
+  }
+
+  /** A pong arrived: if it answers the post-resume ping, the replay is over. */
+  pong(): void {
+    if (!this.#waitingForGrace) return
+    this.#waitingForGrace = false
+    this.schedule.remove(this.#timer)
     this.#probe()
   }
 

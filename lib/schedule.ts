@@ -4,6 +4,7 @@
  * pending tasks cost 100k heap slots, not 100k Node timers, and a settled task leaves the heap at
  * once (nothing is held until its deadline).
  */
+import { MAX_TIMER_MS } from './backoff.js'
 import type { Clock, TimerHandle } from './clock.js'
 
 export interface ScheduleEntry {
@@ -107,8 +108,10 @@ export class Schedule {
     }
     if (this.#timer !== undefined && this.#timerAt <= head.at) return
     this.#disarm()
-    this.#timerAt = head.at
-    this.#timer = this.clock.setTimeout(this.#run, Math.max(0, head.at - this.clock.now()))
+    // A far entry (a 30-day deadline) is reached in steps: Node fires longer timers after 1 ms.
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, head.at - this.clock.now()))
+    this.#timerAt = this.clock.now() + wait
+    this.#timer = this.clock.setTimeout(this.#run, wait)
     if (!this.keepAlive) this.#timer.unref?.()
   }
 

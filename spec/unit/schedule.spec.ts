@@ -308,7 +308,7 @@ describe('Schedule', () => {
     // Known lib bug (see report): Schedule arms clock.setTimeout(fn, at - now) unclamped. Node (and
     // vitest's fake timers) turn a delay above 2^31 - 1 ms (~24.8 days) into 1 ms, so a far deadline
     // (e.g. run(task, { timeoutMs: 30 days })) makes the schedule wake and re-arm every millisecond.
-    it.fails('an entry 30 days away does not wake the process every millisecond', () => {
+    it('an entry 30 days away does not wake the process every millisecond', () => {
       vi.useFakeTimers()
       let arms = 0
       const counting: Clock = {
