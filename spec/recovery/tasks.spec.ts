@@ -218,7 +218,7 @@ describe('recovery when the fate of a task is unknown', () => {
     const client = h.client(sim.url, quick)
     const delivered = new Map<string, number>()
     const runs = Array.from({ length: 30 }, () =>
-      client.run({ ...image, numberResults: 3 }, { onResult: (item) => delivered.set(String(item.imageUUID), (delivered.get(String(item.imageUUID)) ?? 0) + 1) }),
+      client.run({ ...image, numberResults: 3 }, { onResult: (item) => delivered.set(item.imageUUID, (delivered.get(item.imageUUID) ?? 0) + 1) }),
     )
     await until(() => sim.stats.tasksReceived === 30, 'tasks on the server')
     sim.duplicateNext(40)

@@ -1,0 +1,189 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { RunwareSocket } from '../../lib/client.js'
+import type { RunwareSocketOptions } from '../../lib/options.js'
+import type { ResultItem, Task } from '../../lib/protocol.js'
+import { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES, startSimulator, type Simulator } from '../../lib/simulator/index.js'
+import { until } from '../helpers/clients.js'
+import { checkInvariants, watch, type Outcome } from './invariants.js'
+
+/** A seeded uniform source, so the client's jitter is repeatable too. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Recovery tuned for specs on the real clock: a silent socket is found within ~60 ms. */
+function fastRecovery(seed: number): RunwareSocketOptions {
+  return {
+    apiKey: 'chaos-key',
+    heartbeat: { intervalMs: 30, timeoutMs: 30 },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+    retry: { maxAttempts: 10, initialDelayMs: 5, maxDelayMs: 100 },
+    poll: { initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 500 },
+    resumeGraceMs: 100,
+    taskTimeoutMs: 60_000,
+    random: seeded(seed),
+  }
+}
+
+function taskFor(i: number): { task: Task; expected: number } {
+  switch (i % 4) {
+    case 0:
+      return { task: { taskType: 'promptEnhance', prompt: `a castle ${i}`, promptMaxLength: 100, promptVersions: 1 + (i % 3) }, expected: 1 + (i % 3) }
+    case 1:
+      return { task: { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a fox ${i}`, width: 512, height: 512, numberResults: 4 }, expected: 4 }
+    default:
+      return { task: { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron ${i}`, width: 512, height: 512 }, expected: 1 }
+  }
+}
+
+/** Runs `count` tasks through one client; `during` may inject faults while they run. */
+async function runAll(sim: Simulator, client: RunwareSocket, count: number, during: () => Promise<void> = () => Promise.resolve()): Promise<{ outcomes: Outcome[]; ledger: ReturnType<typeof watch> }> {
+  const ledger = watch(client)
+  const runs = Array.from({ length: count }, (_, i) => {
+    const { task, expected } = taskFor(i)
+    const taskUUID = crypto.randomUUID()
+    ledger.expected.set(taskUUID, expected)
+    return client.run({ ...task, taskUUID }).then(
+      (items: ResultItem[]): Outcome => ({ taskUUID, result: { status: 'fulfilled', value: items } }),
+      (reason: unknown): Outcome => ({ taskUUID, result: { status: 'rejected', reason } }),
+    )
+  })
+  await during()
+  return { outcomes: await Promise.all(runs), ledger }
+}
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
+}
+
+describe('chaos', () => {
+  it('2,000 tasks under seeded chaos: each settles once, nothing lost, nothing executed or paid twice', async () => {
+    const timersBefore = activeTimers()
+    const seed = 20261125
+    const sim = await startSimulator({
+      seed,
+      latencyMs: { min: 0, max: 20 },
+      chaos: { dropRate: 0.004, silenceRate: 0.002, failRate: 0.03, permanentShare: 0.3, rateLimitRate: 0.005, duplicateRate: 0.02, malformedRate: 0.01 },
+    })
+    const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url })
+    const errors: string[] = []
+    client.on('error', (error) => errors.push(error.code))
+    // Besides the random faults, a scripted drop, silence and delayed drop at fixed points.
+    const { outcomes, ledger } = await runAll(sim, client, 2_000, async () => {
+      await until(() => sim.stats.tasksReceived >= 500, '500 tasks received', 30_000)
+      sim.dropAll()
+      await until(() => sim.stats.tasksReceived >= 1_000, '1,000 tasks received', 30_000)
+      sim.silence()
+      await until(() => sim.stats.tasksReceived >= 1_500, '1,500 tasks received', 30_000)
+      sim.dropAfterFrames(3)
+    })
+    const figures = checkInvariants(sim, ledger, outcomes)
+    expect(figures.faults).toBeGreaterThanOrEqual(30)
+    expect(sim.stats.faults.drops).toBeGreaterThanOrEqual(2)
+    expect(sim.stats.faults.silences).toBeGreaterThanOrEqual(1)
+    expect(Object.keys(figures.rejectedByCode).every((code) => DEFAULT_PERMANENT_CODES.includes(code))).toBe(true)
+    expect(figures.resolved + Object.values(figures.rejectedByCode).reduce((a, b) => a + b, 0)).toBe(2_000)
+
+    await client.close()
+    expect(client.pending).toBe(0)
+    for (const event of ['state', 'task', 'progress', 'error', 'orphan'] as const) expect(client.listenerCount(event)).toBe(0)
+    await until(() => sim.stats.openSockets === 0, 'the server to see the socket closed')
+    await sim.close()
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore)
+
+    // The figures the recovery issue asks for.
+    console.info(
+      JSON.stringify({
+        chaos: {
+          faults: sim.stats.faults,
+          resolved: figures.resolved,
+          rejectedByCode: figures.rejectedByCode,
+          reconnects: ledger.counts['state:reconnecting'] ?? 0,
+          resumes: sim.stats.resumes,
+          retries: ledger.counts.retry ?? 0,
+          resubmits: ledger.counts.resubmit ?? 0,
+          protocolErrorsReported: errors.filter((code) => code === 'protocolError').length,
+          executedTwice: sim.stats.executedTwice().length,
+          itemsProduced: sim.stats.itemsProduced,
+          itemsResolved: figures.itemsResolved,
+        },
+      }),
+    )
+  }, 60_000)
+
+  type Fault =
+    | { kind: 'drop' | 'silence' | 'duplicate' | 'malformed' }
+    | { kind: 'fail'; code: string; count: number }
+    | { kind: 'rateLimit'; count: number }
+    | { kind: 'dropAfterFrames'; frames: number }
+
+  const fault: fc.Arbitrary<Fault> = fc.oneof(
+    fc.constantFrom<Fault>({ kind: 'drop' }, { kind: 'silence' }, { kind: 'duplicate' }, { kind: 'malformed' }),
+    fc.record({ kind: fc.constant('fail' as const), code: fc.constantFrom(...DEFAULT_RETRYABLE_CODES, ...DEFAULT_PERMANENT_CODES), count: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({ kind: fc.constant('rateLimit' as const), count: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({ kind: fc.constant('dropAfterFrames' as const), frames: fc.integer({ min: 0, max: 5 }) }),
+  )
+
+  function inject(sim: Simulator, f: Fault): void {
+    switch (f.kind) {
+      case 'drop':
+        sim.dropAll()
+        return
+      case 'silence':
+        sim.silence()
+        return
+      case 'duplicate':
+        sim.duplicateNext(3)
+        return
+      case 'malformed':
+        sim.malformedNext(2)
+        return
+      case 'fail':
+        sim.failNext(f.count, f.code)
+        return
+      case 'rateLimit':
+        sim.rateLimit(f.count)
+        return
+      case 'dropAfterFrames':
+        sim.dropAfterFrames(f.frames)
+        return
+    }
+  }
+
+  it('holds the same invariants for any fault schedule (fast-check; a failure shrinks to a minimal schedule)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 5, max: 40 }),
+        fc.array(fc.record({ after: fc.integer({ min: 0, max: 40 }), fault }), { maxLength: 6 }),
+        async (seed, count, schedule) => {
+          const sim = await startSimulator({ seed, latencyMs: { min: 0, max: 10 }, framing: 'item' })
+          const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url })
+          try {
+            const pending = [...schedule].sort((a, b) => a.after - b.after)
+            const applyDue = (): void => {
+              while (pending.length > 0 && (pending[0]?.after ?? 0) <= sim.stats.tasksReceived) inject(sim, pending.shift()!.fault)
+            }
+            applyDue()
+            sim.events.on('frame', applyDue)
+            const { outcomes, ledger } = await runAll(sim, client, count)
+            sim.events.off('frame', applyDue)
+            checkInvariants(sim, ledger, outcomes)
+          } finally {
+            await client.close()
+            await sim.close()
+          }
+        },
+      ),
+      { numRuns: 30, seed: 42 },
+    )
+  }, 120_000)
+})
