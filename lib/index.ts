@@ -9,3 +9,17 @@ export { DEFAULTS, type HeartbeatOptions, type Logger, type PollOptions, type Re
 export { DEFAULT_URL, parseFrame, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
 export type * from './tasks.js'
 export type { RunOptions } from './validate.js'
+export {
+  startSimulator,
+  DEFAULT_PERMANENT_CODES,
+  DEFAULT_RETRYABLE_CODES,
+  type ChaosOptions,
+  type FailOptions,
+  type FailTasksRule,
+  type FaultStats,
+  type Framing,
+  type Simulator,
+  type SimulatorEvents,
+  type SimulatorOptions,
+  type SimulatorStats,
+} from './simulator/index.js'
