@@ -1,0 +1,113 @@
+/** --help texts. The exit codes here are the contract scripts rely on: keep them in sync with EXIT. */
+
+const EXIT_CODES = `Exit codes:
+  0    success (run: every input line is recorded as ok)
+  1    run: the batch finished but some lines are recorded as failures
+       demo: an invariant broke (a task lost, a task executed twice, items not delivered)
+  2    usage error: bad flags, missing input file, RUNWARE_API_KEY not set
+  3    stopped before the end: authentication refused, output not writable,
+       port in use, internal error (run: a restart picks up where it stopped)
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM`
+
+export const MAIN_HELP = `Usage: runware-socket <command> [options]
+
+One persistent WebSocket to the Runware API, from the command line.
+
+Commands:
+  demo       run a mixed workload through the built-in simulator with injected faults
+  run        run a JSONL file of tasks against Runware, resumable
+  simulate   start the Runware-protocol simulator as a standalone server
+
+Options:
+  -h, --help     show help (also: runware-socket <command> --help)
+  -v, --version  print the version
+
+${EXIT_CODES}
+`
+
+export const DEMO_HELP = `Usage: runware-socket demo [--tasks N] [--seed N] [--chaos off|light|heavy] [--concurrency N]
+
+Starts the simulator in-process with seeded chaos (dropped sockets, silent sockets,
+retryable and permanent error codes, rate limits, duplicate and malformed frames),
+runs N tasks of mixed types (imageInference, promptEnhance, caption, removeBackground,
+upscale, async videoInference) through one RunwareSocket, shows live progress on stderr
+(a bar on a terminal, a line per second otherwise), then prints a summary on stdout.
+
+Options:
+  --tasks N          tasks to run (default 1000)
+  --seed N           seeds the task mix, the simulator's faults and the client's jitter (default 1)
+  --chaos LEVEL      off | light | heavy (default heavy)
+  --concurrency N    tasks in flight at once (default 100)
+  -h, --help         show this help
+
+Exit codes:
+  0    nothing lost, nothing executed twice, every item the simulator produced was delivered
+  1    any of those broke (the lost tasks are listed on stderr)
+  2    usage error
+  130  interrupted by SIGINT; 143 by SIGTERM
+`
+
+export const RUN_HELP = `Usage: runware-socket run <tasks.jsonl | -> [-o results.jsonl] [options]
+
+Runs every line of a JSON Lines file as one Runware task through one WebSocket.
+The API key comes from the RUNWARE_API_KEY environment variable (it is never printed).
+
+Input: one task object per line, e.g.
+  {"taskType":"imageInference","model":"runware:101@1","positivePrompt":"a fox","width":512,"height":512}
+  Blank lines are skipped (not recorded). A line that is not a JSON object, or has no
+  taskType, is recorded as a failure with code invalidTask and its line number; the rest goes on.
+  A line without a taskUUID is sent with one derived from its text and line number, so a
+  restart sends the same id and the server never runs it twice. Do not insert or remove lines
+  in the input between restarts (appending is fine).
+
+Output: one JSON line per task, appended as soon as the task settles (not in input order):
+  {"line":12,"taskUUID":"…","taskType":"imageInference","status":"ok","results":[…]}
+  {"line":13,"taskUUID":"…","taskType":"imageInference","status":"error","code":"…","message":"…"}
+  {"line":7,"taskUUID":"…","status":"error","code":"invalidTask","message":"line 7 is not JSON: …"}
+  Without -o the records go to stdout (nothing to resume from).
+
+Resuming: run again with the same -o file. Lines already recorded there (by taskUUID) are
+skipped; a partial last record left by a hard kill is cut off and its task is run again
+under the same taskUUID (the server answers conflictTaskUUID and its results are collected,
+not paid for twice).
+
+Ctrl-C (SIGINT) or SIGTERM: stops reading, waits up to --drain-ms for the tasks in flight
+and records them, leaves the others unrecorded (a restart picks them up), exits 130/143.
+A second Ctrl-C stops waiting.
+
+Options:
+  -o, --output FILE    append records to FILE and resume from it (default: stdout)
+  --concurrency N      tasks in flight at once (default 16)
+  --url URL            WebSocket URL (default wss://ws-api.runware.ai/v1)
+  --timeout-ms MS      per-task deadline; a task past it is recorded as taskTimeout (default 300000)
+  --drain-ms MS        on SIGINT/SIGTERM, how long to wait for tasks in flight (default 10000)
+  -h, --help           show this help
+
+Progress goes to stderr: a bar on a terminal, a line per second otherwise.
+
+${EXIT_CODES}
+`
+
+export const SIMULATE_HELP = `Usage: runware-socket simulate [options]
+
+Starts the Runware-protocol simulator as a standalone WebSocket server, for testing any
+Runware client offline. Results are clearly fake (example.invalid URLs). Prints
+"runware simulator listening on ws://HOST:PORT/v1" on stdout; runs until SIGINT/SIGTERM,
+then closes every socket and exits 0.
+
+Options:
+  --port N               port to listen on; 0 picks a free one (default 8080)
+  --host HOST            interface to listen on (default 127.0.0.1)
+  --seed N               seeds latency, results and chaos (default 1)
+  --latency-ms MS        latency of sync tasks: N or MIN-MAX (default 0)
+  --async-ms MS          how long async tasks take before getResponse reports success (default 3000)
+  --chaos LEVEL          off | light | heavy (default off)
+  --framing MODE         item | task | batch: how result items are cut into frames (default task)
+  --api-key KEY          accept only this key; repeat for several (default: any non-empty key)
+  -h, --help             show this help
+
+Exit codes:
+  0    closed after SIGINT/SIGTERM
+  2    usage error
+  3    cannot listen (port in use, address not available)
+`

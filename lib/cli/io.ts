@@ -1,0 +1,67 @@
+/**
+ * What a command needs from the process, passed in so commands can be driven from a spec: two
+ * output streams, the environment and the termination signals.
+ */
+
+/** A text sink: process.stdout / process.stderr, or a spec's collector. */
+export interface Output {
+  write(text: string): unknown
+  readonly isTTY?: boolean | undefined
+  readonly columns?: number | undefined
+}
+
+export type Signal = 'SIGINT' | 'SIGTERM'
+
+export interface Io {
+  readonly stdout: Output
+  readonly stderr: Output
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Standard input, for `run -`; a function so nothing touches stdin unless asked to. */
+  stdin(): AsyncIterable<Buffer | string>
+  /** Calls `listener` on SIGINT/SIGTERM until the returned function is called. */
+  onSignal(listener: (signal: Signal) => void): () => void
+}
+
+/** Exit codes, shared by every command (documented in `runware-socket --help`). */
+export const EXIT = {
+  /** Everything succeeded. */
+  ok: 0,
+  /** run: the batch finished but some lines are recorded as failures; demo: an invariant broke. */
+  failed: 1,
+  /** Bad flags, a missing file, RUNWARE_API_KEY not set. */
+  usage: 2,
+  /** Stopped before the end: authentication refused, output not writable, port in use, internal error. */
+  fatal: 3,
+  sigint: 130,
+  sigterm: 143,
+} as const
+
+export function exitCodeFor(signal: Signal): number {
+  return signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm
+}
+
+/** https://no-color.org: any non-empty NO_COLOR turns colour off; so does a non-terminal. */
+export function useColor(output: Output, env: Io['env']): boolean {
+  if (output.isTTY !== true) return false
+  if ((env.NO_COLOR ?? '') !== '') return false
+  return env.TERM !== 'dumb'
+}
+
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: () => process.stdin,
+    onSignal(listener) {
+      const onInt = (): void => listener('SIGINT')
+      const onTerm = (): void => listener('SIGTERM')
+      process.on('SIGINT', onInt)
+      process.on('SIGTERM', onTerm)
+      return () => {
+        process.off('SIGINT', onInt)
+        process.off('SIGTERM', onTerm)
+      }
+    },
+  }
+}

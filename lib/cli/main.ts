@@ -1,0 +1,79 @@
+/**
+ * Dispatch: `runware-socket <command> [options]` → an exit code. Usage errors print the problem and
+ * where to find help (exit 2); anything unexpected prints one line (exit 3), never a key.
+ */
+import { readFileSync } from 'node:fs'
+import { UsageError } from './args.js'
+import { demo, parseDemoArgs } from './demo.js'
+import { DEMO_HELP, MAIN_HELP, RUN_HELP, SIMULATE_HELP } from './help.js'
+import { EXIT, type Io } from './io.js'
+import { parseRunArgs, runBatch } from './run.js'
+import { parseSimulateArgs, simulate } from './simulate.js'
+
+const HELP: Readonly<Record<string, string>> = { demo: DEMO_HELP, run: RUN_HELP, simulate: SIMULATE_HELP }
+
+/** The package version, read from package.json beside lib/ (sources) or dist/ (the build). */
+export function version(): string {
+  try {
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
+    const parsed = JSON.parse(text) as { version?: unknown }
+    return typeof parsed.version === 'string' ? parsed.version : 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+        io.stdout.write(MAIN_HELP)
+        return command === undefined ? EXIT.usage : EXIT.ok
+      case 'help': {
+        const topic = rest[0]
+        const text = topic === undefined ? MAIN_HELP : HELP[topic]
+        if (text === undefined) throw new UsageError(`unknown command ${JSON.stringify(topic)}`)
+        io.stdout.write(text)
+        return EXIT.ok
+      }
+      case '-v':
+      case '--version':
+        io.stdout.write(`${version()}\n`)
+        return EXIT.ok
+      case 'demo': {
+        const config = parseDemoArgs(rest)
+        if (config === 'help') return help(io, DEMO_HELP)
+        return await demo(config, io)
+      }
+      case 'run': {
+        const config = parseRunArgs(rest, io.env)
+        if (config === 'help') return help(io, RUN_HELP)
+        return await runBatch(config, io)
+      }
+      case 'simulate': {
+        const config = parseSimulateArgs(rest)
+        if (config === 'help') return help(io, SIMULATE_HELP)
+        return await simulate(config, io)
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const where = error.command === undefined ? '' : ` ${error.command}`
+      io.stderr.write(`runware-socket${where}: ${error.message}\nTry 'runware-socket${where} --help'.\n`)
+      return EXIT.usage
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    io.stderr.write(`runware-socket${command === undefined ? '' : ` ${command}`}: ${message}\n`)
+    return EXIT.fatal
+  }
+}
+
+function help(io: Io, text: string): number {
+  io.stdout.write(text)
+  return EXIT.ok
+}

@@ -1,0 +1,97 @@
+/**
+ * `runware-socket simulate`: the simulator as a standalone server. Prints its URL on stdout (the
+ * one line a script waits for), runs until SIGINT/SIGTERM, then closes every socket and exits 0.
+ */
+import { startSimulator, type Framing, type SimulatorOptions } from '../simulator/index.js'
+import { choiceFlag, expectPositionals, integerFlag, latencyFlag, parseFlags, UsageError } from './args.js'
+import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'
+import { EXIT, type Io } from './io.js'
+
+export interface SimulateConfig {
+  port: number
+  host: string
+  seed: number
+  latencyMs: number | { min: number; max: number }
+  asyncMs: number
+  chaos: ChaosLevel
+  framing: Framing
+  apiKeys: string[]
+}
+
+export const SIMULATE_DEFAULTS = { port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3_000, chaos: 'off', framing: 'task' } as const
+
+const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch']
+
+export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'help' {
+  const { values, positionals } = parseFlags('simulate', args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    seed: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'async-ms': { type: 'string' },
+    chaos: { type: 'string' },
+    framing: { type: 'string' },
+    'api-key': { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (values.help === true) return 'help'
+  expectPositionals('simulate', positionals, [])
+  const apiKeys = values['api-key'] ?? []
+  if (apiKeys.some((key) => key.trim() === '')) throw new UsageError('--api-key must not be empty', 'simulate')
+  const host = values.host ?? SIMULATE_DEFAULTS.host
+  if (host.trim() === '') throw new UsageError('--host must not be empty', 'simulate')
+  return {
+    port: integerFlag('simulate', 'port', values.port, { min: 0, max: 65_535 }) ?? SIMULATE_DEFAULTS.port,
+    host,
+    seed: integerFlag('simulate', 'seed', values.seed, { min: 0, max: 2 ** 32 - 1 }) ?? SIMULATE_DEFAULTS.seed,
+    latencyMs: latencyFlag('simulate', values['latency-ms']) ?? SIMULATE_DEFAULTS.latencyMs,
+    asyncMs: integerFlag('simulate', 'async-ms', values['async-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.asyncMs,
+    chaos: choiceFlag('simulate', 'chaos', values.chaos, CHAOS_LEVELS) ?? SIMULATE_DEFAULTS.chaos,
+    framing: choiceFlag('simulate', 'framing', values.framing, FRAMINGS) ?? SIMULATE_DEFAULTS.framing,
+    apiKeys,
+  }
+}
+
+export function simulatorOptions(config: SimulateConfig): SimulatorOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    seed: config.seed,
+    latencyMs: config.latencyMs,
+    asyncDurationMs: config.asyncMs,
+    framing: config.framing,
+    chaos: CHAOS_PRESETS[config.chaos],
+    ...(config.apiKeys.length === 0 ? {} : { apiKeys: config.apiKeys }),
+  }
+}
+
+export async function simulate(config: SimulateConfig, io: Io): Promise<number> {
+  // Listen for signals before listening on the port: a signal in between must not kill us uncleanly.
+  let signalled: (() => void) | undefined
+  const signal = new Promise<void>((resolve) => (signalled = resolve))
+  const stopSignals = io.onSignal(() => signalled?.())
+  try {
+    let sim
+    try {
+      sim = await startSimulator(simulatorOptions(config))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const why = code === 'EADDRINUSE' ? 'address in use' : code === 'EADDRNOTAVAIL' ? 'address not available' : error instanceof Error ? error.message : String(error)
+      io.stderr.write(`runware-socket simulate: cannot listen on ${config.host}:${config.port}: ${why}\n`)
+      return EXIT.fatal
+    }
+    sim.events.on('internalError', (error) => io.stderr.write(`simulate: internal error: ${error instanceof Error ? error.message : String(error)}\n`))
+    io.stdout.write(`runware simulator listening on ${sim.url}\n`)
+    const keys = config.apiKeys.length === 0 ? 'any non-empty API key' : `${config.apiKeys.length} API key(s) given with --api-key`
+    io.stderr.write(`simulate: chaos ${describeChaos(config.chaos)}; accepting ${keys}; Ctrl-C to stop\n`)
+    await signal
+    await sim.close()
+    const stats = sim.stats
+    io.stderr.write(
+      `simulate: closed after ${stats.connections} connection(s), ${stats.executions.size} task(s) executed, ${stats.itemsProduced} item(s) produced, ${stats.executedTwice().length} executed twice\n`,
+    )
+    return EXIT.ok
+  } finally {
+    stopSignals()
+  }
+}
