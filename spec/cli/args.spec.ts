@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import { choiceFlag, integerFlag, latencyFlag, UsageError, urlFlag } from '../../lib/cli/args.js'
+import { DEMO_DEFAULTS, parseDemoArgs } from '../../lib/cli/demo.js'
+import { EXIT } from '../../lib/cli/io.js'
+import { main, version } from '../../lib/cli/main.js'
+import { parseRunArgs, RUN_DEFAULTS } from '../../lib/cli/run.js'
+import { parseSimulateArgs } from '../../lib/cli/simulate.js'
+import { fakeIo } from './fake-io.js'
+
+const KEY = { RUNWARE_API_KEY: 'unit-key' }
+
+describe('flag values', () => {
+  it('integers: whole numbers in range only', () => {
+    expect(integerFlag('x', 'n', undefined)).toBeUndefined()
+    expect(integerFlag('x', 'n', '42', { min: 1 })).toBe(42)
+    for (const bad of ['', '1.5', '1e3', 'ten', '0x10', '-1']) {
+      expect(() => integerFlag('x', 'n', bad, { min: 0 }), bad).toThrow(UsageError)
+    }
+    expect(() => integerFlag('x', 'n', '11', { min: 1, max: 10 })).toThrow('--n must be a whole number from 1 to 10, got "11"')
+  })
+
+  it('choices, latencies and URLs', () => {
+    expect(choiceFlag('x', 'chaos', 'light', ['off', 'light'])).toBe('light')
+    expect(() => choiceFlag('x', 'chaos', 'LIGHT', ['off', 'light'])).toThrow(UsageError)
+    expect(latencyFlag('x', '50')).toBe(50)
+    expect(latencyFlag('x', '20-200')).toEqual({ min: 20, max: 200 })
+    expect(() => latencyFlag('x', '200-20')).toThrow(UsageError)
+    expect(() => latencyFlag('x', 'fast')).toThrow(UsageError)
+    expect(urlFlag('x', 'ws://127.0.0.1:1/v1')).toBe('ws://127.0.0.1:1/v1')
+    expect(() => urlFlag('x', 'https://example.com')).toThrow('--url must start with ws:// or wss://')
+    expect(() => urlFlag('x', 'not a url')).toThrow(UsageError)
+  })
+})
+
+describe('demo flags', () => {
+  it('defaults to 1000 tasks under heavy chaos', () => {
+    expect(parseDemoArgs([])).toEqual(DEMO_DEFAULTS)
+    expect(DEMO_DEFAULTS).toMatchObject({ tasks: 1000, chaos: 'heavy' })
+  })
+
+  it('reads --tasks, --seed, --chaos, --concurrency; --help wins', () => {
+    expect(parseDemoArgs(['--tasks', '300', '--seed', '3', '--chaos', 'off', '--concurrency', '8'])).toEqual({ tasks: 300, seed: 3, chaos: 'off', concurrency: 8 })
+    expect(parseDemoArgs(['--tasks=5'])).toMatchObject({ tasks: 5 })
+    expect(parseDemoArgs(['--tasks', 'x', '--help'])).toBe('help')
+  })
+
+  it('refuses unknown flags, stray arguments and bad values', () => {
+    expect(() => parseDemoArgs(['--task', '3'])).toThrow(/Unknown option '--task'/)
+    expect(() => parseDemoArgs(['now'])).toThrow('unexpected argument "now"')
+    expect(() => parseDemoArgs(['--tasks', '0'])).toThrow(UsageError)
+    expect(() => parseDemoArgs(['--tasks'])).toThrow(UsageError)
+  })
+})
+
+describe('run flags', () => {
+  it('needs the input file and RUNWARE_API_KEY; help needs neither', () => {
+    expect(parseRunArgs(['--help'], {})).toBe('help')
+    expect(() => parseRunArgs([], KEY)).toThrow('missing <tasks.jsonl>')
+    expect(() => parseRunArgs(['a.jsonl'], {})).toThrow('RUNWARE_API_KEY is not set')
+    expect(() => parseRunArgs(['a.jsonl'], { RUNWARE_API_KEY: '  ' })).toThrow('RUNWARE_API_KEY is not set')
+    expect(() => parseRunArgs(['a.jsonl', 'b.jsonl'], KEY)).toThrow('unexpected argument "b.jsonl"')
+  })
+
+  it('defaults: stdout, concurrency 16, the Runware URL, drain 10 s', () => {
+    expect(parseRunArgs(['a.jsonl'], KEY)).toEqual({
+      input: 'a.jsonl',
+      output: undefined,
+      concurrency: RUN_DEFAULTS.concurrency,
+      url: 'wss://ws-api.runware.ai/v1',
+      timeoutMs: undefined,
+      drainMs: 10_000,
+      apiKey: 'unit-key',
+    })
+  })
+
+  it('reads every flag', () => {
+    const config = parseRunArgs(['-', '-o', 'out.jsonl', '--concurrency', '4', '--url', 'ws://127.0.0.1:9/v1', '--timeout-ms', '5000', '--drain-ms', '0'], KEY)
+    expect(config).toMatchObject({ input: '-', output: 'out.jsonl', concurrency: 4, url: 'ws://127.0.0.1:9/v1', timeoutMs: 5000, drainMs: 0 })
+  })
+
+  it('refuses the input as output', () => {
+    expect(() => parseRunArgs(['a.jsonl', '-o', './a.jsonl'], KEY)).toThrow('the output file must not be the input file')
+  })
+})
+
+describe('simulate flags', () => {
+  it('defaults to port 8080 on 127.0.0.1, chaos off, any key', () => {
+    expect(parseSimulateArgs([])).toEqual({ port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3000, chaos: 'off', framing: 'task', apiKeys: [] })
+  })
+
+  it('takes --port 0, a latency range and repeated --api-key', () => {
+    expect(parseSimulateArgs(['--port', '0', '--latency-ms', '10-50', '--api-key', 'a', '--api-key', 'b', '--framing', 'item', '--chaos', 'light'])).toMatchObject({
+      port: 0,
+      latencyMs: { min: 10, max: 50 },
+      apiKeys: ['a', 'b'],
+      framing: 'item',
+      chaos: 'light',
+    })
+    expect(() => parseSimulateArgs(['--api-key', ''])).toThrow(UsageError)
+    expect(() => parseSimulateArgs(['--framing', 'frame'])).toThrow(UsageError)
+  })
+})
+
+describe('main', () => {
+  it('--help and help <command> print usage with the exit codes, exit 0', async () => {
+    const io = fakeIo()
+    expect(await main(['--help'], io)).toBe(EXIT.ok)
+    expect(io.out()).toContain('Usage: runware-socket <command>')
+    expect(io.out()).toMatch(/130 +interrupted by SIGINT/)
+    for (const command of ['demo', 'run', 'simulate']) {
+      const each = fakeIo()
+      expect(await main([command, '--help'], each)).toBe(0)
+      expect(each.out()).toContain(`Usage: runware-socket ${command}`)
+      const viaHelp = fakeIo()
+      expect(await main(['help', command], viaHelp)).toBe(0)
+      expect(viaHelp.out()).toBe(each.out())
+    }
+  })
+
+  it('no command is a usage error that still shows the help', async () => {
+    const io = fakeIo()
+    expect(await main([], io)).toBe(EXIT.usage)
+    expect(io.out()).toContain('Commands:')
+  })
+
+  it('an unknown command or flag: exit 2, the problem and where help is, on stderr', async () => {
+    const io = fakeIo()
+    expect(await main(['deploy'], io)).toBe(2)
+    expect(io.err()).toBe('runware-socket: unknown command "deploy"\nTry \'runware-socket --help\'.\n')
+    const flag = fakeIo()
+    expect(await main(['simulate', '--prot', '1'], flag)).toBe(2)
+    expect(flag.err()).toContain("runware-socket simulate: Unknown option '--prot'")
+  })
+
+  it('--version prints the package version', async () => {
+    const io = fakeIo()
+    expect(await main(['--version'], io)).toBe(0)
+    expect(io.out()).toMatch(/^\d+\.\d+\.\d+/)
+    expect(io.out().trim()).toBe(version())
+  })
+})
