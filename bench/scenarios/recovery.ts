@@ -1,0 +1,173 @@
+/**
+ * Recovery: 1,000 tasks in flight (the simulator has received them all, 50 ms latency), then the
+ * simulator drops every socket once. Measured: from the drop to the last task's resolution; every
+ * task must resolve with its own result, and the simulator must have executed none twice.
+ */
+import { randomUUID } from 'node:crypto'
+import { benchTask, OursClient, RawClient, SdkClient, type BenchClient, type ClientName } from '../clients/index.js'
+import { drive } from '../drive.js'
+import { formatValue, measured, text, type Row, type Scenario, type ScenarioContext, type ScenarioResult } from '../report.js'
+import { epochNow } from '../sim-protocol.js'
+import { median } from '../stats.js'
+
+interface Outcome {
+  /** Drop → last resolution, ms; undefined when not every task resolved. */
+  recoveryMs: number | undefined
+  resolved: number
+  rejected: number
+  /** Neither resolved nor rejected within the time limit. */
+  hanging: number
+  /** Resolved with items that are not the task's own. */
+  wrongItems: number
+  executedTwice: number
+  /** Executions beyond one per task: the same id run twice, or the task resent under a new id (billed again). */
+  extraExecutions: number
+  /** runware-socket only: the first reconnect delay it drew (full jitter below initialDelayMs). */
+  retryInMs: number | undefined
+  resumed: boolean | undefined
+  firstError: string | undefined
+}
+
+function ownItems(items: readonly unknown[], taskUUID: string | undefined): boolean {
+  return items.length === 1 && (taskUUID === undefined || (items[0] as { taskUUID?: unknown }).taskUUID === taskUUID)
+}
+
+async function once(name: ClientName, context: ScenarioContext, limitMs: number): Promise<Outcome> {
+  const { sim, config } = context
+  const { inFlight, latencyMs, initialDelayMs } = config.recovery
+  const url = await sim.start({ latencyMs })
+  const client: BenchClient =
+    name === 'raw' ? new RawClient(url) : name === 'ours' ? new OursClient(url, { reconnect: { initialDelayMs } }) : new SdkClient(url)
+  let retryInMs: number | undefined
+  let resumed: boolean | undefined
+  if (client instanceof OursClient) {
+    client.socket.on('state', (event) => {
+      if (event.to === 'reconnecting') retryInMs ??= event.retryInMs
+      if (event.to === 'ready' && retryInMs !== undefined) resumed ??= event.resumed
+    })
+  }
+  await client.connect()
+  if (name !== 'sdk') await drive(client, { total: 500, concurrency: 100 })
+  const before = await sim.stats()
+  const received = before.tasksReceived
+  const { dropped } = await sim.dropWhenReceived(received + inFlight)
+  let resolved = 0
+  let rejected = 0
+  let wrongItems = 0
+  let lastResolved = 0
+  let firstError: string | undefined
+  const tasks = Array.from({ length: inFlight }, () => {
+    const task = benchTask()
+    // runware-socket keeps a caller's taskUUID, so its results can be checked against it.
+    const taskUUID = name === 'ours' ? randomUUID() : undefined
+    if (taskUUID !== undefined) task.taskUUID = taskUUID
+    return client.run(task).then(
+      (items) => {
+        resolved++
+        lastResolved = epochNow()
+        if (!ownItems(items, taskUUID)) wrongItems++
+      },
+      (error: unknown) => {
+        rejected++
+        firstError ??= error instanceof Error ? error.message : String(error)
+      },
+    )
+  })
+  const drop = await dropped
+  const all = Promise.all(tasks)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, limitMs)))])
+  clearTimeout(timer)
+  const stats = await sim.stats()
+  await client.close()
+  // Give rejections from close a turn to land, so `hanging` counts only what never settled.
+  await new Promise((resolve) => setImmediate(resolve))
+  const hanging = inFlight - resolved - rejected
+  return {
+    recoveryMs: resolved === inFlight ? lastResolved - drop.at : undefined,
+    resolved,
+    rejected,
+    hanging: Math.max(0, hanging),
+    wrongItems,
+    executedTwice: stats.executedTwice,
+    extraExecutions: stats.executions - before.executions - inFlight,
+    retryInMs,
+    resumed,
+    firstError,
+  }
+}
+
+function summary(outcome: Outcome, inFlight: number, limitMs: number): string {
+  if (outcome.recoveryMs !== undefined) return `all resolved in ${outcome.recoveryMs.toFixed(0)} ms`
+  return `${outcome.resolved.toLocaleString('en-US')} of ${inFlight.toLocaleString('en-US')} resolved in ${(limitMs / 1000).toFixed(0)} s`
+}
+
+export const recovery: Scenario = {
+  name: 'recovery',
+  async run(context: ScenarioContext): Promise<ScenarioResult> {
+    const { config, log, sim } = context
+    const repeats = config.recovery
+    const { inFlight, initialDelayMs, limitMs, sdkLimitMs, latencyMs } = repeats
+    const ours: Outcome[] = []
+    for (let round = 0; round < repeats.warmups + repeats.runs; round++) {
+      const outcome = await once('ours', context, limitMs)
+      if (round >= repeats.warmups) ours.push(outcome)
+      log(`  ours round ${round + 1}: ${summary(outcome, inFlight, limitMs)}, drew ${outcome.retryInMs} ms, resumed ${outcome.resumed}, twice ${outcome.executedTwice}`)
+    }
+    const raw = await once('raw', context, limitMs)
+    log(`  raw: ${summary(raw, inFlight, limitMs)}, rejected ${raw.rejected} (${raw.firstError})`)
+    // Last: sdk-js leaves its abandoned requests polling until their own 60 s timeout.
+    const sdk = await once('sdk', context, sdkLimitMs)
+    log(`  sdk: ${summary(sdk, inFlight, sdkLimitMs)}, executed twice ${sdk.executedTwice}`)
+    await sim.stop()
+
+    const recovered = ours.map((o) => o.recoveryMs ?? Infinity)
+    const oursMs = median(recovered)
+    const budget = initialDelayMs + 100
+    const oursLost = Math.max(...ours.map((o) => o.rejected + o.hanging + o.wrongItems))
+    const oursTwice = Math.max(...ours.map((o) => o.executedTwice))
+    const oursExtra = Math.max(...ours.map((o) => o.extraExecutions))
+    const lostText = (o: Outcome): string => `${(o.rejected + o.hanging).toLocaleString('en-US')} (${o.rejected} rejected, ${o.hanging} hanging)`
+    const rows: Row[] = [
+      {
+        scenario: 'recovery',
+        metric: `drop → all ${inFlight.toLocaleString('en-US')} resolved, ms`,
+        cells: {
+          raw: text(`never (${summary(raw, inFlight, limitMs)}, one run)`),
+          ours: measured(recovered, 'ms'),
+          sdk:
+            sdk.recoveryMs === undefined
+              ? text(`not within ${sdkLimitMs / 1000} s (${summary(sdk, inFlight, sdkLimitMs)})`)
+              : text(`${formatValue(sdk.recoveryMs, 'ms')} (one run)`),
+        },
+        ratio: { key: 'recovery.ours.ms', value: oursMs, text: `first delay drawn: ${median(ours.map((o) => o.retryInMs ?? NaN)).toFixed(0)} ms (median)` },
+        target: { key: 'recovery.ours.ms', text: `≤ ${initialDelayMs} + 100 ms`, pass: oursMs <= budget },
+      },
+      {
+        scenario: 'recovery',
+        metric: 'tasks lost (rejected or hanging), worst run',
+        cells: { raw: text(lostText(raw)), ours: text(oursLost.toLocaleString('en-US')), sdk: text(lostText(sdk)) },
+        target: { key: 'recovery.ours.lost', text: '0', pass: oursLost === 0 },
+      },
+      {
+        scenario: 'recovery',
+        metric: 'tasks executed twice by the server, worst run',
+        cells: { raw: text(String(raw.executedTwice)), ours: text(String(oursTwice)), sdk: text(String(sdk.executedTwice)) },
+        target: { key: 'recovery.ours.executedTwice', text: '0', pass: oursTwice === 0 },
+      },
+      {
+        scenario: 'recovery',
+        metric: 'extra executions (same id twice, or resent under a new id), worst run',
+        cells: { raw: text(String(raw.extraExecutions)), ours: text(String(oursExtra)), sdk: text(String(sdk.extraExecutions)) },
+        target: { key: 'recovery.ours.extraExecutions', text: '0', pass: oursExtra === 0 },
+      },
+    ]
+    return {
+      rows,
+      data: { inFlight, latencyMs, initialDelayMs, limitMs, sdkLimitMs, ours, raw, sdk },
+      notes: [
+        `recovery: simulator latency ${latencyMs} ms; it drops every socket the moment it has received all ${inFlight.toLocaleString('en-US')} tasks. runware-socket runs with reconnect.initialDelayMs ${initialDelayMs} (its first delay is full jitter in [0, ${initialDelayMs}]) and otherwise defaults; it resumes the session, so results completed during the gap are replayed. raw has no recovery: a closed socket rejects what was pending. sdk-js ${sdk.recoveryMs === undefined ? `did not resolve all tasks within ${sdkLimitMs / 1000} s` : 'resolved them'}: it reconnects after a fixed 1 s without resuming its session and wipes its listeners, so in-flight requests wait for their 60 s timeout and are then retried under a new taskUUID ("extra executions" counts those: work the server did, and would bill, twice).`,
+      ],
+    }
+  },
+}
