@@ -13,7 +13,7 @@ import { backoffDelay } from './backoff.js'
 import { Connection } from './connection.js'
 import { libraryError, RunwareError } from './errors.js'
 import type { ConnectionState, RunwareSocketEvents, StateEvent, TaskEvent } from './events.js'
-import { Ledger, TaskRecord } from './ledger.js'
+import { Ledger, TaskRecord, type RecordOwner } from './ledger.js'
 import { resolveOptions, type ResolvedOptions, type RunwareSocketOptions } from './options.js'
 import { Outbox } from './outbox.js'
 import { ErrorPolicy, type Classification } from './policy.js'
@@ -144,35 +144,49 @@ export class RunwareSocket {
     const refused = this.#refusal(taskUUID, admitted.taskType, options.signal)
     if (refused !== undefined) return Promise.reject(refused)
 
-    return new Promise<ResultItem[]>((resolve, reject) => {
-      const record = new TaskRecord({
-        id: taskUUID,
-        task: admitted,
-        encoded,
-        completion,
-        callbacks: { onResult: options.onResult, onProgress: options.onProgress },
-        resolve,
-        reject,
-        onDeadline: (expired) => {
-          this.#reject(expired, libraryError('taskTimeout', `task timed out after ${timeoutMs} ms`, { taskUUID, taskType: admitted.taskType }))
-        },
-        onWake: (woken) => this.#onWake(woken),
-      })
-      const timeoutMs = options.timeoutMs ?? this.#options.taskTimeoutMs
-      this.#ledger.admit(record)
-      if (Number.isFinite(timeoutMs)) this.#schedule.add(record.deadline, this.#options.clock.now() + timeoutMs)
-      const signal = options.signal
-      if (signal !== undefined) {
-        const onAbort = (): void => {
-          this.#reject(record, libraryError('aborted', 'the task was aborted', { taskUUID, taskType: admitted.taskType, cause: signal.reason }))
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        record.detach = () => signal.removeEventListener('abort', onAbort)
-      }
-      this.#emitTask(record, 'queued')
-      if (this.#connection.state === 'idle') this.#connection.connect()
-      this.#outbox.wake()
+    let resolve!: (items: ResultItem[]) => void
+    let reject!: (error: RunwareError) => void
+    const promise = new Promise<ResultItem[]>((res, rej) => {
+      resolve = res
+      reject = rej
     })
+    const timeoutMs = options.timeoutMs ?? this.#options.taskTimeoutMs
+    const record = new TaskRecord(
+      taskUUID,
+      admitted.taskType,
+      encoded,
+      completion.kind === 'count' ? completion.count : 0,
+      admitted.deliveryMethod === 'async',
+      timeoutMs,
+      options.onResult,
+      options.onProgress,
+      resolve,
+      reject,
+      this.#recordOwner,
+    )
+    this.#ledger.admit(record)
+    if (Number.isFinite(timeoutMs)) this.#schedule.add(record, this.#options.clock.now() + timeoutMs)
+    const signal = options.signal
+    if (signal !== undefined) this.#watchSignal(record, signal)
+    this.#emitTask(record, 'queued')
+    if (this.#connection.state === 'idle') this.#connection.connect()
+    this.#outbox.wake()
+    return promise
+  }
+
+  #recordOwner: RecordOwner = {
+    deadlineReached: (record) => {
+      this.#reject(record, libraryError('taskTimeout', `task timed out after ${record.timeoutMs} ms`, { taskUUID: record.id, taskType: record.taskType }))
+    },
+    woken: (record) => this.#onWake(record),
+  }
+
+  #watchSignal(record: TaskRecord, signal: AbortSignal): void {
+    const onAbort = (): void => {
+      this.#reject(record, libraryError('aborted', 'the task was aborted', { taskUUID: record.id, taskType: record.taskType, cause: signal.reason }))
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    record.detach = () => signal.removeEventListener('abort', onAbort)
   }
 
   /**
@@ -314,7 +328,7 @@ export class RunwareSocket {
     }
     this.#deliver(record, item)
     if (record.settled) return
-    if (record.completion.kind === 'ready' && item.status === 'failed') {
+    if (record.expected === 0 && item.status === 'failed') {
       this.#onTaskError(record, this.#nestedError(record, item, 'modelUploadFailed'))
       return
     }
@@ -355,7 +369,7 @@ export class RunwareSocket {
 
   #deliver(record: TaskRecord, item: ResultItem): void {
     if (!record.addItem(item)) return
-    const onResult = record.callbacks.onResult
+    const onResult = record.onResult
     if (onResult === undefined) return
     try {
       onResult(item)
@@ -395,7 +409,7 @@ export class RunwareSocket {
     const now = this.#options.clock.now()
     const delay = backoffDelay(Math.max(0, record.submissions - 1), this.#options.retry, this.#options.random)
     if (classification.connection === 'pause') this.#outbox.pause(now + delay)
-    const outOfTime = record.deadline.index >= 0 && now + delay >= record.deadline.at
+    const outOfTime = record.index >= 0 && now + delay >= record.at
     if (record.submissions >= this.#options.retry.maxAttempts || outOfTime) {
       this.#reject(record, error)
       return
@@ -408,7 +422,7 @@ export class RunwareSocket {
     this.#ledger.rekey(record, fresh)
     const payload = JSON.parse(record.encoded) as Task
     payload.taskUUID = fresh
-    if (record.completion.kind === 'count') payload[countField(record.taskType)] = record.missing
+    if (record.expected > 0) payload[countField(record.taskType)] = record.missing
     record.encoded = encodeTask(payload)
     this.#schedule.add(record.wake, now + delay)
     if (this.#events.listenerCount('task') > 0) {
@@ -525,7 +539,7 @@ export class RunwareSocket {
     if (!this.#release(record)) return
     this.#rateLimitPauses = 0
     if (this.#events.listenerCount('task') > 0) {
-      this.#events.emit('task', { type: 'settled', outcome: 'resolved', taskUUID: record.id, taskType: record.taskType, items: record.items.length })
+      this.#events.emit('task', { type: 'settled', outcome: 'resolved', taskUUID: record.id, taskType: record.taskType, items: record.received })
     }
     record.fulfil()
   }
@@ -539,7 +553,7 @@ export class RunwareSocket {
         code: error.code,
         taskUUID: record.id,
         taskType: record.taskType,
-        items: record.items.length,
+        items: record.received,
       })
     }
     record.fail(error)
@@ -548,8 +562,9 @@ export class RunwareSocket {
   /** Takes the task out of every structure; false when it had already settled. */
   #release(record: TaskRecord): boolean {
     if (!this.#ledger.release(record)) return false
-    this.#schedule.remove(record.deadline)
-    this.#schedule.remove(record.wake)
+    this.#schedule.remove(record)
+    const wake = record.wakeIfAny
+    if (wake !== undefined) this.#schedule.remove(wake)
     this.#poller.stop(record)
     this.#reconciler.forget(record)
     if (record.wireUUID !== record.id) this.#retiredIds.delete(record.id)
@@ -598,7 +613,7 @@ export class RunwareSocket {
 
   #emitProgress(record: TaskRecord, progress: number): void {
     try {
-      record.callbacks.onProgress?.(progress)
+      record.onProgress?.(progress)
     } catch (error) {
       this.#options.logger.error?.('onProgress callback threw', { taskUUID: record.id, error: String(error) })
     }

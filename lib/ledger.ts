@@ -12,25 +12,30 @@
  * Records are found by the taskUUID currently on the wire (one Map lookup per item). A retry
  * re-keys the record under its fresh id; the caller's promise and `taskUUID` never change.
  */
-import type { ResultItem, Task } from './protocol.js'
+import type { ResultItem } from './protocol.js'
 import type { RunwareError } from './errors.js'
 import { entry, type ScheduleEntry } from './schedule.js'
-import type { Completion } from './tasks.js'
 import { itemKey } from './tasks.js'
 
 export type TaskPhase = 'queued' | 'waiting' | 'sent' | 'unknown' | 'polling' | 'settled'
 
-export interface TaskCallbacks {
-  onResult: ((item: ResultItem) => void) | undefined
-  onProgress: ((progress: number) => void) | undefined
+/** Who a record calls when one of its timers fires. */
+export interface RecordOwner {
+  /** The task's deadline passed. */
+  deadlineReached(record: TaskRecord): void
+  /** A retry's delay elapsed, or a poll is due. */
+  woken(record: TaskRecord): void
 }
 
-export class TaskRecord {
-  /** The caller's taskUUID. */
-  readonly id: string
-  readonly taskType: string
-  readonly completion: Completion
-  readonly async: boolean
+/**
+ * One task. Kept lean on purpose (100,000 may be pending): plain fields, no closures, and the
+ * record is itself the schedule entry of its deadline; the second entry (retry delay or next
+ * poll) is allocated only for the tasks that need one.
+ */
+export class TaskRecord implements ScheduleEntry {
+  /** The deadline's schedule entry fields. */
+  at = 0
+  index = -1
   /** The taskUUID on the wire now (differs from `id` after a retry). */
   wireUUID: string
   /**
@@ -39,91 +44,100 @@ export class TaskRecord {
    * afterwards cannot change what a retry sends.
    */
   encoded: string
-  readonly items: ResultItem[] = []
+  items: ResultItem[] | undefined = undefined
   /** Identity keys of `items`, to drop a replayed or re-polled copy of one already delivered. */
-  #keys: Set<string> | undefined
+  #keys: Set<string> | undefined = undefined
   phase: TaskPhase = 'queued'
   /** Counted in `Ledger.inFlight` (on the wire or with the server). */
   onWire = false
   /** Submissions under a fresh id, the first included (bounded by retry.maxAttempts). */
   submissions = 0
   /** The wire id the last counted submission went out under (a same-id resend is not counted). */
-  countedAs: string | undefined
-  /** getResponse polls sent since the last answer; drives the poll backoff. */
+  countedAs: string | undefined = undefined
+  /** getResponse answers since polling started; drives the poll backoff. */
   pollAttempt = 0
   /** A poll is out and unanswered. */
   awaitingPoll = false
-  readonly deadline: ScheduleEntry
-  /** A retry's delay or the next poll. */
-  readonly wake: ScheduleEntry
-  readonly callbacks: TaskCallbacks
   /** Detaches the AbortSignal listener. */
-  detach: (() => void) | undefined
-  readonly #resolve: (items: ResultItem[]) => void
-  readonly #reject: (error: RunwareError) => void
+  detach: (() => void) | undefined = undefined
+  #wake: ScheduleEntry | undefined = undefined
 
-  constructor(init: {
-    id: string
-    task: Task
-    encoded: string
-    completion: Completion
-    callbacks: TaskCallbacks
-    resolve: (items: ResultItem[]) => void
-    reject: (error: RunwareError) => void
-    onDeadline: (record: TaskRecord) => void
-    onWake: (record: TaskRecord) => void
-  }) {
-    this.id = init.id
-    this.wireUUID = init.id
-    this.taskType = init.task.taskType
-    this.encoded = init.encoded
-    this.completion = init.completion
-    this.async = init.task.deliveryMethod === 'async'
-    this.callbacks = init.callbacks
-    this.#resolve = init.resolve
-    this.#reject = init.reject
-    this.deadline = entry(() => init.onDeadline(this))
-    this.wake = entry(() => init.onWake(this))
+  constructor(
+    /** The caller's taskUUID. */
+    readonly id: string,
+    readonly taskType: string,
+    encoded: string,
+    /** Result items that complete the task; 0 when a `status: "ready"` item does (modelUpload). */
+    readonly expected: number,
+    readonly async: boolean,
+    readonly timeoutMs: number,
+    readonly onResult: ((item: ResultItem) => void) | undefined,
+    readonly onProgress: ((progress: number) => void) | undefined,
+    private readonly resolveWith: (items: ResultItem[]) => void,
+    private readonly rejectWith: (error: RunwareError) => void,
+    private readonly owner: RecordOwner,
+  ) {
+    this.wireUUID = id
+    this.encoded = encoded
+  }
+
+  /** The deadline fired (the Schedule calls this). */
+  fire(): void {
+    this.owner.deadlineReached(this)
+  }
+
+  /** The entry for a retry's delay or the next poll, created on first use. */
+  get wake(): ScheduleEntry {
+    return (this.#wake ??= entry(() => this.owner.woken(this)))
+  }
+
+  /** The wake entry if it was ever created (releasing a task must not create one). */
+  get wakeIfAny(): ScheduleEntry | undefined {
+    return this.#wake
   }
 
   get settled(): boolean {
     return this.phase === 'settled'
   }
 
+  get received(): number {
+    return this.items?.length ?? 0
+  }
+
   /** Results still missing (for a count-completed task). */
   get missing(): number {
-    return this.completion.kind === 'count' ? Math.max(0, this.completion.count - this.items.length) : 1
+    return this.expected === 0 ? 1 : Math.max(0, this.expected - this.received)
   }
 
   get complete(): boolean {
-    if (this.completion.kind === 'count') return this.items.length >= this.completion.count
-    const last = this.items[this.items.length - 1]
-    return last?.status === 'ready'
+    if (this.expected > 0) return this.received >= this.expected
+    return this.items?.[this.items.length - 1]?.status === 'ready'
   }
 
   /** Adds an item unless a copy of it was already delivered; true when it is new. */
   addItem(item: ResultItem): boolean {
+    const items = (this.items ??= [])
     // A task completed by its first item cannot see a duplicate (it settles at once): skip the key.
-    if (this.completion.kind === 'count' && this.completion.count === 1 && this.items.length === 0 && !this.async && this.phase === 'sent') {
-      this.items.push(item)
+    if (this.expected === 1 && items.length === 0 && !this.async && this.phase === 'sent') {
+      items.push(item)
       return true
     }
-    const keys = (this.#keys ??= new Set(this.items.map(itemKey)))
+    const keys = (this.#keys ??= new Set(items.map(itemKey)))
     const key = itemKey(item)
     if (keys.has(key)) return false
     keys.add(key)
-    this.items.push(item)
+    items.push(item)
     return true
   }
 
-  /** Called by the Ledger only, once. */
+  /** Called by the client only, once. */
   fulfil(): void {
-    this.#resolve(this.items)
+    this.resolveWith(this.items ?? [])
   }
 
-  /** Called by the Ledger only, once. */
+  /** Called by the client only, once. */
   fail(error: RunwareError): void {
-    this.#reject(error)
+    this.rejectWith(error)
   }
 }
 

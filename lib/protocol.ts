@@ -251,9 +251,15 @@ function hasEmptyData(parts: readonly unknown[]): boolean {
   return parts.some((part) => isObject(part) && Array.isArray(part.data) && part.data.length === 0)
 }
 
-/** Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles). */
+/**
+ * Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles).
+ * The client keeps this string for every pending task, so it is flattened here: V8 may return a
+ * rope of pieces (about 100 bytes more per task), and reading a character makes it one flat copy.
+ */
 export function encodeTask(task: Task): string {
-  return JSON.stringify(task)
+  const encoded = JSON.stringify(task)
+  encoded.charCodeAt(encoded.length - 1)
+  return encoded
 }
 
 /** Joins tasks encoded by `encodeTask` into one outbound frame. */
