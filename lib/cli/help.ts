@@ -2,11 +2,12 @@
 
 const EXIT_CODES = `Exit codes:
   0    success (run: every input line is recorded as ok)
-  1    run: the batch finished but some lines are recorded as failures
+  1    run: the batch finished but some lines failed or timed out
        demo: an invariant broke (a task lost, a task executed twice, items not delivered)
   2    usage error: bad flags, missing input file, RUNWARE_API_KEY not set
-  3    stopped before the end: authentication refused, output not writable,
-       port in use, internal error (run: a restart picks up where it stopped)
+  3    stopped before the end: cannot connect, authentication refused, account out of
+       credits, output not writable, port in use, internal error
+       (run: a restart with the same -o picks up where it stopped)
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM`
 
 export const MAIN_HELP = `Usage: runware-socket <command> [options]
@@ -49,7 +50,7 @@ Exit codes:
 
 export const RUN_HELP = `Usage: runware-socket run <tasks.jsonl | -> [-o results.jsonl] [options]
 
-Runs every line of a JSON Lines file as one Runware task through one WebSocket.
+Runs every line of a JSON Lines file (or stdin: -) as one Runware task through one WebSocket.
 The API key comes from the RUNWARE_API_KEY environment variable (it is never printed).
 
 Input: one task object per line, e.g.
@@ -65,6 +66,10 @@ Output: one JSON line per task, appended as soon as the task settles (not in inp
   {"line":13,"taskUUID":"…","taskType":"imageInference","status":"error","code":"…","message":"…"}
   {"line":7,"taskUUID":"…","status":"error","code":"invalidTask","message":"line 7 is not JSON: …"}
   Without -o the records go to stdout (nothing to resume from).
+  Only answers are recorded: a task that timed out (--timeout-ms) is left unrecorded, so the
+  next run collects it under the same taskUUID instead of skipping it.
+  An account error (insufficientCredits and other quota codes) is recorded and stops the batch
+  (exit 3): every later line would fail the same way.
 
 Resuming: run again with the same -o file. Lines already recorded there (by taskUUID) are
 skipped; a partial last record left by a hard kill is cut off and its task is run again
@@ -76,16 +81,23 @@ and records them, leaves the others unrecorded (a restart picks them up), exits 
 A second Ctrl-C stops waiting.
 
 Options:
-  -o, --output FILE    append records to FILE and resume from it (default: stdout)
-  --concurrency N      tasks in flight at once (default 16)
-  --url URL            WebSocket URL (default wss://ws-api.runware.ai/v1)
-  --timeout-ms MS      per-task deadline; a task past it is recorded as taskTimeout (default 300000)
-  --drain-ms MS        on SIGINT/SIGTERM, how long to wait for tasks in flight (default 10000)
-  -h, --help           show this help
+  -o, --output FILE         append records to FILE and resume from it (default: stdout)
+  --concurrency N           tasks in flight at once (default 16)
+  --url URL                 WebSocket URL (default wss://ws-api.runware.ai/v1)
+  --timeout-ms MS           per-task deadline (default 300000)
+  --drain-ms MS             on SIGINT/SIGTERM, how long to wait for tasks in flight (default 10000)
+  --connect-timeout-ms MS   give up (exit 3) when the first connection is not ready by then (default 30000)
+  -h, --help                show this help
 
 Progress goes to stderr: a bar on a terminal, a line per second otherwise.
 
-${EXIT_CODES}
+Exit codes:
+  0    every input line is recorded as ok (this run or an earlier one)
+  1    the batch finished, but some lines are recorded as failures or timed out unrecorded
+  2    usage error: bad flags, missing input file, RUNWARE_API_KEY not set
+  3    stopped early: cannot connect, authentication refused, account error (credits),
+       output not writable; a restart with the same -o resumes
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
 `
 
 export const SIMULATE_HELP = `Usage: runware-socket simulate [options]

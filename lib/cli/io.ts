@@ -26,11 +26,11 @@ export interface Io {
 export const EXIT = {
   /** Everything succeeded. */
   ok: 0,
-  /** run: the batch finished but some lines are recorded as failures; demo: an invariant broke. */
+  /** run: the batch finished but some lines failed or timed out; demo: an invariant broke. */
   failed: 1,
   /** Bad flags, a missing file, RUNWARE_API_KEY not set. */
   usage: 2,
-  /** Stopped before the end: authentication refused, output not writable, port in use, internal error. */
+  /** Stopped early: cannot connect, authentication refused, account error, output not writable, port in use, internal error. */
   fatal: 3,
   sigint: 130,
   sigterm: 143,

@@ -3,13 +3,19 @@
  * `--concurrency` tasks are in flight; each settled task is appended to the output at once, so the
  * output file is the batch's checkpoint: a restart skips what it holds and re-sends the rest under
  * the same taskUUIDs (never paying twice for a task the server already ran).
+ *
+ * Only answers about a task are recorded. A timeout or our own shutdown says nothing about the
+ * task, and a connection that failed for good (authentication refused) says nothing about the line:
+ * such tasks stay unrecorded, so the restart runs them (by id) instead of skipping them as failed.
+ * An account error (insufficientCredits, …) is recorded, and stops the batch: every later line
+ * would fail the same way.
  */
 import { createReadStream, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { RunwareSocket } from '../client.js'
 import { RunwareError } from '../errors.js'
 import { DEFAULTS } from '../options.js'
-import type { ResultItem, Task } from '../protocol.js'
+import type { Task } from '../protocol.js'
 import { expectPositionals, integerFlag, parseFlags, UsageError, urlFlag } from './args.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
 import { emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type ErrorRecord, type OutputRecord, type RecordSink } from './jsonl.js'
@@ -25,10 +31,11 @@ export interface RunConfig {
   url: string
   timeoutMs: number | undefined
   drainMs: number
+  connectTimeoutMs: number
   apiKey: string
 }
 
-export const RUN_DEFAULTS = { concurrency: 16, drainMs: 10_000 } as const
+export const RUN_DEFAULTS = { concurrency: 16, drainMs: 10_000, connectTimeoutMs: 30_000 } as const
 
 export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig | 'help' {
   const { values, positionals } = parseFlags('run', args, {
@@ -37,6 +44,7 @@ export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig
     url: { type: 'string' },
     'timeout-ms': { type: 'string' },
     'drain-ms': { type: 'string' },
+    'connect-timeout-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -53,6 +61,7 @@ export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig
     url: urlFlag('run', values.url) ?? DEFAULTS.url,
     timeoutMs: integerFlag('run', 'timeout-ms', values['timeout-ms'], { min: 1 }),
     drainMs: integerFlag('run', 'drain-ms', values['drain-ms'], { min: 0 }) ?? RUN_DEFAULTS.drainMs,
+    connectTimeoutMs: integerFlag('run', 'connect-timeout-ms', values['connect-timeout-ms'], { min: 1 }) ?? RUN_DEFAULTS.connectTimeoutMs,
     apiKey,
   }
 }
@@ -78,48 +87,79 @@ function openSink(config: RunConfig, io: Io, validBytes: number, progress: Progr
   }
 }
 
-/** A settled task's record; undefined for a rejection that says nothing about the task (it stays unrecorded). */
-export function errorRecord(line: number, taskUUID: string, taskType: string, error: unknown): ErrorRecord {
-  if (error instanceof RunwareError) {
-    return {
-      line,
-      taskUUID,
-      taskType,
-      status: 'error',
-      code: error.code,
-      message: error.message,
-      ...(error.parameter === undefined ? {} : { parameter: error.parameter }),
-    }
-  }
-  return { line, taskUUID, taskType, status: 'error', code: 'unknown', message: error instanceof Error ? error.message : String(error) }
-}
-
 function describeError(error: unknown): string {
+  if (error instanceof RunwareError) return `${error.code}: ${error.message}`
   if (error instanceof Error) return error.message
   return typeof error === 'string' ? error : JSON.stringify(error)
+}
+
+/** Library codes that say nothing about the task's own fate: its id is tried again by a restart. */
+const UNSETTLED_CODES: ReadonlySet<string> = new Set(['taskTimeout', 'connectionClosed', 'connectionLost', 'aborted', 'queueFull', 'reconnectFailed', 'connectTimeout', 'authTimeout'])
+
+/** What to do with a rejected task. */
+export type Disposition =
+  /** `stop`: record it, then take no new lines (the account is at fault, not the line). */
+  | { kind: 'record'; record: ErrorRecord; stop?: string }
+  /** Its fate is unknown: leave it unrecorded for a restart. */
+  | { kind: 'leave' }
+  /** The connection failed for good: stop now, leave this one unrecorded. */
+  | { kind: 'fail'; reason: string }
+
+export function disposition(error: unknown, connectionFailed: boolean, line: number, taskUUID: string, taskType: string): Disposition {
+  if (connectionFailed) return { kind: 'fail', reason: `the connection failed: ${describeError(error)}` }
+  if (!(error instanceof RunwareError)) return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
+  if (UNSETTLED_CODES.has(error.code)) return { kind: 'leave' }
+  const record: ErrorRecord = { line, taskUUID, taskType, status: 'error', code: error.code, message: error.message }
+  if (error.parameter !== undefined) record.parameter = error.parameter
+  if (error.category === 'quota') return { kind: 'record', record, stop: `the account refused work: ${describeError(error)}` }
+  return { kind: 'record', record }
+}
+
+/** `drain`: wait for the tasks in flight and record them (an account error); not when nothing more can be recorded. */
+type Stop = { signal: Signal } | { fatal: string; drain: boolean }
+
+/** Batch state shared with callbacks. One object: TypeScript would otherwise narrow fields as if they never changed. */
+interface Control {
+  stop: Stop | undefined
+  /** Records are written only while this is true: after it, rejections come from our own close(). */
+  accepting: boolean
+  /** A second signal, or --drain-ms since the first: stop waiting for tasks in flight. */
+  impatient: boolean
+  /** Wakes whoever waits for a free slot, the connection or the drain. */
+  wake: () => void
+  /** Wakes the drain when --drain-ms is up. */
+  drainTimer: NodeJS.Timeout | undefined
 }
 
 export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   if (config.input !== '-') checkInput(config.input)
   const recorded = config.output === undefined ? emptyRecorded() : await readRecorded(config.output)
-  // queued: lines taken on in this run (sent, or recorded as bad); skipped: recorded earlier.
-  const stats = { queued: 0, skipped: 0, ok: 0, failed: 0, eof: false }
-  let reconnects = 0
+  // queued: lines taken on in this run (sent, or recorded as bad); skipped: recorded earlier;
+  // unsettled: rejected without an answer about the task (timeouts), left for a restart.
+  const stats = { queued: 0, skipped: 0, ok: 0, failed: 0, unsettled: 0, eof: false }
+  const link = { reconnects: 0, attempt: 0, state: 'idle' as string }
   const progress = new Progress(
     { output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'run' },
     () => ({
-      done: stats.ok + stats.failed,
+      done: stats.ok + stats.failed + stats.unsettled,
       total: stats.queued,
       totalKnown: stats.eof,
       ok: stats.ok,
       failed: stats.failed,
-      note: [stats.skipped > 0 ? `${stats.skipped} skipped` : '', reconnects > 0 ? `${reconnects} reconnects` : ''].filter(Boolean).join(', '),
+      note: [
+        stats.skipped > 0 ? `${stats.skipped} skipped` : '',
+        stats.unsettled > 0 ? `${stats.unsettled} timed out` : '',
+        link.reconnects > 0 ? `${link.reconnects} reconnects` : '',
+        link.state === 'ready' ? '' : `${link.state}${link.attempt > 0 ? ` (attempt ${link.attempt})` : ''}`,
+      ]
+        .filter(Boolean)
+        .join(', '),
     }),
   )
   const sink = openSink(config, io, recorded.validBytes, progress)
   const target = config.output ?? 'stdout'
   const say = (text: string): void => {
-    io.stderr.write(`run: ${text}\n`)
+    progress.log(`run: ${text}`)
   }
   if (recorded.partialTail) say(`cut off a partial last record in ${target} (an interrupted write); its task runs again under the same taskUUID`)
   if (recorded.unreadable.length > 0) say(`warning: ${recorded.unreadable.length} line(s) of ${target} are not records (first: line ${recorded.unreadable[0]}); left as they are`)
@@ -129,147 +169,197 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   const client = new RunwareSocket({
     apiKey: config.apiKey,
     url: config.url,
-    maxInFlight: Math.max(config.concurrency, 1),
+    maxInFlight: config.concurrency,
     ...(config.timeoutMs === undefined ? {} : { taskTimeoutMs: config.timeoutMs }),
   })
   client.on('state', (event) => {
-    if (event.to === 'reconnecting') reconnects += 1
+    link.state = event.to
+    if (event.to === 'reconnecting') {
+      link.reconnects += 1
+      link.attempt = event.attempt ?? 0
+    } else if (event.to === 'ready') {
+      link.attempt = 0
+    }
   })
 
-  const started = performance.now()
-  progress.start()
-
-  // Shared with callbacks, so one object: TypeScript's narrowing would otherwise assume it never changes.
-  const run: {
-    /** Why the batch stops early: a signal, or a failure that makes going on pointless. */
-    stop: { signal: Signal } | { fatal: string } | undefined
-    /** Records are written only while this is true: after it, rejections come from our own close(). */
-    accepting: boolean
-    wake: (() => void) | undefined
-    /** A second signal: stop waiting for tasks in flight (it may come before the drain starts). */
-    impatient: boolean
-    drainCut: (() => void) | undefined
-  } = { stop: undefined, accepting: true, wake: undefined, impatient: false, drainCut: undefined }
-  const inflight = new Set<Promise<void>>()
-
-  const halt = (reason: NonNullable<typeof run.stop>): void => {
-    run.stop ??= reason
-    run.wake?.()
+  const waiters = new Set<() => void>()
+  const control: Control = {
+    stop: undefined,
+    accepting: true,
+    impatient: false,
+    drainTimer: undefined,
+    wake: () => {
+      for (const waiter of [...waiters]) waiter()
+    },
   }
-  // A function, not a field read: the await in the loop can change it behind TypeScript's back.
-  const stopped = (): boolean => run.stop !== undefined
+  /** Resolves at the next wake-up (a task settled, a signal, a stop). */
+  const nextWake = (): Promise<void> =>
+    new Promise((resolve) => {
+      const waiter = (): void => {
+        waiters.delete(waiter)
+        resolve()
+      }
+      waiters.add(waiter)
+    })
+  const halt = (stop: Stop): void => {
+    control.stop ??= stop
+    control.wake()
+  }
+  const inflight = new Set<Promise<void>>()
+  const stopSignals = io.onSignal((signal) => {
+    if (control.stop === undefined) {
+      halt({ signal })
+      // The drain's clock starts now, even if the batch is still reading lines.
+      control.drainTimer = setTimeout(() => {
+        control.impatient = true
+        control.wake()
+      }, config.drainMs)
+      say(`${signal}: no new tasks; waiting up to ${formatDuration(config.drainMs)} for ${inflight.size} in flight (again to stop now)`)
+    } else {
+      control.impatient = true
+      control.wake()
+    }
+  })
+
   const write = (record: OutputRecord): boolean => {
-    if (!run.accepting) return false
+    if (!control.accepting) return false
     try {
       sink.write(record)
       return true
     } catch (error) {
-      halt({ fatal: `cannot write to ${target}: ${error instanceof Error ? error.message : String(error)}` })
-      run.accepting = false
+      control.accepting = false
+      halt({ fatal: `cannot write to ${target}: ${describeError(error)}`, drain: false })
       return false
     }
   }
-  const settle = (ok: boolean): void => {
-    if (ok) stats.ok += 1
-    else stats.failed += 1
-  }
-  const stopSignals = io.onSignal((signal) => {
-    if (run.stop === undefined) {
-      halt({ signal })
-      progress.log(`run: ${signal}: no new tasks; waiting up to ${formatDuration(config.drainMs)} for ${inflight.size} in flight (again to stop now)`)
-    } else {
-      run.impatient = true
-      run.drainCut?.()
-    }
-  })
 
   const dispatch = (line: number, task: Task, taskUUID: string, taskType: string): void => {
-    const settled: Promise<void> = client.run(task).then(
-      (items: ResultItem[]) => {
-        if (write({ line, taskUUID, taskType, status: 'ok', results: items })) settle(true)
+    const settled = client.run(task).then(
+      (items) => {
+        if (write({ line, taskUUID, taskType, status: 'ok', results: items })) stats.ok += 1
       },
       (error: unknown) => {
-        // The connection failed for good (authentication refused, reconnects exhausted): the
-        // error belongs to the connection, not the task, so the task stays unrecorded.
-        if (client.state === 'failed') {
-          halt({ fatal: `the connection failed: ${error instanceof RunwareError ? `${error.code}: ` : ''}${error instanceof Error ? error.message : String(error)}` })
-          return
+        if (!control.accepting) return
+        const next = disposition(error, client.state === 'failed', line, taskUUID, taskType)
+        if (next.kind === 'record') {
+          if (write(next.record)) stats.failed += 1
+          if (next.stop !== undefined) halt({ fatal: next.stop, drain: true })
+        } else if (next.kind === 'leave') {
+          stats.unsettled += 1
+        } else {
+          halt({ fatal: next.reason, drain: false })
         }
-        if (write(errorRecord(line, taskUUID, taskType, error))) settle(false)
       },
     )
     const tracked = settled.finally(() => {
       inflight.delete(tracked)
-      run.wake?.()
+      control.wake()
     })
     inflight.add(tracked)
   }
 
+  const started = performance.now()
   let inputError: unknown
+  // Tasks still in flight when we stop waiting: our close() rejects them, and they stay unrecorded.
+  let unrecorded: number
   try {
-    const source = config.input === '-' ? io.stdin() : createReadStream(config.input)
-    for await (const line of readLines(source)) {
-      if (stopped()) break
-      const parsed = parseTaskLine(line.text, line.number)
-      if (parsed.kind === 'blank') continue
-      if (isRecorded(recorded, line.number, parsed.taskUUID)) {
-        stats.skipped += 1
-        continue
-      }
-      if (parsed.kind === 'bad') {
+    // Connect before reading a line: a wrong URL or key stops here, with nothing recorded.
+    const connected = await connectFirst(client, config.connectTimeoutMs, control, nextWake, link)
+    if (connected !== undefined) halt({ fatal: connected, drain: false })
+    else progress.start()
+    const stopped = (): boolean => control.stop !== undefined
+    try {
+      const source = config.input === '-' ? io.stdin() : createReadStream(config.input)
+      for await (const line of readLines(source)) {
+        if (stopped()) break
+        const parsed = parseTaskLine(line.text, line.number)
+        if (parsed.kind === 'blank') continue
+        if (isRecorded(recorded, line.number, parsed.taskUUID)) {
+          stats.skipped += 1
+          continue
+        }
+        if (parsed.kind === 'bad') {
+          stats.queued += 1
+          if (write({ line: line.number, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })) stats.failed += 1
+          continue
+        }
+        while (inflight.size >= config.concurrency && !stopped()) await nextWake()
+        // A line read but not sent is simply not recorded: the restart reads it again.
+        if (stopped()) break
         stats.queued += 1
-        if (write({ line: line.number, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })) settle(false)
-        continue
+        dispatch(line.number, parsed.task, parsed.taskUUID, parsed.taskType)
       }
-      while (inflight.size >= config.concurrency && !stopped()) await new Promise<void>((resolve) => (run.wake = resolve))
-      // A line read but not sent is simply not recorded: the restart reads it again.
-      if (stopped()) break
-      stats.queued += 1
-      dispatch(line.number, parsed.task, parsed.taskUUID, parsed.taskType)
+      stats.eof = !stopped()
+    } catch (error) {
+      inputError = error
     }
-    stats.eof = !stopped()
-  } catch (error) {
-    inputError = error
+    await drain(inflight, control, nextWake)
+  } finally {
+    control.accepting = false
+    unrecorded = inflight.size
+    clearTimeout(control.drainTimer)
+    stopSignals()
+    progress.stop()
+    await client.close()
+    sink.close()
   }
-
-  // Drain: to completion normally; within --drain-ms after a signal (a second signal cuts it short);
-  // not at all after a fatal stop (nothing more can be recorded).
-  const all = (async () => {
-    while (inflight.size > 0) await Promise.all(inflight)
-  })()
-  if (run.stop !== undefined && 'signal' in run.stop) {
-    if (!run.impatient) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([all, new Promise<void>((resolve) => ((run.drainCut = resolve), (timer = setTimeout(resolve, config.drainMs))))])
-      clearTimeout(timer)
-    }
-  } else if (run.stop === undefined) {
-    await all
-  }
-  run.accepting = false
-  const unrecorded = inflight.size
-  stopSignals()
-  await client.close()
-  progress.stop()
-  sink.close()
 
   const elapsed = formatDuration(performance.now() - started)
-  const thisRun = `this run: ${stats.ok} ok, ${stats.failed} failed in ${elapsed}${reconnects > 0 ? ` (${reconnects} reconnects)` : ''}`
+  const timedOut = stats.unsettled > 0 ? `, ${stats.unsettled} timed out (unrecorded)` : ''
+  const thisRun = `this run: ${stats.ok} ok, ${stats.failed} failed${timedOut} in ${elapsed}${link.reconnects > 0 ? ` (${link.reconnects} reconnects)` : ''}`
   if (inputError !== undefined) {
     say(`stopped: cannot read ${config.input}: ${describeError(inputError)}; ${thisRun}`)
     return EXIT.fatal
   }
-  if (run.stop !== undefined) {
+  const stop = control.stop
+  if (stop !== undefined) {
     const left = unrecorded > 0 ? `; ${unrecorded} in flight left unrecorded` : ''
-    if ('fatal' in run.stop) {
-      say(`stopped: ${run.stop.fatal}; ${thisRun}${left}; fix it and run again with the same output to resume`)
+    if ('fatal' in stop) {
+      say(`stopped: ${stop.fatal}; ${thisRun}${left}; fix it and run again with the same output to resume`)
       return EXIT.fatal
     }
-    say(`interrupted by ${run.stop.signal}; ${thisRun}${left}; run again with the same output to resume`)
-    return exitCodeFor(run.stop.signal)
+    say(`interrupted by ${stop.signal}; ${thisRun}${left}; run again with the same output to resume`)
+    return exitCodeFor(stop.signal)
   }
   const ok = recorded.ok + stats.ok
   const failed = recorded.failed + stats.failed
   say(`done: ${ok + failed} task(s) recorded in ${target}: ${ok} ok, ${failed} failed (${thisRun}${stats.skipped > 0 ? `; ${stats.skipped} recorded earlier` : ''})`)
-  return failed > 0 ? EXIT.failed : EXIT.ok
+  if (stats.unsettled > 0) say(`${stats.unsettled} task(s) timed out and are not recorded: run again with the same output to collect them under the same taskUUIDs`)
+  return failed > 0 || stats.unsettled > 0 ? EXIT.failed : EXIT.ok
+}
+
+/** Waits for the first ready socket; the reason it gave up, or undefined when connected. */
+async function connectFirst(client: RunwareSocket, timeoutMs: number, control: Control, nextWake: () => Promise<void>, link: { attempt: number; state: string }): Promise<string | undefined> {
+  const outcome: { error?: unknown; ready?: boolean } = {}
+  void client.connect().then(
+    () => (outcome.ready = true),
+    (error: unknown) => (outcome.error = error),
+  ).finally(control.wake)
+  const timer = setTimeout(control.wake, timeoutMs)
+  try {
+    const deadline = performance.now() + timeoutMs
+    for (;;) {
+      if (outcome.ready === true) return undefined
+      if (outcome.error !== undefined) return `cannot connect: ${describeError(outcome.error)}`
+      // A signal: not a connection problem; the caller reports the interruption.
+      if (control.stop !== undefined) return undefined
+      if (performance.now() >= deadline) return `cannot connect within ${formatDuration(timeoutMs)} (${link.state}${link.attempt > 0 ? `, ${link.attempt} attempts` : ''}); check --url and the network`
+      await nextWake()
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Waits for the tasks in flight: all of them on a normal end or after an account error; after a
+ * signal, until --drain-ms since it or a second signal (`impatient`); none when nothing more can
+ * be recorded (connection failed, output not writable).
+ */
+async function drain(inflight: ReadonlySet<Promise<void>>, control: Control, nextWake: () => Promise<void>): Promise<void> {
+  while (inflight.size > 0 && !control.impatient) {
+    const stop = control.stop
+    if (stop !== undefined && 'fatal' in stop && !stop.drain) return
+    await nextWake()
+  }
 }

@@ -69,13 +69,14 @@ describe('run flags', () => {
       url: 'wss://ws-api.runware.ai/v1',
       timeoutMs: undefined,
       drainMs: 10_000,
+      connectTimeoutMs: 30_000,
       apiKey: 'unit-key',
     })
   })
 
   it('reads every flag', () => {
-    const config = parseRunArgs(['-', '-o', 'out.jsonl', '--concurrency', '4', '--url', 'ws://127.0.0.1:9/v1', '--timeout-ms', '5000', '--drain-ms', '0'], KEY)
-    expect(config).toMatchObject({ input: '-', output: 'out.jsonl', concurrency: 4, url: 'ws://127.0.0.1:9/v1', timeoutMs: 5000, drainMs: 0 })
+    const config = parseRunArgs(['-', '-o', 'out.jsonl', '--concurrency', '4', '--url', 'ws://127.0.0.1:9/v1', '--timeout-ms', '5000', '--drain-ms', '0', '--connect-timeout-ms', '500'], KEY)
+    expect(config).toMatchObject({ input: '-', output: 'out.jsonl', concurrency: 4, url: 'ws://127.0.0.1:9/v1', timeoutMs: 5000, drainMs: 0, connectTimeoutMs: 500 })
   })
 
   it('refuses the input as output', () => {

@@ -19,7 +19,7 @@ describe('runBatch in-process', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'runware-batch-'))
     sim = await startSimulator({ latencyMs: 5 })
-    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, apiKey: 'batch-key' }
+    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key' }
   })
 
   afterEach(async () => {
@@ -65,6 +65,21 @@ describe('runBatch in-process', () => {
     expect(records().map((record) => record.line).sort()).toEqual([1, 2, 3, 5])
     // Lines 6-8 were never sent.
     expect(sim.stats.tasksReceived).toBe(3)
+  })
+
+  it('a timed-out task is not recorded (its fate is unknown): exit 1, and a rerun collects it under the same id', async () => {
+    sim.holdResults()
+    const io = fakeIo({}, INPUT)
+    expect(await runBatch({ ...config, timeoutMs: 200 }, io)).toBe(1)
+    expect(io.err()).toContain('6 task(s) timed out and are not recorded')
+    expect(records().map((record) => record.line)).toEqual([2])
+    sim.releaseResults()
+    expect(await runBatch(config, fakeIo({}, INPUT))).toBe(1)
+    expect(records().map((record) => record.line).sort()).toEqual([1, 2, 3, 5, 6, 7, 8])
+    // Every task ran once, in the first run; the rerun only collected (conflictTaskUUID → getResponse).
+    expect(sim.stats.executions.size).toBe(6)
+    expect(sim.stats.executedTwice()).toEqual([])
+    expect(sim.stats.itemsProduced).toBe(12)
   })
 
   it('a second signal stops the drain at once', async () => {

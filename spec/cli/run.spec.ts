@@ -82,8 +82,14 @@ describe('runware-socket run', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'runware-cli-'))
-    // Latency so the batch takes a few seconds at concurrency 4; some permanent failures to record.
-    sim = await startSimulator({ latencyMs: { min: 20, max: 120 }, apiKeys: [API_KEY], seed: 11, chaos: { failRate: 0.05, permanentShare: 1 } })
+    // Latency so the batch takes a few seconds at concurrency 4; some permanent failures to record
+    // (task-level codes only: an account-level one stops the batch, see below).
+    sim = await startSimulator({
+      latencyMs: { min: 20, max: 120 },
+      apiKeys: [API_KEY],
+      seed: 11,
+      chaos: { failRate: 0.05, permanentShare: 1, permanentCodes: ['contentPolicyViolation', 'invalidPositivePrompt'] },
+    })
     input = makeInput(randomUUID())
     inputPath = join(dir, 'tasks.jsonl')
     outputPath = join(dir, 'results.jsonl')
@@ -182,6 +188,31 @@ describe('runware-socket run', () => {
     expect(sim.stats.polls).toBeGreaterThan(0)
   }, 60_000)
 
+  it('an account error (insufficientCredits) is recorded and stops the batch (exit 3); the restart goes on after it', async () => {
+    const victim = input.find((line) => line.number > 60 && line.kind === 'task' && line.text.includes('prompt '))!
+    const prompt = (JSON.parse(victim.text) as { positivePrompt: string }).positivePrompt
+    sim.failTasks({ match: (task) => task.positivePrompt === prompt, count: 1 }, 'insufficientCredits')
+    const first = run('--concurrency', '4')
+    expect((await exitOf(first)).code, first.stderr()).toBe(3)
+    expect(first.stderr()).toContain('stopped: the account refused work: insufficientCredits')
+    const partial = readRecords(outputPath)
+    expect(partial.find((record) => record.line === victim.number)).toMatchObject({ status: 'error', code: 'insufficientCredits' })
+    expect(partial.length).toBeLessThan(input.filter((line) => line.kind !== 'blank').length)
+    const second = run('--concurrency', '16')
+    expect((await exitOf(second)).code, second.stderr()).toBe(1)
+    checkComplete()
+  }, 60_000)
+
+  it('a URL nobody answers: exit 3 once --connect-timeout-ms is up, nothing recorded', async () => {
+    const closed = await startSimulator()
+    const url = closed.url
+    await closed.close()
+    const cli = spawnCli(['run', inputPath, '-o', outputPath, '--url', url, '--connect-timeout-ms', '800'], { RUNWARE_API_KEY: API_KEY })
+    expect((await exitOf(cli)).code).toBe(3)
+    expect(cli.stderr()).toMatch(/stopped: cannot connect within 800 ms \((connecting|reconnecting), \d+ attempts\); check --url and the network/)
+    expect(readRecords(outputPath)).toEqual([])
+  })
+
   it('writes records to stdout without -o', async () => {
     writeFileSync(inputPath, `${input.slice(0, 12).map((line) => line.text).join('\n')}\n`)
     const cli = spawnCli(['run', inputPath, '--url', sim.url], { RUNWARE_API_KEY: API_KEY })
@@ -191,15 +222,14 @@ describe('runware-socket run', () => {
     expect(cli.stderr()).toMatch(/run: done:/)
   })
 
-  it('a refused API key stops the batch with exit 3, records nothing for the tasks, and never prints the key', async () => {
+  it('a refused API key stops before the first line (exit 3), records nothing, and never prints the key', async () => {
     const wrongKey = 'wrong-key-b81d2f9e44'
     const cli = spawnCli(['run', inputPath, '-o', outputPath, '--url', sim.url], { RUNWARE_API_KEY: wrongKey })
     expect((await exitOf(cli)).code).toBe(3)
-    expect(cli.stderr()).toContain('invalidApiKey')
+    expect(cli.stderr()).toContain('stopped: cannot connect: invalidApiKey')
     expect(cli.stdout() + cli.stderr()).not.toContain(wrongKey)
-    // Only bad lines can have been recorded: they fail whatever the key.
-    expect(readRecords(outputPath).every((record) => record.code === 'invalidTask')).toBe(true)
-    expect(sim.stats.executions.size).toBe(0)
+    expect(readRecords(outputPath)).toEqual([])
+    expect(sim.stats.tasksReceived).toBe(0)
   })
 
   it('without RUNWARE_API_KEY: exit 2 with a clear message, nothing sent', async () => {
