@@ -31,10 +31,11 @@ export class SimControl {
     })
   }
 
-  /** Forks the simulator process (TypeScript through tsx, like the bench itself). */
+  /** Forks the simulator process (through tsx, like the bench; BENCH_SIM_NODE_FLAGS adds node flags, e.g. "--cpu-prof"). */
   static launch(): Promise<SimControl> {
     const path = fileURLToPath(new URL('./sim-process.ts', import.meta.url))
-    const child = fork(path, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const extra = (process.env.BENCH_SIM_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+    const child = fork(path, [], { execArgv: [...extra, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     return new Promise((resolve, reject) => {
       child.once('spawn', () => resolve(new SimControl(child)))
       child.once('error', reject)
