@@ -18,7 +18,7 @@ import { resolveOptions, type ResolvedOptions, type RunwareSocketOptions } from 
 import { Outbox } from './outbox.js'
 import { ErrorPolicy, type Classification } from './policy.js'
 import { Poller } from './poller.js'
-import { encodeTask, isAuthReply, isPong, normaliseErrorItem, type DataItem, type Envelope, type ErrorItem, type FrameError, type ResultItem, type Task } from './protocol.js'
+import { encodeTask, flatten, isAuthReply, isPong, normaliseErrorItem, type DataItem, type Envelope, type ErrorItem, type FrameError, type ResultItem, type Task } from './protocol.js'
 import { Reconciler } from './reconcile.js'
 import { Schedule } from './schedule.js'
 import { countField, POLL_STATUSES, type ResultOf } from './tasks.js'
@@ -140,8 +140,8 @@ export class RunwareSocket {
     if (optionsError !== undefined) return Promise.reject(optionsError)
     const prepared = prepareTask(task, (uuid) => this.#ledger.has(uuid) || this.#retiredIds.has(uuid))
     if (prepared instanceof RunwareError) return Promise.reject(prepared)
-    const { task: admitted, taskUUID, encoded, completion } = prepared
-    const refused = this.#refusal(taskUUID, admitted.taskType, options.signal)
+    const { taskUUID, taskType, encoded, completion } = prepared
+    const refused = this.#refusal(taskUUID, taskType, options.signal)
     if (refused !== undefined) return Promise.reject(refused)
 
     let resolve!: (items: ResultItem[]) => void
@@ -153,10 +153,10 @@ export class RunwareSocket {
     const timeoutMs = options.timeoutMs ?? this.#options.taskTimeoutMs
     const record = new TaskRecord(
       taskUUID,
-      admitted.taskType,
+      taskType,
       encoded,
       completion.kind === 'count' ? completion.count : 0,
-      admitted.deliveryMethod === 'async',
+      prepared.async,
       timeoutMs,
       options.onResult,
       options.onProgress,
@@ -414,7 +414,7 @@ export class RunwareSocket {
       this.#reject(record, error)
       return
     }
-    const fresh = randomUUID()
+    const fresh = flatten(randomUUID())
     if (record.wireUUID === record.id) this.#retiredIds.add(record.id)
     this.#poller.stop(record)
     this.#reconciler.forget(record)
@@ -561,12 +561,13 @@ export class RunwareSocket {
 
   /** Takes the task out of every structure; false when it had already settled. */
   #release(record: TaskRecord): boolean {
+    const phase = record.phase
     if (!this.#ledger.release(record)) return false
     this.#schedule.remove(record)
     const wake = record.wakeIfAny
     if (wake !== undefined) this.#schedule.remove(wake)
-    this.#poller.stop(record)
-    this.#reconciler.forget(record)
+    if (phase === 'polling') this.#poller.stop(record)
+    else if (phase === 'unknown') this.#reconciler.forget(record)
     if (record.wireUUID !== record.id) this.#retiredIds.delete(record.id)
     record.detach?.()
     record.detach = undefined

@@ -227,8 +227,7 @@ export class Ledger {
   release(record: TaskRecord): boolean {
     if (record.phase === 'settled') return false
     this.#leaveWire(record)
-    this.#outbox.delete(record)
-    this.#urgent.delete(record)
+    if (record.phase === 'queued' && !this.#outbox.delete(record)) this.#urgent.delete(record)
     this.#byWire.delete(record.wireUUID)
     record.phase = 'settled'
     return true

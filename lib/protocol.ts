@@ -227,6 +227,8 @@ export function parseFrame(text: string): ParsedFrame {
   } catch {
     return { ok: false, error: { reason: 'notJson', message: 'frame is not valid JSON', excerpt: excerpt(text) } }
   }
+  const fast = plainResults(value)
+  if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
   const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
   // Some official clients accept an array-wrapped envelope; so do we, when every element is one.
   const parts: unknown[] = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
@@ -246,20 +248,39 @@ export function parseFrame(text: string): ParsedFrame {
   return { ok: true, envelope }
 }
 
+/**
+ * The common frame, `{"data": [results…]}` with every item well-formed, needs no copying: its
+ * parsed array is used as it is. Anything else takes the general path.
+ */
+function plainResults(value: unknown): DataItem[] | undefined {
+  if (!isObject(value) || value.errors !== undefined || value.error !== undefined) return undefined
+  const data = value.data
+  if (!Array.isArray(data) || data.length === 0) return undefined
+  for (const item of data as unknown[]) {
+    if (!isObject(item)) return undefined
+    if (typeof item.taskUUID !== 'string' && item.taskUUID !== undefined) return undefined
+    if (typeof item.taskType !== 'string' && item.taskType !== undefined) return undefined
+  }
+  return data as DataItem[]
+}
+
 /** `{"data": []}` is a real answer (an unknown getResponse), not a malformed frame. */
 function hasEmptyData(parts: readonly unknown[]): boolean {
   return parts.some((part) => isObject(part) && Array.isArray(part.data) && part.data.length === 0)
 }
 
-/**
- * Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles).
- * The client keeps this string for every pending task, so it is flattened here: V8 may return a
- * rope of pieces (about 100 bytes more per task), and reading a character makes it one flat copy.
- */
+/** Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles). */
 export function encodeTask(task: Task): string {
-  const encoded = JSON.stringify(task)
-  encoded.charCodeAt(encoded.length - 1)
-  return encoded
+  return flatten(JSON.stringify(task))
+}
+
+/**
+ * The client keeps an encoded task for every pending task. V8 may hold a string as a rope of
+ * pieces (about 100 bytes more per task); reading a character makes it one flat copy.
+ */
+export function flatten(text: string): string {
+  text.charCodeAt(text.length - 1)
+  return text
 }
 
 /** Joins tasks encoded by `encodeTask` into one outbound frame. */

@@ -17,7 +17,7 @@ function prepared(input: unknown, isPending: (uuid: string) => boolean = never):
 
 function refused(input: unknown, isPending: (uuid: string) => boolean = never): RunwareError {
   const result = prepareTask(input, isPending)
-  if (!(result instanceof RunwareError)) throw new Error(`expected invalidTask, got ${JSON.stringify(result.task)}`)
+  if (!(result instanceof RunwareError)) throw new Error(`expected invalidTask, got ${result.encoded}`)
   expect(result.code).toBe('invalidTask')
   expect(result.category).toBe('client')
   expect(result.retryable).toBe(false)
@@ -119,11 +119,15 @@ describe('prepareTask: refusals', () => {
 })
 
 describe('prepareTask: accepted tasks', () => {
+  it('refuses an object with a toJSON method (its encoding would not be the task checked)', () => {
+    const error = refused({ ...image({ taskUUID: U1 }), toJSON: () => 'something else' })
+    expect(error.message).toBe('a task must be a plain object, got one with a toJSON method')
+  })
+
   it('fills a UUID v4 taskUUID when absent, without touching the input', () => {
     const input = image()
     const p = prepared(input)
     expect(p.taskUUID).toMatch(UUID_V4)
-    expect(p.task.taskUUID).toBe(p.taskUUID)
     expect(JSON.parse(p.encoded)).toEqual({ ...input, taskUUID: p.taskUUID })
     expect(input).not.toHaveProperty('taskUUID')
     expect(p.completion).toEqual({ kind: 'count', count: 1 })
@@ -140,11 +144,11 @@ describe('prepareTask: accepted tasks', () => {
     const p = prepared(image({ taskUUID: U1, numberResults: 4 }))
     expect(p.taskUUID).toBe(U1)
     expect(p.completion).toEqual({ kind: 'count', count: 4 })
-    expect(p.encoded).toBe(JSON.stringify(p.task))
+    expect(JSON.parse(p.encoded)).toEqual({ ...image({ taskUUID: U1, numberResults: 4 }) })
   })
 
   it.each(['sync', 'async'])('accepts deliveryMethod %s', (deliveryMethod) => {
-    expect(prepared(image({ deliveryMethod })).task.deliveryMethod).toBe(deliveryMethod)
+    expect(prepared(image({ deliveryMethod })).async).toBe(deliveryMethod === 'async')
   })
 
   it('accepts numberResults 1 and 1000', () => {
@@ -152,7 +156,7 @@ describe('prepareTask: accepted tasks', () => {
     expect(prepared(image({ numberResults: 1_000 })).completion).toEqual({ kind: 'count', count: 1_000 })
   })
 
-  it('copies the task: mutating the input afterwards changes neither task nor encoded', () => {
+  it('encodes the task once: mutating the input afterwards does not change encoded', () => {
     const input = image({ taskUUID: U1, numberResults: 2 })
     const p = prepared(input)
     const encodedBefore = p.encoded
@@ -160,9 +164,8 @@ describe('prepareTask: accepted tasks', () => {
     input.numberResults = 9
     input.taskUUID = 'changed'
     delete input.model
-    expect(p.task).toEqual({ taskType: 'imageInference', model: 'runware:100@1', positivePrompt: 'a cat', taskUUID: U1, numberResults: 2 })
     expect(p.encoded).toBe(encodedBefore)
-    expect(p.task).not.toBe(input)
+    expect(JSON.parse(p.encoded)).toEqual({ taskType: 'imageInference', model: 'runware:100@1', positivePrompt: 'a cat', taskUUID: U1, numberResults: 2 })
   })
 
   // What goes on the wire is fixed when run() is called: the client keeps only `encoded` (a retry
