@@ -11,6 +11,7 @@
  * saying "module" since Node stops looking for one at node_modules; it is reused while no source
  * changed.
  */
+import { execFileSync } from 'node:child_process'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -87,4 +88,18 @@ export function libChoice(): string {
   if (value === '' || value === 'build') return 'build'
   if (value === 'source') return 'source'
   return resolve(value)
+}
+
+/**
+ * The commit lib/ was compiled from, with "+dirty" when lib/ (the CLI aside: not measured) had
+ * uncommitted changes then. Others work in the same tree: a figure must say which code it measured.
+ */
+export function libRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', ':!lib/cli'], { cwd: ROOT, encoding: 'utf8' }).trim() !== ''
+    return `${head}${dirty ? '+dirty' : ''}`
+  } catch {
+    return 'unknown'
+  }
 }

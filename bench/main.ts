@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { libChoice } from './build-lib.js'
+import { libChoice, libRevision } from './build-lib.js'
 import { configFor } from './config.js'
 import { markdownTable, ratiosOf, rowsJson, targetsOf, type Row, type Scenario } from './report.js'
 import { churn } from './scenarios/churn.js'
@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     await sim.shutdown()
   }
   const lib = libChoice()
-  const machine = `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, runware-socket from ${lib === 'build' ? 'lib/ compiled as tsc emits it' : lib}${quick ? ', --quick' : ''}`
+  const revision = process.env.BENCH_LIB_REVISION ?? libRevision()
+  const machine = `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, runware-socket ${revision} from ${lib === 'build' ? 'lib/ compiled as tsc emits it' : lib}${quick ? ', --quick' : ''}`
   const table = markdownTable(rows, notes)
   process.stdout.write(`\n${machine}\n\n${table}\n`)
   const report = {
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     quick,
     only: only ?? null,
     lib,
+    libRevision: revision,
     durationMs: Math.round(performance.now() - began),
     config,
     scenarios,

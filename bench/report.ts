@@ -15,7 +15,8 @@ export interface Row {
   cells: Partial<Record<ClientName, Cell>>
   /** Ours against the others; `key` names it in latest.json. */
   ratio?: { key: string; value: number; text: string }
-  target?: { key: string; text: string; pass: boolean }
+  /** `measured` is the figure the target is judged on. */
+  target?: { key: string; text: string; pass: boolean; measured: number }
 }
 
 export interface ScenarioResult {
@@ -105,11 +106,11 @@ export function ratiosOf(rows: readonly Row[]): Record<string, number> {
   return ratios
 }
 
-export function targetsOf(rows: readonly Row[]): Record<string, { target: string; pass: boolean; measured: number | undefined }> {
-  const targets: Record<string, { target: string; pass: boolean; measured: number | undefined }> = {}
+export function targetsOf(rows: readonly Row[]): Record<string, { target: string; pass: boolean; measured: number }> {
+  const targets: Record<string, { target: string; pass: boolean; measured: number }> = {}
   for (const row of rows) {
     if (row.target === undefined) continue
-    targets[row.target.key] = { target: row.target.text, pass: row.target.pass, measured: row.ratio === undefined ? undefined : round(row.ratio.value, 4) }
+    targets[row.target.key] = { target: row.target.text, pass: row.target.pass, measured: round(row.target.measured, 4) }
   }
   return targets
 }

@@ -8,9 +8,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { buildLib, libChoice } from './build-lib.js'
+import { buildLib, libChoice, libRevision } from './build-lib.js'
 
 async function compile(): Promise<void> {
+  process.env.BENCH_LIB_REVISION = libRevision()
   const choice = libChoice()
   if (choice === 'source') return
   await buildLib(...(choice === 'build' ? [] : [choice]))

@@ -98,7 +98,7 @@ export const scaling: Scenario = {
         metric: `time per task, ${large / 1000}k / ${small / 1000}k pending`,
         cells: { raw: text(rawRatio.toFixed(2)), ours: text(oursRatio.toFixed(2)), sdk: na },
         ratio: { key: 'scaling.ours.time.large/small', value: oursRatio, text: `ours ${oursRatio.toFixed(2)} (raw ${rawRatio.toFixed(2)})` },
-        target: { key: 'scaling.ours.large/small', text: '≤ 1.5', pass: oursRatio <= 1.5 },
+        target: { key: 'scaling.ours.large/small', text: '≤ 1.5', pass: oursRatio <= 1.5, measured: oursRatio },
       },
       {
         scenario: 'scaling',
