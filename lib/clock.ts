@@ -4,8 +4,10 @@
  * and a library timer can never outlive the object that armed it.
  */
 export interface TimerHandle {
-  /** Whether this timer should keep the Node process alive (default: yes). */
+  /** Stop this timer from keeping the Node process alive. */
   unref?(): unknown
+  /** Let it keep the process alive again (the default). */
+  ref?(): unknown
 }
 
 export interface Clock {

@@ -72,8 +72,10 @@ export class Schedule {
       this.#up(last.index)
     }
     // The timer stays armed: it may fire early and find nothing due, which is cheaper than
-    // re-arming on every removal (most removals are of tasks that settled normally).
-    if (this.#heap.length === 0) this.#disarm()
+    // re-arming on every removal (most removals are of tasks that settled normally). With nothing
+    // left it no longer holds the process open; `await run()` in a loop then costs no
+    // setTimeout/clearTimeout pair per task.
+    if (this.#heap.length === 0) this.#timer?.unref?.()
   }
 
   /** Drops every entry and the timer. */
@@ -106,7 +108,10 @@ export class Schedule {
       this.#disarm()
       return
     }
-    if (this.#timer !== undefined && this.#timerAt <= head.at) return
+    if (this.#timer !== undefined && this.#timerAt <= head.at) {
+      if (this.keepAlive) this.#timer.ref?.()
+      return
+    }
     this.#disarm()
     // A far entry (a 30-day deadline) is reached in steps: Node fires longer timers after 1 ms.
     const wait = Math.min(MAX_TIMER_MS, Math.max(0, head.at - this.clock.now()))

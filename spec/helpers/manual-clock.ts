@@ -4,6 +4,8 @@ interface Pending {
   at: number
   seq: number
   fn: () => void
+  /** Whether the timer would keep a real process alive. */
+  refed: boolean
 }
 
 /** A Clock that only moves when told to; timers run synchronously inside `advance`, in due order. */
@@ -21,9 +23,20 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = {}
-    this.timers.set(handle, { at: this.time + Math.max(0, ms), seq: this.seq++, fn })
+    const pending: Pending = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, refed: true }
+    const handle: TimerHandle = {
+      unref: () => (pending.refed = false),
+      ref: () => (pending.refed = true),
+    }
+    this.timers.set(handle, pending)
     return handle
+  }
+
+  /** Timers not yet run that would keep a real process alive (not unref'd). */
+  get keepingAlive(): number {
+    let count = 0
+    for (const pending of this.timers.values()) if (pending.refed) count += 1
+    return count
   }
 
   clearTimeout(handle: TimerHandle): void {
