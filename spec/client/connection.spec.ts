@@ -1,9 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { WebSocket, type ClientOptions } from 'ws'
 import { RunwareError } from '../../lib/errors.js'
 import type { StateEvent } from '../../lib/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { API_KEY, record, until, useClients, waitForState } from '../helpers/clients.js'
+import { API_KEY, record, until, useClients, waitFor, waitForState } from '../helpers/clients.js'
 
 const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a red fox', width: 512, height: 512 } as const
 
@@ -185,6 +186,36 @@ describe('connection lifecycle', () => {
     await expect(client.connect()).rejects.toMatchObject({ code: 'connectionClosed' })
     // Closing twice is harmless.
     await client.close()
+  })
+})
+
+describe('old sockets', () => {
+  const h = useClients()
+
+  it('ignores everything a replaced socket still emits', async () => {
+    const server = await h.scripted()
+    const sockets: WebSocket[] = []
+    class Recording extends WebSocket {
+      constructor(address: string, options?: ClientOptions) {
+        super(address, options)
+        sockets.push(this)
+      }
+    }
+    const client = h.client(server.url, { WebSocket: Recording, reconnect: { initialDelayMs: 0 } })
+    const orphans = record(client, 'orphan')
+    const states = record(client, 'state')
+    await client.connect()
+    server.send({ errors: [{ code: 'serviceUnavailable', message: 'restarting' }] })
+    await waitFor(client, 'state', (event) => event.to === 'ready' && sockets.length === 2)
+    const [old] = sockets
+    const before = states.length
+    // A late frame and a late close from the first socket change nothing.
+    old?.emit('message', Buffer.from(JSON.stringify({ data: [{ taskType: 'imageInference', taskUUID: '00000000-0000-4000-8000-000000000001', imageUUID: 'late' }] })), false)
+    old?.emit('close', 1006, Buffer.from(''))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(orphans).toHaveLength(0)
+    expect(states).toHaveLength(before)
+    expect(client.state).toBe('ready')
   })
 })
 
