@@ -143,7 +143,7 @@ export function formatDemoSummary(report: DemoReport, color: boolean): string {
     ['latency p99', formatDuration(report.p99), ''],
     ['wall time', formatDuration(report.wallMs), ''],
   ]
-  const injected = `  injected: ${faults.drops} socket drops, ${faults.silences} silences, ${faults.failures} task failures, ${faults.rateLimits} rate limits, ${faults.duplicates} duplicate frames, ${faults.malformed} malformed frames (${report.protocolErrors} reported), ${faults.delays} delays`
+  const injected = `  injected: ${faults.drops} socket drops, ${faults.silences} silences, ${faults.failures} task failures, ${faults.rateLimits} rate limits, ${faults.duplicates} duplicate frames, ${faults.malformed} malformed frames (${report.protocolErrors} reached the client), ${faults.delays} delays`
   const ok = demoPassed(report)
   const paint = (text: string, code: number): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
   const verdictLine = ok

@@ -79,9 +79,10 @@ export class Progress {
 
   /** A one-off message that must not be overwritten by the bar. */
   log(text: string): void {
-    if (this.#options.tty && this.#drawn) this.#options.output.write('\r\x1b[K')
+    this.clear()
     this.#options.output.write(`${text}\n`)
-    if (this.#options.tty && this.#drawn) this.#draw()
+    // Redraw at once only while running: after stop() the final bar is already on its own line.
+    if (this.#options.tty && this.#timer !== undefined) this.#draw()
   }
 
   /** Clears the bar so another writer can use the terminal line; the next tick draws it again. */
@@ -98,6 +99,7 @@ export class Progress {
     this.#timer = undefined
     this.#draw()
     if (this.#options.tty) this.#options.output.write('\n')
+    this.#drawn = false
   }
 
   #draw(): void {
