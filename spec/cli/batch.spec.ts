@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runBatch, type RunConfig } from '../../lib/cli/run.js'
+import { disposition, runBatch, type RunConfig } from '../../lib/cli/run.js'
+import { RunwareError } from '../../lib/errors.js'
 import { startSimulator, type Simulator } from '../../lib/simulator/index.js'
 import { fakeIo } from './fake-io.js'
 import { until } from './process.js'
@@ -91,5 +92,25 @@ describe('runBatch in-process', () => {
     io.signal('SIGINT')
     expect(await running).toBe(130)
     expect(io.err()).toContain('3 in flight left unrecorded')
+  })
+})
+
+describe('what a rejected task leaves in the output', () => {
+  const error = (code: string, parameter?: string): RunwareError => new RunwareError({ code, message: `${code} happened`, parameter })
+
+  it('a task-level code is recorded, with its parameter', () => {
+    expect(disposition(error('invalidWidth', 'width'), false, 3, 'id', 'imageInference')).toEqual({
+      kind: 'record',
+      record: { line: 3, taskUUID: 'id', taskType: 'imageInference', status: 'error', code: 'invalidWidth', message: 'invalidWidth happened', parameter: 'width' },
+    })
+  })
+
+  it('a timeout or our own close says nothing about the task: left for the restart', () => {
+    for (const code of ['taskTimeout', 'connectionClosed', 'aborted']) expect(disposition(error(code), false, 1, 'id', 't')).toEqual({ kind: 'leave' })
+  })
+
+  it('an account error is recorded and stops the batch; a failed connection stops it and records nothing', () => {
+    expect(disposition(error('insufficientCredits'), false, 1, 'id', 't')).toMatchObject({ kind: 'record', stop: 'the account refused work: insufficientCredits: insufficientCredits happened' })
+    expect(disposition(error('invalidApiKey'), true, 1, 'id', 't')).toEqual({ kind: 'fail', reason: 'the connection failed: invalidApiKey: invalidApiKey happened' })
   })
 })
