@@ -166,8 +166,7 @@ export class Connection {
         headers: { 'User-Agent': USER_AGENT },
       })
     } catch (error) {
-      this.options.logger.warn?.('could not create the socket', { error: String(error) })
-      this.#lose('socketError', 'connectionLost')
+      this.#lose('socketError', 'connectionLost', String(error))
       return
     }
     this.#socket = socket
@@ -179,10 +178,10 @@ export class Connection {
       if (generation === this.#generation) this.#receive(data)
     })
     socket.on('close', (code: number) => {
-      if (generation === this.#generation) this.#lose('socketClosed', undefined, { closeCode: code })
+      if (generation === this.#generation) this.#lose('socketClosed', undefined, `close code ${code}`)
     })
     socket.on('error', (error: Error) => {
-      if (generation === this.#generation) this.#lose('socketError', undefined, { message: error.message })
+      if (generation === this.#generation) this.#lose('socketError', undefined, error.message)
     })
   }
 
@@ -276,10 +275,12 @@ export class Connection {
   }
 
   /** The socket is gone (or must go): reconnect with backoff, or fail when attempts ran out. */
-  #lose(reason: string, code?: string, detail: Record<string, unknown> = {}): void {
+  #lose(reason: string, code?: string, detail?: string): void {
     const from = this.#state
     if (from !== 'connecting' && from !== 'authenticating' && from !== 'ready') return
-    this.options.logger.info?.('socket lost', { reason, ...(code === undefined ? {} : { code }), ...detail })
+    // What the socket said (an errno, a close code); scrubbed in case a URL carried the key.
+    const said = detail === undefined ? {} : { detail: detail.split(this.#apiKey).join('[redacted]') }
+    this.options.logger.info?.('socket lost', { reason, ...(code === undefined ? {} : { code }), ...said })
     void this.#dropSocket()
     const now = this.options.clock.now()
     if (from === 'ready') {
@@ -287,9 +288,10 @@ export class Connection {
       this.#backoff.markLost(now)
     }
     if (this.#backoff.attempt >= this.options.reconnect.maxAttempts) {
-      const error = libraryError('reconnectFailed', `gave up after ${this.#backoff.attempt} reconnect attempts (last: ${reason})`)
+      const last = said.detail === undefined ? reason : `${reason}: ${said.detail}`
+      const error = libraryError('reconnectFailed', `gave up after ${this.#backoff.attempt} reconnect attempts (last: ${last})`)
       this.#failure = error
-      this.#transition('failed', 'reconnectFailed', { code: error.code })
+      this.#transition('failed', 'reconnectFailed', { code: error.code, ...said })
       this.hooks.lost()
       this.hooks.failed(error)
       return
@@ -297,6 +299,7 @@ export class Connection {
     const delay = this.#backoff.next()
     this.#transition('reconnecting', reason, {
       ...(code === undefined ? {} : { code }),
+      ...said,
       attempt: this.#backoff.attempt,
       retryInMs: delay,
     })

@@ -11,6 +11,8 @@ export interface StateEvent {
   reason: string
   /** The error code behind the transition, when there is one. */
   code?: string
+  /** What the socket reported, when it reported something: an error message, a close code. */
+  detail?: string
   /** Entering `reconnecting`: which attempt comes next (1-based). */
   attempt?: number
   /** Entering `reconnecting`: the delay before that attempt. */

@@ -46,7 +46,8 @@ describe('reconnect state machine', () => {
     for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'reconnectFailed', retryable: true })
     expect(client.state).toBe('failed')
     expect(states.filter((event) => event.to === 'reconnecting').map((event) => event.attempt)).toEqual([1, 2, 3])
-    expect(states.at(-1)).toMatchObject({ to: 'failed', code: 'reconnectFailed' })
+    expect(states.at(-1)).toMatchObject({ to: 'failed', code: 'reconnectFailed', detail: expect.stringMatching(/ECONNREFUSED/) as unknown })
+    expect(states.find((event) => event.to === 'reconnecting')).toMatchObject({ reason: 'socketClosed', detail: 'close code 1006' })
     await expect(client.run(image)).rejects.toMatchObject({ code: 'reconnectFailed' })
   })
 
