@@ -1,14 +1,7 @@
-/** A small seeded PRNG (mulberry32): the demo's task mix and the client's jitter repeat per seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../simulator/random.js'
+
+/** A small seeded PRNG (the simulator's): the demo's task mix and the client's jitter repeat per seed. */
+export const seededRandom = mulberry32
 
 /** An integer in [min, max]. */
 export function between(random: () => number, min: number, max: number): number {

@@ -17,7 +17,7 @@ export interface Random {
 }
 
 /** mulberry32: tiny, fast, and good enough for test traffic (not for cryptography). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0

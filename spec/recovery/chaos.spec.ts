@@ -4,20 +4,9 @@ import { RunwareSocket } from '../../lib/client.js'
 import type { RunwareSocketOptions } from '../../lib/options.js'
 import type { ResultItem, Task } from '../../lib/protocol.js'
 import { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES, startSimulator, type Simulator } from '../../lib/simulator/index.js'
+import { mulberry32 } from '../../lib/simulator/random.js'
 import { until } from '../helpers/clients.js'
 import { checkInvariants, watch, type Outcome } from './invariants.js'
-
-/** A seeded uniform source, so the client's jitter is repeatable too. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Recovery tuned for specs on the real clock: a silent socket is found within ~60 ms. */
 function fastRecovery(seed: number): RunwareSocketOptions {
@@ -29,7 +18,7 @@ function fastRecovery(seed: number): RunwareSocketOptions {
     poll: { initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 500 },
     resumeGraceMs: 100,
     taskTimeoutMs: 60_000,
-    random: seeded(seed),
+    random: mulberry32(seed), // the client's jitter repeats per seed too
   }
 }
 
