@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { RunwareError, libraryError, type LibraryErrorCode } from '../../lib/errors.js'
 import { ErrorPolicy, categoryOf, defaultPolicy, type ConnectionAction, type ErrorCategory, type PolicyOverride, type TaskAction } from '../../lib/policy.js'
 import type { ErrorItem } from '../../lib/protocol.js'
+import { INVALID_WIDTH } from '../fixtures/wire.js'
 
 interface Expected {
   readonly action: TaskAction
@@ -458,18 +459,7 @@ describe('RunwareError', () => {
   })
 
   it('fromServer keeps every field and the raw object', () => {
-    const item: ErrorItem = {
-      code: 'invalidWidth',
-      message: "Invalid value for 'width' parameter.",
-      parameter: 'width',
-      type: 'integer',
-      min: 256,
-      max: 16383,
-      multiplier: 1,
-      documentation: 'https://runware.ai/docs/en/image-inference/api-reference#request-width',
-      taskType: 'imageInference',
-      taskUUID: '019c42a0-0000-4000-8000-000000000000',
-    }
+    const item: ErrorItem = { ...INVALID_WIDTH }
     const copy = structuredClone(item)
     const error = RunwareError.fromServer(item, defaultPolicy.classify(item))
     expect(error.code).toBe('invalidWidth')

@@ -14,6 +14,7 @@ import {
   type FrameIssue,
   type Task,
 } from '../../lib/protocol.js'
+import { INVALID_WIDTH } from '../fixtures/wire.js'
 
 const U1 = '7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f'
 const U2 = '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f'
@@ -57,18 +58,7 @@ describe('parseFrame: envelopes', () => {
   })
 
   it('reads an errors frame, keeping every field of the error object', () => {
-    const error = {
-      code: 'invalidWidth',
-      message: "Invalid value for 'width' parameter.",
-      parameter: 'width',
-      type: 'integer',
-      min: 256,
-      max: 16383,
-      multiplier: 1,
-      documentation: 'https://runware.ai/docs/en/image-inference/api-reference#request-width',
-      taskUUID: U1,
-      taskType: 'imageInference',
-    }
+    const error = { ...INVALID_WIDTH, taskUUID: U1 }
     expect(ok(JSON.stringify({ errors: [error] }))).toEqual({ data: [], errors: [error], issues: [], legacy: false })
   })
 
