@@ -14,7 +14,7 @@ import { Connection } from './connection.js'
 import { libraryError, RunwareError } from './errors.js'
 import type { ConnectionState, RunwareSocketEvents, StateEvent, TaskEvent } from './events.js'
 import { Ledger, TaskRecord, type RecordOwner } from './ledger.js'
-import { resolveOptions, type ResolvedOptions, type RunwareSocketOptions } from './options.js'
+import { resolveOptions, tagLogger, type ResolvedOptions, type RunwareSocketOptions } from './options.js'
 import { Outbox } from './outbox.js'
 import { ErrorPolicy, type Classification } from './policy.js'
 import { Poller } from './poller.js'
@@ -45,7 +45,8 @@ export class RunwareSocket {
   readonly #apiKey: string
 
   constructor(options: RunwareSocketOptions = {}) {
-    const resolved = resolveOptions(options)
+    const given = resolveOptions(options)
+    const resolved: ResolvedOptions = { ...given, logger: tagLogger(given.logger, { client: this.id }) }
     this.#options = resolved
     this.#apiKey = resolved.apiKey
     this.#policy = new ErrorPolicy(resolved.errorPolicy)
@@ -201,7 +202,7 @@ export class RunwareSocket {
     else outer?.addEventListener('abort', forward, { once: true })
     const arrived: ResultOf<T>[] = []
     // Written by the callbacks below, read by the loop: one object so both see the same fields.
-    const progress: { settled: boolean; failure: RunwareError | undefined; wake: (() => void) | undefined } = {
+    const sink: { settled: boolean; failure: RunwareError | undefined; wake: (() => void) | undefined } = {
       settled: false,
       failure: undefined,
       wake: undefined,
@@ -211,17 +212,17 @@ export class RunwareSocket {
       signal: controller.signal,
       onResult: (item) => {
         arrived.push(item)
-        progress.wake?.()
+        sink.wake?.()
       },
     }).then(
       () => {
-        progress.settled = true
-        progress.wake?.()
+        sink.settled = true
+        sink.wake?.()
       },
       (error: unknown) => {
-        progress.settled = true
-        progress.failure = error as RunwareError
-        progress.wake?.()
+        sink.settled = true
+        sink.failure = error as RunwareError
+        sink.wake?.()
       },
     )
     try {
@@ -231,16 +232,16 @@ export class RunwareSocket {
           yield item
           continue
         }
-        if (progress.settled) {
-          if (progress.failure !== undefined) throw progress.failure
+        if (sink.settled) {
+          if (sink.failure !== undefined) throw sink.failure
           return
         }
-        await new Promise<void>((resolve) => (progress.wake = resolve))
-        progress.wake = undefined
+        await new Promise<void>((resolve) => (sink.wake = resolve))
+        sink.wake = undefined
       }
     } finally {
       outer?.removeEventListener('abort', forward)
-      if (!progress.settled) controller.abort()
+      if (!sink.settled) controller.abort()
     }
   }
 
@@ -426,7 +427,7 @@ export class RunwareSocket {
     record.encoded = encodeTask(payload)
     this.#schedule.add(record.wake, now + delay)
     if (this.#events.listenerCount('task') > 0) {
-      this.#events.emit('task', {
+      this.#emit('task', {
         type: 'retry',
         taskUUID: record.id,
         taskType: record.taskType,
@@ -486,7 +487,7 @@ export class RunwareSocket {
   // ---- connection events --------------------------------------------------------------------
 
   #onState(event: StateEvent): void {
-    this.#events.emit('state', event)
+    this.#emit('state', event)
   }
 
   #onReady(resumed: boolean): void {
@@ -528,7 +529,7 @@ export class RunwareSocket {
         record.countedAs = record.wireUUID
       }
       if (report) {
-        this.#events.emit('task', { type: 'sent', taskUUID: record.id, taskType: record.taskType, wireUUID: record.wireUUID, attempt: record.submissions })
+        this.#emit('task', { type: 'sent', taskUUID: record.id, taskType: record.taskType, wireUUID: record.wireUUID, attempt: record.submissions })
       }
     }
   }
@@ -539,7 +540,7 @@ export class RunwareSocket {
     if (!this.#release(record)) return
     this.#rateLimitPauses = 0
     if (this.#events.listenerCount('task') > 0) {
-      this.#events.emit('task', { type: 'settled', outcome: 'resolved', taskUUID: record.id, taskType: record.taskType, items: record.received })
+      this.#emit('task', { type: 'settled', outcome: 'resolved', taskUUID: record.id, taskType: record.taskType, items: record.received })
     }
     record.fulfil()
   }
@@ -547,7 +548,7 @@ export class RunwareSocket {
   #reject(record: TaskRecord, error: RunwareError): void {
     if (!this.#release(record)) return
     if (this.#events.listenerCount('task') > 0) {
-      this.#events.emit('task', {
+      this.#emit('task', {
         type: 'settled',
         outcome: 'rejected',
         code: error.code,
@@ -598,18 +599,28 @@ export class RunwareSocket {
 
   /** A server error as a RunwareError, with the API key scrubbed should the server echo it. */
   #serverError(item: ErrorItem, classification: Classification, record?: TaskRecord): RunwareError {
-    const clean = JSON.stringify(item).includes(this.#apiKey) ? (JSON.parse(JSON.stringify(item).split(this.#apiKey).join('[redacted]')) as ErrorItem) : item
+    const text = JSON.stringify(item)
+    const clean = text.includes(this.#apiKey) ? (JSON.parse(text.split(this.#apiKey).join('[redacted]')) as ErrorItem) : item
     return RunwareError.fromServer(clean, classification, record?.id ?? clean.taskUUID)
   }
 
   #orphan(taskUUID: string | undefined, item?: DataItem, error?: ErrorItem): void {
     if (this.#events.listenerCount('orphan') === 0) return
-    this.#events.emit('orphan', { taskUUID, ...(item === undefined ? {} : { item }), ...(error === undefined ? {} : { error }) })
+    this.#emit('orphan', { taskUUID, ...(item === undefined ? {} : { item }), ...(error === undefined ? {} : { error }) })
   }
 
   #emitError(error: RunwareError): void {
     this.#options.logger.warn?.(error.message, { code: error.code })
-    this.#events.emit('error', error)
+    this.#emit('error', error)
+  }
+
+  /** Emits to the user's listeners; one that throws is logged, never let into a frame's routing. */
+  #emit<E extends keyof RunwareSocketEvents>(event: E, ...args: RunwareSocketEvents[E]): void {
+    try {
+      ;(this.#events.emit as (event: E, ...args: RunwareSocketEvents[E]) => boolean)(event, ...args)
+    } catch (error) {
+      this.#options.logger.error?.(`a '${event}' listener threw`, { error: String(error) })
+    }
   }
 
   #emitProgress(record: TaskRecord, progress: number): void {
@@ -618,13 +629,13 @@ export class RunwareSocket {
     } catch (error) {
       this.#options.logger.error?.('onProgress callback threw', { taskUUID: record.id, error: String(error) })
     }
-    if (this.#events.listenerCount('progress') > 0) this.#events.emit('progress', { taskUUID: record.id, taskType: record.taskType, progress })
+    if (this.#events.listenerCount('progress') > 0) this.#emit('progress', { taskUUID: record.id, taskType: record.taskType, progress })
   }
 
   #emitTask(record: TaskRecord, type: 'queued' | 'polling' | 'resubmit'): void {
     if (this.#events.listenerCount('task') === 0) return
     const base = { taskUUID: record.id, taskType: record.taskType }
     const event: TaskEvent = type === 'queued' ? { ...base, type } : { ...base, type, wireUUID: record.wireUUID }
-    this.#events.emit('task', event)
+    this.#emit('task', event)
   }
 }

@@ -20,6 +20,15 @@ export interface Logger {
   error?(message: string, fields?: Record<string, unknown>): void
 }
 
+/** A logger that adds `fields` (a client id, say) to every line; absent methods stay absent. */
+export function tagLogger(logger: Logger, fields: Record<string, unknown>): Logger {
+  const tagged: Logger = {}
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    if (logger[level] !== undefined) tagged[level] = (message, extra) => logger[level]?.(message, { ...fields, ...extra })
+  }
+  return tagged
+}
+
 export interface HeartbeatOptions {
   /** Ping when no frame arrived for this long. @default 30_000 */
   intervalMs?: number

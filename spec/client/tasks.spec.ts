@@ -466,6 +466,22 @@ describe('stream', () => {
 describe('task events', () => {
   const h = useClients()
 
+  it("a listener that throws is logged (with the client's id) and disturbs nothing", async () => {
+    const sim = await h.simulator({ framing: 'batch' })
+    const lines: string[] = []
+    const client = h.client(sim.url, { logger: { error: (message, fields) => lines.push(`${message} ${JSON.stringify(fields)}`) } })
+    client.on('task', () => {
+      throw new Error('listener bug')
+    })
+    const results = await Promise.all([client.run(image), client.run({ ...image, numberResults: 2 }), client.run(image)])
+    expect(results.map((items) => items.length)).toEqual([1, 2, 1])
+    expect(client.pending).toBe(0)
+    expect(lines.length).toBeGreaterThanOrEqual(9)
+    expect(lines[0]).toContain("a 'task' listener threw")
+    expect(lines[0]).toContain(`"client":"${client.id}"`)
+    expect(lines[0]).toContain('listener bug')
+  })
+
   it('reports queued, sent and settled for each task', async () => {
     const sim = await h.simulator()
     const client = h.client(sim.url)
