@@ -31,89 +31,89 @@ export function tagLogger(logger: Logger, fields: Record<string, unknown>): Logg
 
 export interface HeartbeatOptions {
   /** Ping when no frame arrived for this long. @default 30_000 */
-  intervalMs?: number
+  intervalMs?: number | undefined
   /** Terminate the socket when nothing (not even a pong) arrives this long after a ping. @default 10_000 */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 export interface ReconnectOptions {
   /** Ceiling of the first reconnect delay (the delay itself is random below it). @default 1_000 */
-  initialDelayMs?: number
+  initialDelayMs?: number | undefined
   /** @default 30_000 */
-  maxDelayMs?: number
+  maxDelayMs?: number | undefined
   /** @default 2 */
-  multiplier?: number
+  multiplier?: number | undefined
   /** Reconnects in a row before giving up (`failed`, `reconnectFailed`). @default Infinity */
-  maxAttempts?: number
+  maxAttempts?: number | undefined
   /** The attempt count resets after the socket stayed ready this long. @default 10_000 */
-  stableAfterMs?: number
+  stableAfterMs?: number | undefined
 }
 
 export interface RetryOptions {
   /** Submissions of one task, the first included (`3` = at most two retries). @default 3 */
-  maxAttempts?: number
+  maxAttempts?: number | undefined
   /** @default 1_000 */
-  initialDelayMs?: number
+  initialDelayMs?: number | undefined
   /** @default 30_000 */
-  maxDelayMs?: number
+  maxDelayMs?: number | undefined
   /** @default 2 */
-  multiplier?: number
+  multiplier?: number | undefined
 }
 
 export interface PollOptions {
   /** The first getResponse after an async task's acknowledgement. @default 1_000 */
-  initialDelayMs?: number
+  initialDelayMs?: number | undefined
   /** @default 1.5 */
-  multiplier?: number
+  multiplier?: number | undefined
   /** @default 10_000 */
-  maxDelayMs?: number
+  maxDelayMs?: number | undefined
   /** A poll with no answer after this long is sent again. @default 10_000 */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 export interface RunwareSocketOptions {
   /** Runware API key. @default process.env.RUNWARE_API_KEY */
-  apiKey?: string
+  apiKey?: string | undefined
   /** @default 'wss://ws-api.runware.ai/v1' */
-  url?: string
+  url?: string | undefined
   /** The WebSocket implementation. @default the `ws` package */
-  WebSocket?: WebSocketConstructor
+  WebSocket?: WebSocketConstructor | undefined
   /** Opening the socket. @default 10_000 */
-  connectTimeoutMs?: number
+  connectTimeoutMs?: number | undefined
   /** Waiting for the authentication reply. @default 15_000 */
-  authTimeoutMs?: number
+  authTimeoutMs?: number | undefined
   /** A task's deadline, unless `run(task, { timeoutMs })` says otherwise. @default 300_000 */
-  taskTimeoutMs?: number
+  taskTimeoutMs?: number | undefined
   /** `false` turns the heartbeat off. */
-  heartbeat?: HeartbeatOptions | false
-  reconnect?: ReconnectOptions
+  heartbeat?: HeartbeatOptions | false | undefined
+  reconnect?: ReconnectOptions | undefined
   /** Per-task retries after a retryable error code (under a fresh taskUUID). */
-  retry?: RetryOptions
+  retry?: RetryOptions | undefined
   /** getResponse polling of async tasks and of tasks being reconciled after a reconnect. */
-  poll?: PollOptions
+  poll?: PollOptions | undefined
   /** Overrides of the code → category table. */
-  errorPolicy?: ErrorPolicyOptions
+  errorPolicy?: ErrorPolicyOptions | undefined
   /** Re-authenticate with the previous connectionSessionUUID when reconnecting within this window. @default 120_000 */
-  resumeWindowMs?: number
+  resumeWindowMs?: number | undefined
   /** After a resume, wait this long for replayed results before asking getResponse. @default 1_000 */
-  resumeGraceMs?: number
+  resumeGraceMs?: number | undefined
   /**
    * Keep tasks whose socket died and reconcile them after reconnecting (resume, getResponse,
    * resend under the same id). `false` rejects them with a retryable `connectionLost` instead.
    * @default true
    */
-  recover?: boolean
+  recover?: boolean | undefined
   /** Tasks waiting to be sent (not yet on the wire); more reject with `queueFull`. @default 100_000 */
-  maxQueued?: number
+  maxQueued?: number | undefined
   /** Tasks on the wire at once; the rest wait in the queue. @default 1_000 */
-  maxInFlight?: number
+  maxInFlight?: number | undefined
   /** Tasks per outbound frame. @default 100 */
-  maxBatchSize?: number
-  logger?: Logger
+  maxBatchSize?: number | undefined
+  logger?: Logger | undefined
   /** Time source for every timer; for tests. @default the system clock */
-  clock?: Clock
+  clock?: Clock | undefined
   /** Uniform [0, 1) source for backoff jitter; for tests. @default Math.random */
-  random?: RandomSource
+  random?: RandomSource | undefined
 }
 
 type Required_<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> }
@@ -171,7 +171,7 @@ function count(value: number | undefined, fallback: number, name: string): numbe
   return value
 }
 
-function backoff<T extends BackoffOptions>(given: Partial<T> | undefined, defaults: T, name: string): T {
+function backoff<T extends BackoffOptions>(given: { [K in keyof T]?: T[K] | undefined } | undefined, defaults: T, name: string): T {
   const merged = { ...defaults }
   for (const [key, value] of Object.entries(given ?? {})) {
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value

@@ -54,9 +54,9 @@ export type PolicyOverride = ErrorCategory | 'retry' | 'reject'
 
 export interface ErrorPolicyOptions {
   /** Per-code overrides, e.g. `{ modelDisabled: 'reject', myGatewayHiccup: 'retry' }`. Checked after `classify`. */
-  codes?: Readonly<Record<string, PolicyOverride>>
+  codes?: Readonly<Record<string, PolicyOverride>> | undefined
   /** Called first for every error; return undefined to fall through to `codes` and the built-in table. */
-  classify?: (error: { readonly code: string; readonly message?: string; readonly [field: string]: unknown }) => PolicyOverride | undefined
+  classify?: ((error: { readonly code: string; readonly message?: string; readonly [field: string]: unknown }) => PolicyOverride | undefined) | undefined
 }
 
 const CATEGORY_ACTIONS: Readonly<Record<ErrorCategory, { action: TaskAction; connection: ConnectionAction }>> = {

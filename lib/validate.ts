@@ -9,13 +9,13 @@ import { completionOf, RESERVED_TASK_TYPES, type Completion } from './tasks.js'
 
 export interface RunOptions<R extends ResultItem = ResultItem> {
   /** Aborts the task: before it is sent it leaves the queue; after, it rejects with `aborted`. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** This task's deadline (rejects with `taskTimeout`). @default the client's taskTimeoutMs */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Each result item as it arrives (a task with numberResults: 4 calls this four times). */
-  onResult?: (item: R) => void
+  onResult?: ((item: R) => void) | undefined
   /** getResponse progress (0–100) of an async task. */
-  onProgress?: (progress: number) => void
+  onProgress?: ((progress: number) => void) | undefined
 }
 
 export interface PreparedTask {
