@@ -58,10 +58,6 @@ export class Outbox {
     this.schedule.add(this.#resume, until)
   }
 
-  get pausedUntil(): number {
-    return this.#pausedUntil
-  }
-
   /** Control tasks are tied to one socket: a new socket starts without them. */
   dropControl(): void {
     this.#control.length = 0

@@ -21,10 +21,6 @@ export class Poller {
     private readonly ready: () => boolean,
   ) {}
 
-  get size(): number {
-    return this.#polling.size
-  }
-
   /** Starts (or restarts) polling; the first poll after `firstDelayMs`. */
   start(record: TaskRecord, firstDelayMs = this.options.initialDelayMs): void {
     record.phase = 'polling'

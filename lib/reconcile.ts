@@ -52,11 +52,6 @@ export class Reconciler {
     private readonly hooks: ReconcileHooks,
   ) {}
 
-  /** Tasks waiting to be reconciled (not yet asked, or asked and unanswered). */
-  get size(): number {
-    return this.#unknown.size + (this.#round?.size ?? 0)
-  }
-
   /** The socket died with this task on the wire. */
   add(record: TaskRecord): void {
     record.phase = 'unknown'
