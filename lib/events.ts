@@ -1,18 +1,23 @@
 /** The events a RunwareSocket emits, and their payloads. */
 import type { DataItem, ErrorItem } from './protocol.js'
 import type { RunwareError } from './errors.js'
+import type { ConnectionState, StateReason } from './states.js'
 
-export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'failed' | 'closed'
+export type { ConnectionState, StateReason } from './states.js'
 
 export interface StateEvent {
   from: ConnectionState
   to: ConnectionState
-  /** Why: `connect`, `open`, `authenticated`, `socketClosed`, `heartbeatTimeout`, `authFailed`, … */
-  reason: string
+  /** Why (states.ts lists them per state): `connect`, `open`, `authenticated`, `socketClosed`, `heartbeatTimeout`, `authFailed`, … */
+  reason: StateReason
   /** The error code behind the transition, when there is one. */
   code?: string
   /** What the socket reported, when it reported something: an error message, a close code. */
   detail?: string
+  /** Entering `reconnecting` after the server closed the socket: its close code. */
+  closeCode?: number
+  /** …and the reason it gave, when it gave one (the API key scrubbed). */
+  closeReason?: string
   /** Entering `reconnecting`: which attempt comes next (1-based). */
   attempt?: number
   /** Entering `reconnecting`: the delay before that attempt. */

@@ -5,10 +5,10 @@ export { ErrorPolicy, categoryOf, type Classification, type ConnectionAction, ty
 export { backoffDelay, backoffCeiling, type BackoffOptions, type RandomSource } from './backoff.js'
 export type { Clock, TimerHandle } from './clock.js'
 export type { ConnectionState, OrphanEvent, ProgressEvent, RunwareSocketEvents, StateEvent, TaskEvent, TaskEventType } from './events.js'
-export { DEFAULTS, type HeartbeatOptions, type Logger, type PollOptions, type ReconnectOptions, type RetryOptions, type RunwareSocketOptions, type WebSocketConstructor } from './options.js'
+export { DEFAULTS, type HeartbeatOptions, type Logger, type PollOptions, type ReconnectOptions, type RetryOptions, type RunOptions, type RunwareSocketOptions } from './options.js'
+export type { WebSocketConstructor, WhatwgConstructor, WsConstructor } from './socket.js'
 export { DEFAULT_URL, parseFrame, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
-export type * from './tasks.js'
-export type { RunOptions } from './validate.js'
+export type * from './task-types.js'
 export {
   startSimulator,
   DEFAULT_PERMANENT_CODES,

@@ -1,94 +1,140 @@
 /**
- * Every task the client holds, from `run` until it settles exactly once.
+ * Every task the client holds, from `run` until it settles exactly once, and its lifecycle as a
+ * table (the twin of the connection's state table):
  *
- * Phases:
  *   queued   waiting in the outbox for the socket (first send, retry, or same-id resend)
  *   waiting  a retry's backoff delay; it re-enters the outbox under a fresh taskUUID
  *   sent     on the wire; results (sync) or an acknowledgement (async) expected
  *   unknown  was on the wire when its socket died: fate unknown until reconciled
  *   polling  the server has it; results are collected with getResponse (and pushes)
- *   settled  resolved or rejected; gone from every structure
+ *   settled  resolved or rejected: terminal, gone from every structure
  *
- * Records are found by the taskUUID currently on the wire (one Map lookup per item). A retry
- * re-keys the record under its fresh id; the caller's promise and `taskUUID` never change.
+ * Every phase change goes through `move`, which checks the edge, keeps the outbox and the
+ * in-flight count right, and reports the task event the edge stands for. Settled has no edges
+ * out, so a late answer can never send a settled task again.
+ *
+ * Records are found by any taskUUID they went out under (one Map lookup per item): a retry adds its
+ * fresh id, and results that still arrive for an earlier one count. The caller's promise and
+ * `taskUUID` never change.
  */
-import type { ResultItem } from './protocol.js'
 import type { RunwareError } from './errors.js'
+import type { TaskEventType } from './events.js'
+import type { ResultItem } from './protocol.js'
 import { entry, type ScheduleEntry } from './schedule.js'
-import { itemKey } from './tasks.js'
+import type { TaskKind } from './task-kinds.js'
 
 export type TaskPhase = 'queued' | 'waiting' | 'sent' | 'unknown' | 'polling' | 'settled'
 
+type MoveEvent = Exclude<TaskEventType, 'queued'>
+
+/** Allowed edges, each with the task event it reports (null: none). Anything else is a bug. */
+const EDGES: Readonly<Record<TaskPhase, Readonly<Partial<Record<TaskPhase, MoveEvent | null>>>>> = {
+  queued: { sent: 'sent', waiting: 'retry', polling: 'polling', settled: 'settled' },
+  waiting: { queued: null, settled: 'settled' },
+  sent: { unknown: null, polling: 'polling', waiting: 'retry', settled: 'settled' },
+  unknown: { queued: 'resubmit', polling: 'polling', waiting: 'retry', settled: 'settled' },
+  polling: { polling: null, queued: 'resubmit', waiting: 'retry', settled: 'settled' },
+  settled: {},
+}
+
+/** Phases that count against maxInFlight: the server has (or may have) the task. */
+const ON_WIRE: Readonly<Record<TaskPhase, boolean>> = { queued: false, waiting: false, sent: true, unknown: true, polling: true, settled: false }
+
+export interface RecordInit {
+  /** The caller's taskUUID. */
+  id: string
+  taskType: string
+  kind: TaskKind
+  encoded: string
+  /** Result items that complete the task; 0 when a `status: "ready"` item does (modelUpload). */
+  expected: number
+  async: boolean
+  timeoutMs: number
+  onResult: ((item: ResultItem) => void) | undefined
+  onProgress: ((progress: number) => void) | undefined
+  resolve: (items: ResultItem[]) => void
+  reject: (error: RunwareError) => void
+  /** Called when the deadline (the record's own schedule entry) or its wake entry fires. */
+  owner: RecordOwner
+}
+
 /** Who a record calls when one of its timers fires. */
 export interface RecordOwner {
-  /** The task's deadline passed. */
   deadlineReached(record: TaskRecord): void
   /** A retry's delay elapsed, or a poll is due. */
   woken(record: TaskRecord): void
 }
 
 /**
- * One task. Kept lean on purpose (100,000 may be pending): plain fields, no closures, and the
- * record is itself the schedule entry of its deadline; the second entry (retry delay or next
- * poll) is allocated only for the tasks that need one.
+ * One task. Kept lean on purpose (100,000 may be pending): plain fields, no closures of its own,
+ * and the record is itself the schedule entry of its deadline.
  */
 export class TaskRecord implements ScheduleEntry {
-  /** The deadline's schedule entry fields. */
+  /** The deadline's schedule entry fields (Schedule owns them). */
   at = 0
   index = -1
+  readonly id: string
+  readonly taskType: string
+  readonly kind: TaskKind
+  readonly expected: number
+  readonly async: boolean
+  readonly timeoutMs: number
+  readonly onResult: ((item: ResultItem) => void) | undefined
+  readonly onProgress: ((progress: number) => void) | undefined
   /** The taskUUID on the wire now (differs from `id` after a retry). */
   wireUUID: string
+  /** Every other id it went out under (retries), or undefined. */
+  aliases: string[] | undefined = undefined
   /**
    * The task as it goes out now, encoded once at admission (a retry re-encodes it asking only for
-   * the results still missing). Only the encoding is kept: a caller mutating its task object
-   * afterwards cannot change what a retry sends.
+   * the results still missing). A caller mutating its object afterwards cannot change it.
    */
   encoded: string
-  items: ResultItem[] | undefined = undefined
-  /** Identity keys of `items`, to drop a replayed or re-polled copy of one already delivered. */
-  #keys: Set<string> | undefined = undefined
   phase: TaskPhase = 'queued'
-  /** Counted in `Ledger.inFlight` (on the wire or with the server). */
-  onWire = false
+  items: ResultItem[] | undefined = undefined
+  /** Identities of `items` that carry one, to drop a replayed or re-polled copy. */
+  keys: Set<string> | undefined = undefined
   /** Submissions under a fresh id, the first included (bounded by retry.maxAttempts). */
   submissions = 0
   /** The wire id the last counted submission went out under (a same-id resend is not counted). */
   countedAs: string | undefined = undefined
   /** getResponse answers since polling started; drives the poll backoff. */
   pollAttempt = 0
-  /** A poll is out and unanswered. */
-  awaitingPoll = false
-  /** Detaches the AbortSignal listener. */
+  /** Empty getResponse answers in a row ("not known"). */
+  emptyAnswers = 0
+  /** Why it is polled when a `conflictTaskUUID` sent it there: the error to reject with if the server never knows it. */
+  conflict: RunwareError | undefined = undefined
+  /** Detaches the AbortSignal registration. */
   detach: (() => void) | undefined = undefined
+  readonly #resolve: (items: ResultItem[]) => void
+  readonly #reject: (error: RunwareError) => void
+  readonly #owner: RecordOwner
   #wake: ScheduleEntry | undefined = undefined
 
-  constructor(
-    /** The caller's taskUUID. */
-    readonly id: string,
-    readonly taskType: string,
-    encoded: string,
-    /** Result items that complete the task; 0 when a `status: "ready"` item does (modelUpload). */
-    readonly expected: number,
-    readonly async: boolean,
-    readonly timeoutMs: number,
-    readonly onResult: ((item: ResultItem) => void) | undefined,
-    readonly onProgress: ((progress: number) => void) | undefined,
-    private readonly resolveWith: (items: ResultItem[]) => void,
-    private readonly rejectWith: (error: RunwareError) => void,
-    private readonly owner: RecordOwner,
-  ) {
-    this.wireUUID = id
-    this.encoded = encoded
+  constructor(init: RecordInit) {
+    this.id = init.id
+    this.wireUUID = init.id
+    this.taskType = init.taskType
+    this.kind = init.kind
+    this.encoded = init.encoded
+    this.expected = init.expected
+    this.async = init.async
+    this.timeoutMs = init.timeoutMs
+    this.onResult = init.onResult
+    this.onProgress = init.onProgress
+    this.#resolve = init.resolve
+    this.#reject = init.reject
+    this.#owner = init.owner
   }
 
   /** The deadline fired (the Schedule calls this). */
   fire(): void {
-    this.owner.deadlineReached(this)
+    this.#owner.deadlineReached(this)
   }
 
   /** The entry for a retry's delay or the next poll, created on first use. */
   get wake(): ScheduleEntry {
-    return (this.#wake ??= entry(() => this.owner.woken(this)))
+    return (this.#wake ??= entry(() => this.#owner.woken(this)))
   }
 
   /** The wake entry if it was ever created (releasing a task must not create one). */
@@ -98,6 +144,11 @@ export class TaskRecord implements ScheduleEntry {
 
   get settled(): boolean {
     return this.phase === 'settled'
+  }
+
+  /** When the deadline falls (clock ms), or undefined when the task has none. */
+  get deadline(): number | undefined {
+    return this.index >= 0 ? this.at : undefined
   }
 
   get received(): number {
@@ -114,43 +165,44 @@ export class TaskRecord implements ScheduleEntry {
     return this.items?.[this.items.length - 1]?.status === 'ready'
   }
 
-  /** Adds an item unless a copy of it was already delivered; true when it is new. */
-  addItem(item: ResultItem): boolean {
-    const items = (this.items ??= [])
-    // A task completed by its first item cannot see a duplicate (it settles at once): skip the key.
-    if (this.expected === 1 && items.length === 0 && !this.async && this.phase === 'sent') {
-      items.push(item)
-      return true
-    }
-    const keys = (this.#keys ??= new Set(items.map(itemKey)))
-    const key = itemKey(item)
-    if (keys.has(key)) return false
-    keys.add(key)
-    items.push(item)
-    return true
-  }
-
-  /** Called by the client only, once. */
+  /** Called by the engine once, after the ledger moved it to settled. */
   fulfil(): void {
-    this.resolveWith(this.items ?? [])
+    this.#resolve(this.items ?? [])
   }
 
-  /** Called by the client only, once. */
+  /** Called by the engine once, after the ledger moved it to settled. */
   fail(error: RunwareError): void {
-    this.rejectWith(error)
+    this.#reject(error)
   }
+}
+
+/** What a move reports: the event's extra facts. */
+export interface MoveDetail {
+  /** settled: the error it rejected with (resolved when absent); retry: the error that caused it. */
+  error?: RunwareError | undefined
+  /** retry: the delay before the next attempt. */
+  delayMs?: number | undefined
+}
+
+export interface LedgerHooks {
+  /** A phase change happened; `event` is the task event it stands for (null: none). */
+  moved(record: TaskRecord, event: TaskEventType | null, detail: MoveDetail | undefined): void
 }
 
 export class Ledger {
   readonly #byWire = new Map<string, TaskRecord>()
-  /** Waiting to be sent, oldest first. Sets keep insertion order and delete in O(1). */
+  /** New tasks waiting to be sent, oldest first. Sets keep insertion order and delete in O(1). */
   readonly #outbox = new Set<TaskRecord>()
   /** Retries and same-id resends: sent before new work, and never refused for a full queue. */
   readonly #urgent = new Set<TaskRecord>()
   #inFlight = 0
+  /** Records not yet settled (the Map also holds retry aliases). */
+  #live = 0
+
+  constructor(private readonly hooks: LedgerHooks) {}
 
   get size(): number {
-    return this.#byWire.size
+    return this.#live
   }
 
   /** New tasks waiting to be sent (the part `maxQueued` bounds). */
@@ -166,6 +218,7 @@ export class Ledger {
     return this.#inFlight
   }
 
+  /** The live record any of whose ids is `wireUUID`; settled records are never found. */
   get(wireUUID: string): TaskRecord | undefined {
     return this.#byWire.get(wireUUID)
   }
@@ -174,69 +227,70 @@ export class Ledger {
     return this.#byWire.has(wireUUID)
   }
 
-  records(): IterableIterator<TaskRecord> {
-    return this.#byWire.values()
+  /** A snapshot of the live records: safe to settle them while walking it. */
+  records(): TaskRecord[] {
+    const seen = new Set<TaskRecord>()
+    for (const record of this.#byWire.values()) seen.add(record)
+    return [...seen]
   }
 
   /** Registers a new task and queues it. */
   admit(record: TaskRecord): void {
     this.#byWire.set(record.wireUUID, record)
+    this.#live += 1
     record.phase = 'queued'
     this.#outbox.add(record)
+    this.hooks.moved(record, 'queued', undefined)
   }
 
-  /** Queues a known task again (retry or same-id resend), ahead of new work. */
-  requeue(record: TaskRecord): void {
-    this.#leaveWire(record)
-    record.phase = 'queued'
-    this.#urgent.add(record)
+  /**
+   * Moves a task along an edge of the table. False (and nothing changes) for a settled task: that
+   * is how a late answer is stopped. Any other edge outside the table is a bug, and throws.
+   */
+  move(record: TaskRecord, to: TaskPhase, detail?: MoveDetail): boolean {
+    const from = record.phase
+    const event = EDGES[from][to]
+    if (event === undefined) {
+      if (from === 'settled') return false
+      throw new Error(`runware-socket: illegal task move ${from} → ${to} (${record.id})`)
+    }
+    if (from === 'queued' && !this.#outbox.delete(record)) this.#urgent.delete(record)
+    if (ON_WIRE[from] !== ON_WIRE[to]) this.#inFlight += ON_WIRE[to] ? 1 : -1
+    record.phase = to
+    if (to === 'queued') this.#urgent.add(record)
+    else if (to === 'settled') this.#forget(record)
+    this.hooks.moved(record, event, detail)
+    return true
   }
 
-  /** Takes up to `max` tasks for one frame; they count as in flight from now. */
+  /** Takes up to `max` tasks for one frame, counting each submission under a fresh id. */
   take(max: number): TaskRecord[] {
     const batch: TaskRecord[] = []
     for (const source of [this.#urgent, this.#outbox]) {
       for (const record of source) {
         if (batch.length >= max) break
-        source.delete(record)
-        record.phase = 'sent'
-        record.onWire = true
+        // A same-id resend is not a new submission: it cannot run twice.
+        if (record.wireUUID !== record.countedAs) {
+          record.submissions += 1
+          record.countedAs = record.wireUUID
+        }
+        this.move(record, 'sent')
         batch.push(record)
       }
     }
-    this.#inFlight += batch.length
     return batch
   }
 
-  /** A retry: off the wire, re-keyed under a fresh id, waiting for its delay. */
+  /** A retry's fresh id: the record is found under it too from now on. */
   rekey(record: TaskRecord, wireUUID: string): void {
-    this.#byWire.delete(record.wireUUID)
+    ;(record.aliases ??= []).push(record.wireUUID)
     record.wireUUID = wireUUID
     this.#byWire.set(wireUUID, record)
   }
 
-  /** Off the wire without settling (a retry's delay). */
-  park(record: TaskRecord): void {
-    this.#leaveWire(record)
-    this.#outbox.delete(record)
-    this.#urgent.delete(record)
-    record.phase = 'waiting'
-  }
-
-  /** Removes the task from every structure; false when it had already settled. */
-  release(record: TaskRecord): boolean {
-    if (record.phase === 'settled') return false
-    this.#leaveWire(record)
-    if (record.phase === 'queued' && !this.#outbox.delete(record)) this.#urgent.delete(record)
+  #forget(record: TaskRecord): void {
+    this.#live -= 1
     this.#byWire.delete(record.wireUUID)
-    record.phase = 'settled'
-    return true
-  }
-
-  #leaveWire(record: TaskRecord): void {
-    if (record.onWire) {
-      record.onWire = false
-      this.#inFlight -= 1
-    }
+    for (const alias of record.aliases ?? []) this.#byWire.delete(alias)
   }
 }

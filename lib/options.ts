@@ -3,14 +3,13 @@
  * typo fails loudly instead of misbehaving at 3 a.m.
  */
 import WebSocket from 'ws'
-import type { ClientOptions } from 'ws'
 import { systemClock, type Clock } from './clock.js'
-import { validateBackoff, type BackoffOptions, type RandomSource } from './backoff.js'
+import { MAX_TIMER_MS, validateBackoff, type BackoffOptions, type RandomSource } from './backoff.js'
+import { checkShape, type Shape } from './option-schema.js'
+import type { WebSocketConstructor } from './socket.js'
 import type { ErrorPolicyOptions } from './policy.js'
-import { DEFAULT_URL } from './protocol.js'
+import { DEFAULT_URL, type ResultItem } from './protocol.js'
 
-/** A `ws`-compatible WebSocket constructor (the `ws` class, a subclass, or a wrapper with its API). */
-export type WebSocketConstructor = new (address: string, options?: ClientOptions) => WebSocket
 
 /** Where the client reports what it does. The API key never reaches it. */
 export interface Logger {
@@ -20,13 +19,16 @@ export interface Logger {
   error?(message: string, fields?: Record<string, unknown>): void
 }
 
-/** A logger that adds `fields` (a client id, say) to every line; absent methods stay absent. */
-export function tagLogger(logger: Logger, fields: Record<string, unknown>): Logger {
-  const tagged: Logger = {}
-  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (logger[level] !== undefined) tagged[level] = (message, extra) => logger[level]?.(message, { ...fields, ...extra })
-  }
-  return tagged
+/** `run(task, options)`. */
+export interface RunOptions<R extends ResultItem = ResultItem> {
+  /** Aborts the task: before it is sent it leaves the queue; after, it rejects with `aborted`. */
+  signal?: AbortSignal | undefined
+  /** This task's deadline (rejects with `taskTimeout`). @default the client's taskTimeoutMs */
+  timeoutMs?: number | undefined
+  /** Each result item as it arrives (a task with numberResults: 4 calls this four times). */
+  onResult?: ((item: R) => void) | undefined
+  /** getResponse progress (0–100) of an async task. */
+  onProgress?: ((progress: number) => void) | undefined
 }
 
 export interface HeartbeatOptions {
@@ -69,6 +71,12 @@ export interface PollOptions {
   maxDelayMs?: number | undefined
   /** A poll with no answer after this long is sent again. @default 10_000 */
   timeoutMs?: number | undefined
+  /**
+   * A polled task that getResponse answers with `{"data": []}` (it does not know the id) this many
+   * times in a row rejects: with the server's `conflictTaskUUID` when that is why it was polled (a
+   * caller-supplied id someone else used), `taskUnknown` otherwise. @default 3
+   */
+  maxEmptyAnswers?: number | undefined
 }
 
 export interface RunwareSocketOptions {
@@ -76,7 +84,11 @@ export interface RunwareSocketOptions {
   apiKey?: string | undefined
   /** @default 'wss://ws-api.runware.ai/v1' */
   url?: string | undefined
-  /** The WebSocket implementation. @default the `ws` package */
+  /**
+   * The WebSocket implementation: the `ws` class (or a subclass, a wrapper with its API), or a
+   * standard WHATWG WebSocket constructor (undici's, Node 22's global). `maxFrameBytes` is
+   * enforced before buffering only by `ws`; a standard socket sends no User-Agent. @default the `ws` package
+   */
   WebSocket?: WebSocketConstructor | undefined
   /** Opening the socket. @default 10_000 */
   connectTimeoutMs?: number | undefined
@@ -109,6 +121,18 @@ export interface RunwareSocketOptions {
   maxInFlight?: number | undefined
   /** Tasks per outbound frame. @default 100 */
   maxBatchSize?: number | undefined
+  /**
+   * The largest inbound frame accepted (`ws` only: it refuses a bigger frame before buffering it,
+   * and closes the socket with 1009). Such a frame is reported as a `frameTooLarge` error and the
+   * client reconnects. @default 104_857_600 (100 MiB, base64 results can be large)
+   */
+  maxFrameBytes?: number | undefined
+  /**
+   * Allow a `ws://` URL to a host that is not loopback. Off by default: over `ws://` the API key
+   * crosses the network in cleartext. @default false
+   */
+  allowCleartext?: boolean | undefined
+  /** Where the client reports what it does (never the API key). A logger that throws is ignored. */
   logger?: Logger | undefined
   /** Time source for every timer; for tests. @default the system clock */
   clock?: Clock | undefined
@@ -136,6 +160,7 @@ export interface ResolvedOptions {
   readonly maxQueued: number
   readonly maxInFlight: number
   readonly maxBatchSize: number
+  readonly maxFrameBytes: number
   readonly logger: Logger
   readonly clock: Clock
   readonly random: RandomSource
@@ -149,20 +174,62 @@ export const DEFAULTS = {
   heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
   reconnect: { initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2, maxAttempts: Infinity, stableAfterMs: 10_000 },
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
-  poll: { initialDelayMs: 1_000, multiplier: 1.5, maxDelayMs: 10_000, timeoutMs: 10_000 },
+  poll: { initialDelayMs: 1_000, multiplier: 1.5, maxDelayMs: 10_000, timeoutMs: 10_000, maxEmptyAnswers: 3 },
   resumeWindowMs: 120_000,
   resumeGraceMs: 1_000,
   recover: true,
   maxQueued: 100_000,
   maxInFlight: 1_000,
   maxBatchSize: 100,
+  maxFrameBytes: 100 * 1024 * 1024,
+  allowCleartext: false,
 } as const
 
-function duration(value: number | undefined, fallback: number, name: string, { allowZero = true, allowInfinity = false } = {}): number {
+const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
+const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number', stableAfterMs: 'number' } }
+const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', maxEmptyAnswers: 'number' } }
+
+/** Every option and its type, read by `checkShape`; ranges are checked in `resolveOptions`. */
+const OPTIONS: Shape = {
+  object: {
+    apiKey: 'string',
+    url: 'string',
+    WebSocket: 'function',
+    connectTimeoutMs: 'number',
+    authTimeoutMs: 'number',
+    taskTimeoutMs: 'number',
+    heartbeat: { falseOr: { object: { intervalMs: 'number', timeoutMs: 'number' } } },
+    reconnect: RECONNECT,
+    retry: BACKOFF,
+    poll: POLL,
+    errorPolicy: { object: { codes: { record: 'string' }, classify: 'function' } },
+    resumeWindowMs: 'number',
+    resumeGraceMs: 'number',
+    recover: 'boolean',
+    maxQueued: 'number',
+    maxInFlight: 'number',
+    maxBatchSize: 'number',
+    maxFrameBytes: 'number',
+    allowCleartext: 'boolean',
+    logger: { object: { debug: 'function', info: 'function', warn: 'function', error: 'function' } },
+    clock: { object: { now: 'function', setTimeout: 'function', clearTimeout: 'function' }, required: ['now', 'setTimeout', 'clearTimeout'] },
+    random: 'function',
+  },
+}
+
+function duration(value: number | undefined, fallback: number, name: string, { allowZero = true, allowInfinity = false, timer = false } = {}): number {
   if (value === undefined) return fallback
   const ok = typeof value === 'number' && !Number.isNaN(value) && (allowZero ? value >= 0 : value > 0) && (allowInfinity || Number.isFinite(value))
   if (!ok) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'}${allowInfinity ? '' : ' finite'} number, got ${String(value)}`)
+  // One Node timer: longer ones fire after 1 ms.
+  if (timer && value > MAX_TIMER_MS) throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms (2^31 − 1, the longest Node timer), got ${value}`)
   return value
+}
+
+/** Loopback hosts, where ws:// never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 function count(value: number | undefined, fallback: number, name: string): number {
@@ -180,18 +247,22 @@ function backoff<T extends BackoffOptions>(given: { [K in keyof T]?: T[K] | unde
   return merged
 }
 
-function resolveUrl(url: string): string {
+function resolveUrl(url: string, allowCleartext: boolean): string {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new TypeError(`url is not a valid URL: ${url}`)
+    throw new TypeError('url is not a valid URL')
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new TypeError(`url must be ws: or wss:, got ${parsed.protocol}`)
+  if (parsed.protocol === 'ws:' && !allowCleartext && !isLoopback(parsed.hostname)) {
+    throw new TypeError(`url ws://${parsed.host} would send the API key in cleartext: use wss://, or pass allowCleartext: true to allow it`)
+  }
   return url
 }
 
 export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
+  checkShape(options, OPTIONS, '')
   const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new TypeError('apiKey is required: pass { apiKey } or set RUNWARE_API_KEY')
@@ -200,8 +271,8 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     options.heartbeat === false
       ? false
       : {
-          intervalMs: duration(options.heartbeat?.intervalMs, DEFAULTS.heartbeat.intervalMs, 'heartbeat.intervalMs', { allowZero: false }),
-          timeoutMs: duration(options.heartbeat?.timeoutMs, DEFAULTS.heartbeat.timeoutMs, 'heartbeat.timeoutMs', { allowZero: false }),
+          intervalMs: duration(options.heartbeat?.intervalMs, DEFAULTS.heartbeat.intervalMs, 'heartbeat.intervalMs', { allowZero: false, timer: true }),
+          timeoutMs: duration(options.heartbeat?.timeoutMs, DEFAULTS.heartbeat.timeoutMs, 'heartbeat.timeoutMs', { allowZero: false, timer: true }),
         }
   const reconnect = backoff<Required_<ReconnectOptions>>(options.reconnect, { ...DEFAULTS.reconnect }, 'reconnect')
   count(reconnect.maxAttempts, DEFAULTS.reconnect.maxAttempts, 'reconnect.maxAttempts')
@@ -210,13 +281,14 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
   count(retry.maxAttempts, DEFAULTS.retry.maxAttempts, 'retry.maxAttempts')
   const poll = backoff<Required_<PollOptions>>(options.poll, { ...DEFAULTS.poll }, 'poll')
   duration(poll.timeoutMs, 0, 'poll.timeoutMs', { allowZero: false })
+  count(poll.maxEmptyAnswers, DEFAULTS.poll.maxEmptyAnswers, 'poll.maxEmptyAnswers')
 
   return {
     apiKey,
-    url: resolveUrl(options.url ?? DEFAULTS.url),
+    url: resolveUrl(options.url ?? DEFAULTS.url, options.allowCleartext ?? DEFAULTS.allowCleartext),
     WebSocket: options.WebSocket ?? WebSocket,
-    connectTimeoutMs: duration(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', { allowZero: false }),
-    authTimeoutMs: duration(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs', { allowZero: false }),
+    connectTimeoutMs: duration(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', { allowZero: false, timer: true }),
+    authTimeoutMs: duration(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs', { allowZero: false, timer: true }),
     taskTimeoutMs: duration(options.taskTimeoutMs, DEFAULTS.taskTimeoutMs, 'taskTimeoutMs', { allowZero: false, allowInfinity: true }),
     heartbeat,
     reconnect,
@@ -229,6 +301,7 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     maxQueued: count(options.maxQueued, DEFAULTS.maxQueued, 'maxQueued'),
     maxInFlight: count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight'),
     maxBatchSize: count(options.maxBatchSize, DEFAULTS.maxBatchSize, 'maxBatchSize'),
+    maxFrameBytes: count(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     logger: options.logger ?? {},
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

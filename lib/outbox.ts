@@ -5,7 +5,7 @@
  * go first and do not count against `maxInFlight`. A rate-limit pause holds everything.
  */
 import type { Clock } from './clock.js'
-import type { Ledger, TaskRecord } from './ledger.js'
+import type { Ledger } from './ledger.js'
 import { encodeTask, getResponseTask, joinEncoded } from './protocol.js'
 import { entry, type Schedule } from './schedule.js'
 
@@ -19,8 +19,8 @@ export interface OutboxHooks {
   write(frame: string): boolean
   /** Whether frames may be written now. */
   ready(): boolean
-  /** The tasks of a frame just written. */
-  sent(batch: readonly TaskRecord[]): void
+  /** Runs the flush as library work (the monitor); a microtask is outside every other entry point. */
+  run(work: () => void): void
 }
 
 export class Outbox {
@@ -70,6 +70,10 @@ export class Outbox {
 
   #flushScheduled = (): void => {
     this.#scheduled = false
+    this.hooks.run(this.#flush)
+  }
+
+  readonly #flush = (): void => {
     this.flush()
   }
 
@@ -92,7 +96,6 @@ export class Outbox {
       // Written or not, these tasks are now in flight: if the socket just died, the
       // connection's loss handling reconciles them like any other task on the wire.
       this.hooks.write(joinEncoded(encoded))
-      this.hooks.sent(batch)
     }
   }
 }

@@ -6,21 +6,10 @@
  * and the user's overrides on top. Unknown codes are rejected: retrying something we cannot
  * classify risks paying twice.
  */
+import { LIBRARY_CODES, type ErrorCategory } from './codes.js'
 
-export type ErrorCategory =
-  | 'auth'
-  | 'quota'
-  | 'validation'
-  | 'safety'
-  | 'notFound'
-  | 'rateLimit'
-  | 'timeout'
-  | 'provider'
-  | 'server'
-  | 'conflict'
-  | 'connection'
-  | 'client'
-  | 'unknown'
+export type { ErrorCategory } from './codes.js'
+
 
 /** What happens to the task the error names. */
 export type TaskAction =
@@ -77,6 +66,8 @@ const CATEGORY_ACTIONS: Readonly<Record<ErrorCategory, { action: TaskAction; con
 
 /** Exact codes, checked before any rule. Each group says why it is not left to the rules. */
 const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>([
+  // This library's own codes (codes.ts: each with why).
+  ...(Object.entries(LIBRARY_CODES) as [string, ErrorCategory][]),
   // Runware's own canonical example of a transient error; its SDKs' case-sensitive "Timeout"
   // match misses it and never retries it.
   ['timeoutProvider', 'timeout'],
@@ -148,17 +139,6 @@ const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>
   ['modelOwnershipValidationError', 'validation'],
   ['modelAlreadyExists', 'validation'],
   ['validationFailed', 'validation'],
-  // This library's own codes.
-  ['connectionLost', 'connection'], // the socket died; the task may be resent
-  ['reconnectFailed', 'connection'], // every reconnect attempt failed; later may work
-  ['connectTimeout', 'connection'], // the socket did not open in time
-  ['authTimeout', 'connection'], // no auth reply in time: a slow server, not a bad key
-  ['connectionClosed', 'client'], // the user called close()
-  ['aborted', 'client'], // the user's AbortSignal fired
-  ['taskTimeout', 'client'], // the task's own deadline passed
-  ['queueFull', 'client'], // maxQueued reached: back off and submit later
-  ['invalidTask', 'client'], // rejected before it was sent
-  ['protocolError', 'unknown'], // the server said something we cannot read: never retry blindly
 ])
 
 interface Rule {
@@ -212,8 +192,11 @@ export class ErrorPolicy {
   readonly #classify: ErrorPolicyOptions['classify']
   /** Built-in answers by code, bounded: a server could invent any number of codes. */
   readonly #cache = new Map<string, Classification>()
+  readonly #onThrow: ((error: unknown) => void) | undefined
 
-  constructor(options: ErrorPolicyOptions = {}) {
+  /** `onThrow` hears of a `classify` that threw; the built-in table answers for that error. */
+  constructor(options: ErrorPolicyOptions = {}, onThrow?: (error: unknown) => void) {
+    this.#onThrow = onThrow
     this.#codes = new Map(Object.entries(options.codes ?? {}))
     for (const [code, override] of this.#codes) {
       // Checked at run time: plain JavaScript callers get no type error for a typo.
@@ -226,7 +209,7 @@ export class ErrorPolicy {
   }
 
   classify(error: { readonly code: string; readonly [field: string]: unknown }): Classification {
-    const override = this.#validOverride(this.#classify?.(error)) ?? this.#codes.get(error.code)
+    const override = this.#validOverride(this.#userOverride(error)) ?? this.#codes.get(error.code)
     if (override !== undefined) return this.#applyOverride(error.code, override)
     let cached = this.#cache.get(error.code)
     if (cached === undefined) {
@@ -234,6 +217,18 @@ export class ErrorPolicy {
       if (this.#cache.size < CACHE_LIMIT) this.#cache.set(error.code, cached)
     }
     return cached
+  }
+
+  /** Caller code: a throw is reported and counts as no override. */
+  #userOverride(error: { readonly code: string; readonly [field: string]: unknown }): string | undefined {
+    if (this.#classify === undefined) return undefined
+    try {
+      const answer: unknown = this.#classify(error)
+      return typeof answer === 'string' ? answer : undefined
+    } catch (thrown) {
+      this.#onThrow?.(thrown)
+      return undefined
+    }
   }
 
   /** A classify function is plain code: a value that is no override (a typo) falls through to the table. */

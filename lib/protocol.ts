@@ -62,7 +62,7 @@ export interface FrameIssue {
   message: string
 }
 
-export type FrameErrorReason = 'notJson' | 'notObject' | 'emptyEnvelope'
+export type FrameErrorReason = 'notJson' | 'notObject' | 'emptyEnvelope' | 'tooDeep'
 
 /** Why a whole inbound frame could not be used. */
 export interface FrameError {
@@ -95,20 +95,48 @@ function excerpt(text: string): string {
 }
 
 /**
- * JSON.parse, dropping unsafe keys at any depth. The reviver is slow, so it only runs when the
- * text could hold such a key (a `\u` escape can spell one, so that counts too).
+ * How deep a frame may nest (the envelope is level 1, `data` 2, an item 3). Runware's results nest
+ * a few levels (modelSearch: results → capabilities); anything deeper is not a Runware frame, and
+ * walking it could overflow the stack.
  */
-function parseJson(text: string, issues: FrameIssue[]): unknown {
-  if (!text.includes('__proto__') && !text.includes('constructor') && !text.includes('prototype') && !text.includes('\\u')) {
-    return JSON.parse(text)
-  }
-  return JSON.parse(text, (key, value: unknown) => {
-    if (UNSAFE_KEYS.has(key)) {
-      issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
-      return undefined
+export const MAX_FRAME_DEPTH = 64
+
+/**
+ * One walk of a parsed frame, without recursion: false when it nests deeper than MAX_FRAME_DEPTH.
+ * Own `__proto__`, `constructor` and `prototype` keys (JSON.parse makes them plain fields) are
+ * dropped on the way, so no consumer that merges an item can reach a prototype.
+ */
+function inspectTree(root: unknown, issues: FrameIssue[]): boolean {
+  if (typeof root !== 'object' || root === null) return true
+  const nodes: object[] = [root]
+  const depths: number[] = [1]
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const depth = depths.pop() ?? 1
+    if (depth > MAX_FRAME_DEPTH) return false
+    if (Array.isArray(node)) {
+      for (const child of node as unknown[]) {
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child)
+          depths.push(depth + 1)
+        }
+      }
+      continue
     }
-    return value
-  })
+    const fields = node as JsonObject
+    for (const key in fields) {
+      const child = fields[key]
+      // A dropped value is still walked: its depth counts, and so does what else it hid.
+      if (typeof child === 'object' && child !== null) {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
+      if (UNSAFE_KEYS.has(key)) {
+        Reflect.deleteProperty(fields, key)
+        issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
+      }
+    }
+  }
+  return true
 }
 
 function toList(value: unknown): unknown[] {
@@ -223,9 +251,12 @@ export function parseFrame(text: string): ParsedFrame {
   const issues: FrameIssue[] = []
   let value: unknown
   try {
-    value = parseJson(text, issues)
+    value = JSON.parse(text)
   } catch {
     return { ok: false, error: { reason: 'notJson', message: 'frame is not valid JSON', excerpt: excerpt(text) } }
+  }
+  if (!inspectTree(value, issues)) {
+    return { ok: false, error: { reason: 'tooDeep', message: `frame nests deeper than ${MAX_FRAME_DEPTH} levels`, excerpt: excerpt(text) } }
   }
   const fast = plainResults(value)
   if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
@@ -281,6 +312,17 @@ export function encodeTask(task: Task): string {
 export function flatten(text: string): string {
   text.charCodeAt(text.length - 1)
   return text
+}
+
+/**
+ * A task this client encoded, under another id, asking for `count` results when given (a retry asks
+ * only for the missing ones). Parsing our own output is safe: it never came from the server.
+ */
+export function reencode(encoded: string, taskUUID: string, count?: { field: string; value: number }): string {
+  const task = JSON.parse(encoded) as Task
+  task.taskUUID = taskUUID
+  if (count !== undefined) task[count.field] = count.value
+  return encodeTask(task)
 }
 
 /** Joins tasks encoded by `encodeTask` into one outbound frame. */

@@ -2,6 +2,7 @@
  * What a command needs from the process, passed in so commands can be driven from a spec: two
  * output streams, the environment and the termination signals.
  */
+import { Scrubber } from '../errors.js'
 
 /** A text sink: process.stdout / process.stderr, or a spec's collector. */
 export interface Output {
@@ -45,6 +46,26 @@ export function useColor(output: Output, env: Io['env']): boolean {
   if (output.isTTY !== true) return false
   if ((env.NO_COLOR ?? '') !== '') return false
   return env.TERM !== 'dumb'
+}
+
+/**
+ * The same Io with the API key taken out of everything written: the last line of defence for the
+ * command's own messages (the library already scrubs what it reports).
+ */
+export function scrubbedIo(io: Io, apiKey: string | undefined): Io {
+  const key = apiKey?.trim() ?? ''
+  if (key === '') return io
+  const scrubber = new Scrubber(key)
+  const wrap = (output: Output): Output => ({
+    write: (text: string) => output.write(scrubber.text(text)),
+    get isTTY() {
+      return output.isTTY
+    },
+    get columns() {
+      return output.columns
+    },
+  })
+  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr) }
 }
 
 export function processIo(): Io {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { UsageError } from './args.js'
 import { demo, parseDemoArgs } from './demo.js'
 import { DEMO_HELP, MAIN_HELP, RUN_HELP, SIMULATE_HELP } from './help.js'
-import { EXIT, type Io } from './io.js'
+import { EXIT, scrubbedIo, type Io } from './io.js'
 import { parseRunArgs, runBatch } from './run.js'
 import { parseSimulateArgs, simulate } from './simulate.js'
 
@@ -23,7 +23,8 @@ export function version(): string {
   }
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+export async function main(argv: readonly string[], given: Io): Promise<number> {
+  const io = scrubbedIo(given, given.env.RUNWARE_API_KEY)
   const [command, ...rest] = argv
   try {
     switch (command) {

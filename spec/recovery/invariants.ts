@@ -12,7 +12,7 @@ import type { TaskEvent } from '../../lib/events.js'
 import type { ResultItem } from '../../lib/protocol.js'
 import { categoryOf } from '../../lib/policy.js'
 import type { Simulator } from '../../lib/simulator/index.js'
-import { itemKey } from '../../lib/tasks.js'
+import { itemKey } from '../../lib/task-kinds.js'
 
 export interface Ledger {
   /** Caller taskUUID → expected number of results. */

@@ -1,22 +1,16 @@
 /**
- * Input checks for `run`: a malformed task is refused with `invalidTask` before a byte is sent,
- * with a message that names the problem, and nothing else is disturbed.
+ * Admission for `run`: a malformed task is refused with `invalidTask` before a byte is sent, with
+ * a message that names the problem, and nothing else is disturbed.
+ *
+ * The caller's object is read once, into a snapshot of its own enumerable fields (what
+ * JSON.stringify would send), inside one try: an inherited `taskType`, a getter that throws or
+ * answers differently on each read, a revoked Proxy all end as `invalidTask`, and what was
+ * validated is exactly what is sent.
  */
 import { randomUUID } from 'node:crypto'
 import { libraryError, type RunwareError } from './errors.js'
-import { flatten, isUUID, type ResultItem, type Task } from './protocol.js'
-import { completionOf, RESERVED_TASK_TYPES, type Completion } from './tasks.js'
-
-export interface RunOptions<R extends ResultItem = ResultItem> {
-  /** Aborts the task: before it is sent it leaves the queue; after, it rejects with `aborted`. */
-  signal?: AbortSignal | undefined
-  /** This task's deadline (rejects with `taskTimeout`). @default the client's taskTimeoutMs */
-  timeoutMs?: number | undefined
-  /** Each result item as it arrives (a task with numberResults: 4 calls this four times). */
-  onResult?: ((item: R) => void) | undefined
-  /** getResponse progress (0–100) of an async task. */
-  onProgress?: ((progress: number) => void) | undefined
-}
+import { flatten, isUUID, type Task } from './protocol.js'
+import { completionOf, kindOf, RESERVED_TASK_TYPES, type Completion, type TaskKind } from './task-kinds.js'
 
 export interface PreparedTask {
   taskUUID: string
@@ -25,6 +19,7 @@ export interface PreparedTask {
   async: boolean
   encoded: string
   completion: Completion
+  kind: TaskKind
 }
 
 function invalid(message: string, taskUUID?: string, taskType?: string): RunwareError {
@@ -37,12 +32,36 @@ function describe(value: unknown): string {
   return typeof value
 }
 
+/** Keys a task may not carry: they would reach a prototype in a copy. */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
 /** Checks a task and encodes it once; fills in a UUID v4 `taskUUID` when absent. */
 export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean): PreparedTask | RunwareError {
+  try {
+    return prepare(input, isPending)
+  } catch (error) {
+    // A getter, a Proxy trap or a nested toJSON of the caller's threw while we read the task.
+    return invalid(`the task could not be read: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+/** The task's own enumerable fields, each read once: what JSON.stringify would send. */
+function snapshot(input: object): Record<string, unknown> | string {
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(input)) {
+    if (UNSAFE_KEYS.has(key)) return `a task must not have a "${key}" field`
+    copy[key] = (input as Record<string, unknown>)[key]
+  }
+  return copy
+}
+
+function prepare(input: unknown, isPending: (taskUUID: string) => boolean): PreparedTask | RunwareError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalid(`a task must be a plain object, got ${describe(input)}`)
   }
-  const given = input as Record<string, unknown>
+  if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return invalid('a task must be a plain object, got one with a toJSON method')
+  const given = snapshot(input)
+  if (typeof given === 'string') return invalid(given)
   const taskType = given.taskType
   if (typeof taskType !== 'string' || taskType === '') {
     return invalid(`task.taskType must be a non-empty string, got ${describe(taskType)}`)
@@ -64,7 +83,6 @@ export function prepareTask(input: unknown, isPending: (taskUUID: string) => boo
   if (delivery !== undefined && delivery !== 'sync' && delivery !== 'async') {
     return invalid(`task.deliveryMethod must be "sync" or "async" over a WebSocket, got ${JSON.stringify(delivery)}`, uuid, taskType)
   }
-  if (typeof given.toJSON === 'function') return invalid('a task must be a plain object, got one with a toJSON method', uuid, taskType)
   const completion = completionOf(given as Task)
   if (typeof completion === 'string') return invalid(`task.${completion}`, uuid, taskType)
   let encoded: string
@@ -73,10 +91,9 @@ export function prepareTask(input: unknown, isPending: (taskUUID: string) => boo
   } catch (error) {
     return invalid(`task cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`, uuid, taskType)
   }
-  // The generated id is spliced into the JSON rather than into a copy of the task: no object is
-  // copied per task, and the caller's object is never touched.
+  // The generated id is spliced into the JSON rather than set on the snapshot: the id leads.
   if (given.taskUUID === undefined) encoded = `{"taskUUID":"${uuid}"${encoded === '{}' ? '' : ','}${encoded.slice(1)}`
-  return { taskUUID: uuid, taskType, async: delivery === 'async', encoded: flatten(encoded), completion }
+  return { taskUUID: uuid, taskType, async: delivery === 'async', encoded: flatten(encoded), completion, kind: kindOf(taskType) }
 }
 
 /** Checks `run`'s second argument; undefined when it is fine. */

@@ -1,7 +1,6 @@
 /**
- * Typed shapes for the common Runware task types and their result items, and the two facts the
- * ledger needs about any task: how many result items complete it, and how to tell two copies of
- * the same result item apart from two different items.
+ * Typed shapes for the common Runware task types and their result items (the public catalog).
+ * What the client needs to know about each type at run time is in task-kinds.ts.
  *
  * The types cover the fields this library relies on plus the usual ones; every task still accepts
  * any other field Runware documents (the index signature), and unknown task types fall back to
@@ -174,65 +173,3 @@ export type KnownTask = { [K in KnownTaskType]: TaskOf<K> }[KnownTaskType]
 
 /** The result item type of a task: typed for the known task types, `ResultItem` otherwise. */
 export type ResultOf<T extends Task> = T['taskType'] extends KnownTaskType ? TaskTypeMap[T['taskType']][1] : ResultItem
-
-/** Types the client manages itself; `run` refuses them. */
-export const RESERVED_TASK_TYPES: ReadonlySet<string> = new Set(['authentication', 'ping', 'getResponse'])
-
-/** How a task is known to be complete. */
-export type Completion =
-  /** After `count` distinct result items. */
-  | { kind: 'count'; count: number }
-  /** When an item reports `status: "ready"` (modelUpload streams its stages as items). */
-  | { kind: 'ready' }
-
-const MAX_RESULTS = 1_000
-
-function positiveInteger(value: unknown, fallback: number): number | undefined {
-  if (value === undefined) return fallback
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_RESULTS ? value : undefined
-}
-
-/**
- * How many items complete `task`, or a message saying why the count field is unusable.
- * `numberResults` (default 1) for inference; `promptVersions` for promptEnhance.
- */
-export function completionOf(task: Task): Completion | string {
-  if (task.taskType === 'modelUpload') return { kind: 'ready' }
-  const field = task.taskType === 'promptEnhance' ? 'promptVersions' : 'numberResults'
-  const count = positiveInteger(task[field], 1)
-  if (count === undefined) return `${field} must be an integer from 1 to ${MAX_RESULTS}`
-  return { kind: 'count', count }
-}
-
-/** The field that asks for a number of results, for a retry that asks only for what is missing. */
-export function countField(taskType: string): 'numberResults' | 'promptVersions' {
-  return taskType === 'promptEnhance' ? 'promptVersions' : 'numberResults'
-}
-
-/** Fields that identify one generated output, in the order they are looked for. */
-const IDENTITY_FIELDS = ['imageUUID', 'videoUUID', 'audioUUID', 'mediaUUID', 'guideImageUUID', 'maskImageUUID'] as const
-
-/** `status` values of getResponse items (current and older docs, and what sdk-python tolerates). */
-export const POLL_STATUSES: ReadonlySet<string> = new Set(['processing', 'pending', 'queued', 'scheduled', 'waiting', 'success', 'error'])
-
-/** Fields that describe delivery, not the output: ignored when comparing items without an id. */
-const DELIVERY_FIELDS = new Set(['progress', 'taskUUID'])
-
-/**
- * A key that is equal for two copies of the same output (a replayed frame, the same item pushed
- * and then returned by getResponse) and different for different outputs.
- */
-export function itemKey(item: ResultItem): string {
-  for (const field of IDENTITY_FIELDS) {
-    const value = item[field]
-    if (typeof value === 'string') return `${field}:${value}`
-  }
-  const rest: Record<string, unknown> = {}
-  for (const key of Object.keys(item).sort()) {
-    if (DELIVERY_FIELDS.has(key)) continue
-    // A poll status says how the item was delivered; any other status (modelUpload's stages) is content.
-    if (key === 'status' && typeof item.status === 'string' && POLL_STATUSES.has(item.status)) continue
-    rest[key] = item[key]
-  }
-  return JSON.stringify(rest)
-}

@@ -1,0 +1,56 @@
+/**
+ * The codes this library mints itself (the server never sends them), each with its category. A
+ * typed record: a new library code without a category does not compile.
+ */
+/** What kind of failure a code is; policy.ts maps each category to what the client does. */
+export type ErrorCategory =
+  | 'auth'
+  | 'quota'
+  | 'validation'
+  | 'safety'
+  | 'notFound'
+  | 'rateLimit'
+  | 'timeout'
+  | 'provider'
+  | 'server'
+  | 'conflict'
+  | 'connection'
+  | 'client'
+  | 'unknown'
+
+export const LIBRARY_CODES = {
+  // The socket died; the task may be resent.
+  connectionLost: 'connection',
+  // Every reconnect attempt failed; later may work.
+  reconnectFailed: 'connection',
+  // The socket did not open in time.
+  connectTimeout: 'connection',
+  // No auth reply in time: a slow server, not a bad key.
+  authTimeout: 'connection',
+  // A frame over maxFrameBytes: the socket is dropped (ws closes it) and the client reconnects.
+  frameTooLarge: 'connection',
+  // The user called close().
+  connectionClosed: 'client',
+  // The user's AbortSignal fired.
+  aborted: 'client',
+  // The task's own deadline passed.
+  taskTimeout: 'client',
+  // maxQueued reached: back off and submit later.
+  queueFull: 'client',
+  // Rejected before it was sent.
+  invalidTask: 'client',
+  // Caller code (a listener, the logger, classify, onResult, …) threw; reported, nothing changed.
+  callbackError: 'client',
+  // The server said something we cannot read: never retry blindly.
+  protocolError: 'unknown',
+  // A bug in this library, caught before it reached the event loop.
+  internalError: 'unknown',
+  // A legacy `{error: true, errorId}` failure other than an invalid key: unknown, so never retried.
+  legacyError: 'unknown',
+  // A modelUpload reported `status: "failed"` without an error object of its own.
+  modelUploadFailed: 'provider',
+  // getResponse kept answering that it does not know the task (poll.maxEmptyAnswers times).
+  taskUnknown: 'notFound',
+} as const satisfies Readonly<Record<string, ErrorCategory>>
+
+export type LibraryErrorCode = keyof typeof LIBRARY_CODES

@@ -1,0 +1,56 @@
+/**
+ * AbortSignals of tasks: one listener per signal, however many tasks share it (thousands of tasks
+ * on one signal would otherwise trip Node's MaxListenersExceededWarning), removed once its last
+ * task settles, so a long-lived signal keeps no finished task alive.
+ */
+import type { TaskRecord } from './ledger.js'
+
+interface Watch {
+  readonly records: Set<TaskRecord>
+  readonly onAbort: () => void
+}
+
+export class Signals {
+  readonly #watches = new Map<AbortSignal, Watch>()
+  readonly #of = new WeakMap<TaskRecord, AbortSignal>()
+
+  /** `aborted` is called inside the library's monitor with the tasks the signal still holds. */
+  constructor(private readonly aborted: (records: readonly TaskRecord[], signal: AbortSignal) => void) {}
+
+  watch(record: TaskRecord, signal: AbortSignal): void {
+    let watch = this.#watches.get(signal)
+    if (watch === undefined) {
+      const records = new Set<TaskRecord>()
+      const onAbort = (): void => {
+        this.#drop(signal)
+        this.aborted([...records], signal)
+      }
+      watch = { records, onAbort }
+      this.#watches.set(signal, watch)
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    watch.records.add(record)
+    this.#of.set(record, signal)
+  }
+
+  unwatch(record: TaskRecord): void {
+    const signal = this.#of.get(record)
+    if (signal === undefined) return
+    this.#of.delete(record)
+    const watch = this.#watches.get(signal)
+    if (watch === undefined) return
+    watch.records.delete(record)
+    if (watch.records.size === 0) this.#drop(signal)
+  }
+
+  clear(): void {
+    for (const signal of [...this.#watches.keys()]) this.#drop(signal)
+  }
+
+  #drop(signal: AbortSignal): void {
+    const watch = this.#watches.get(signal)
+    if (watch === undefined) return
+    this.#watches.delete(signal)
+    signal.removeEventListener('abort', watch.onAbort)
+  }
+}

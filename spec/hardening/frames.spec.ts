@@ -1,0 +1,129 @@
+/** Hostile frames (#9 items 1 and 7, frame limits): a frame can be skipped, never crash or wedge the socket. */
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { MAX_FRAME_DEPTH } from '../../lib/protocol.js'
+import { record, until, useClients } from '../helpers/clients.js'
+
+const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const deep = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`
+
+describe('deep frames', () => {
+  const h = useClients()
+
+  it('an error item with no taskUUID nested 20,000 deep is a protocolError, skipped; the socket carries on', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        reply(`{"errors":[{"code":"weird","message":"x","nested":${deep(20_000)}}]}`)
+        reply({ data: [{ taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID, imageUUID: randomUUID() }] })
+      },
+    })
+    const client = h.client(server.url)
+    const errors = record(client, 'error')
+    await expect(client.run(image)).resolves.toHaveLength(1)
+    await until(() => errors.length >= 1, 'the protocol error')
+    expect(errors[0]).toMatchObject({ code: 'protocolError' })
+    expect(errors[0]?.message).toMatch(/deeper than/)
+    expect(client.state).toBe('ready')
+    await client.close()
+  })
+
+  it('a result item of a multi-result task nested 20,000 deep is skipped; the task still completes', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const taskUUID = tasks[0]?.taskUUID
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(taskUUID)}","weird":${deep(20_000)}}]}`)
+        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: randomUUID() }] })
+        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: randomUUID() }] })
+      },
+    })
+    const client = h.client(server.url)
+    const errors = record(client, 'error')
+    const items = await client.run({ ...image, numberResults: 2 })
+    expect(items).toHaveLength(2)
+    expect(items.every((item) => typeof item.imageUUID === 'string')).toBe(true)
+    expect(errors.map((error) => error.code)).toEqual(['protocolError'])
+    await client.close()
+  })
+
+  it(`accepts nesting up to the documented limit (${MAX_FRAME_DEPTH}) and refuses one level more`, async () => {
+    // envelope(1) → data(2) → item(3) → field: an array nested to reach the limit exactly.
+    const at = (total: number): string => deep(total - 3)
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const [a, b] = tasks
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(a?.taskUUID)}","imageUUID":"a","nest":${at(MAX_FRAME_DEPTH)}}]}`)
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(b?.taskUUID)}","imageUUID":"b","nest":${at(MAX_FRAME_DEPTH + 1)}}]}`)
+      },
+    })
+    const client = h.client(server.url, { taskTimeoutMs: 500 })
+    const errors = record(client, 'error')
+    await client.connect()
+    const [a, b] = await Promise.allSettled([client.run(image), client.run(image)])
+    expect(a.status).toBe('fulfilled')
+    expect(b.status).toBe('rejected')
+    expect(errors.map((error) => error.code)).toEqual(['protocolError'])
+  })
+})
+
+describe('replays and equal results', () => {
+  const h = useClients()
+
+  it('two equal promptEnhance versions in two frames are both results, not a replay', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const item = { taskType: 'promptEnhance', taskUUID: tasks[0]?.taskUUID, text: 'the same words' }
+        reply({ data: [item] })
+        reply({ data: [item] })
+      },
+    })
+    const client = h.client(server.url, { taskTimeoutMs: 2_000 })
+    const items = await client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 2 })
+    expect(items.map((item) => item.text)).toEqual(['the same words', 'the same words'])
+  })
+
+  it('an item with a server id seen twice is delivered once', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const taskUUID = tasks[0]?.taskUUID
+        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: 'one' }] })
+        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: 'one' }] })
+        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: 'two' }] })
+      },
+    })
+    const client = h.client(server.url)
+    const items = await client.run({ ...image, numberResults: 2 })
+    expect(items.map((item) => item.imageUUID)).toEqual(['one', 'two'])
+  })
+})
+
+describe('frame size', () => {
+  const h = useClients()
+
+  it('a frame over maxFrameBytes is reported as frameTooLarge; the client reconnects and collects the task', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const task = tasks[0]
+        if (task?.taskType === 'getResponse') {
+          reply({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID, imageUUID: 'small', status: 'success' }] })
+        } else {
+          reply({ data: [{ taskType: 'imageInference', taskUUID: task?.taskUUID, imageUUID: 'big', padding: 'x'.repeat(4_096) }] })
+        }
+      },
+    })
+    const client = h.client(server.url, { maxFrameBytes: 1_024, reconnect: { initialDelayMs: 0 }, resumeGraceMs: 0 })
+    const errors = record(client, 'error')
+    const states = record(client, 'state')
+    const items = await client.run(image)
+    expect(items.map((item) => item.imageUUID)).toEqual(['small'])
+    expect(errors[0]).toMatchObject({ code: 'frameTooLarge' })
+    expect(errors[0]?.message).toContain('1024')
+    expect(states.some((event) => event.to === 'reconnecting')).toBe(true)
+    // Sent once: the drop left its fate unknown, and the probe found it.
+    expect(server.frames.filter((frame) => frame[0]?.taskType === 'imageInference')).toHaveLength(1)
+  })
+
+  it('documents the default limit as a number', async () => {
+    const { DEFAULTS } = await import('../../lib/options.js')
+    expect(DEFAULTS.maxFrameBytes).toBe(100 * 1024 * 1024)
+  })
+})
