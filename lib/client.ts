@@ -69,7 +69,7 @@ export class RunwareSocket {
       hooks: {
         state: (event) => this.#onState(event),
         ready: (resumed) => this.#engine.ready(resumed),
-        envelope: (envelope) => this.#engine.receive(envelope),
+        envelope: (envelope, text) => this.#engine.receive(envelope, text),
         frameError: (error) => this.#engine.frameError(error),
         problem: (error) => reporter.error(error),
         lost: () => this.#engine.lost(),

@@ -22,8 +22,8 @@ export interface ConnectionHooks {
   state(event: StateEvent): void
   /** Authenticated; `resumed` when the server re-attached the previous session. */
   ready(resumed: boolean): void
-  /** A parsed frame, minus the auth reply: results, errors, pongs (also while authenticating). */
-  envelope(envelope: Envelope): void
+  /** A parsed frame, minus the auth reply: results, errors, pongs (also while authenticating); `text` as received. */
+  envelope(envelope: Envelope, text: string): void
   /** A frame that could not be parsed: reported and skipped. */
   frameError(error: FrameError): void
   /** Something the socket did that the user should hear of (a frame over maxFrameBytes). */
@@ -210,12 +210,12 @@ export class Connection implements Wire {
       this.deps.hooks.frameError(parsed.error)
       return
     }
-    if (this.#state === 'authenticating') this.#handshake(parsed.envelope)
-    else if (this.#state === 'ready') this.deps.hooks.envelope(parsed.envelope)
+    if (this.#state === 'authenticating') this.#handshake(parsed.envelope, text)
+    else if (this.#state === 'ready') this.deps.hooks.envelope(parsed.envelope, text)
   }
 
   /** While authenticating: the auth reply is ours; everything else (errors too) goes on to the engine. */
-  #handshake(envelope: Envelope): void {
+  #handshake(envelope: Envelope, text: string): void {
     const reply = envelope.data.find(isAuthReply)
     if (reply !== undefined) {
       const session = reply.connectionSessionUUID
@@ -232,7 +232,7 @@ export class Connection implements Wire {
       this.deps.hooks.ready(resumed)
     }
     const rest: Envelope = reply === undefined ? envelope : { ...envelope, data: envelope.data.filter((item) => item !== reply) }
-    if (rest.data.length > 0 || rest.errors.length > 0 || rest.issues.length > 0) this.deps.hooks.envelope(rest)
+    if (rest.data.length > 0 || rest.errors.length > 0 || rest.issues.length > 0) this.deps.hooks.envelope(rest, text)
   }
 
   #closedByPeer(code: number, reason: string): void {

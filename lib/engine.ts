@@ -173,7 +173,9 @@ export class TaskEngine implements RecordOwner {
 
   // ---- the connection's hooks ----
 
-  receive(envelope: Envelope): void {
+  /** One parsed frame; `text` is what arrived (a replay repeats it exactly). */
+  receive(envelope: Envelope, text: string): void {
+    this.#receiver.frame(text)
     route(envelope, this.#receiver)
   }
 

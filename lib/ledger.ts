@@ -94,6 +94,8 @@ export class TaskRecord implements ScheduleEntry {
   items: ResultItem[] | undefined = undefined
   /** Identities of `items` that carry one, to drop a replayed or re-polled copy. */
   keys: Set<string> | undefined = undefined
+  /** Frames that brought it outputs without an id, by the socket they came on: the same frame on a later socket is a replay. */
+  frames: Map<string, number> | undefined = undefined
   /** Submissions under a fresh id, the first included (bounded by retry.maxAttempts). */
   submissions = 0
   /** The wire id the last counted submission went out under (a same-id resend is not counted). */

@@ -16,6 +16,9 @@ import { identityOf } from './task-kinds.js'
 export class Receiver implements InboundSink {
   /** Consecutive rate-limit pauses named by no task: the pause grows until a task succeeds. */
   #rateLimitPauses = 0
+  /** Sockets made ready so far, and the frame being routed: for recognising a replayed frame. */
+  #socket = 0
+  #frame: string | undefined
 
   constructor(
     private readonly engine: TaskEngine,
@@ -23,6 +26,11 @@ export class Receiver implements InboundSink {
   ) {}
 
   // ---- frames ----
+
+  /** A frame begins: its text, for telling a replay of a whole frame from new outputs. */
+  frame(text: string): void {
+    this.#frame = text
+  }
 
   frameError(error: FrameError): void {
     this.#protocolError(`unreadable frame skipped (${error.reason}): ${error.message}`)
@@ -57,7 +65,7 @@ export class Receiver implements InboundSink {
       if (record.phase === 'sent') this.engine.poll(record)
       return
     }
-    if (!this.#deliver(record, item)) return
+    if (this.#replayed(record, item) || !this.#deliver(record, item)) return
     const failure = record.kind.failure
     if (failure !== undefined && item.status === failure.status) {
       this.#taskError(record, nestedError(record, item, failure.code))
@@ -196,6 +204,22 @@ export class Receiver implements InboundSink {
 
   connectionReady(): void {
     this.#rateLimitPauses = 0
+    this.#socket += 1
+  }
+
+  /**
+   * An output without an id is recognised as a replay only by its frame: the very frame that
+   * delivered it earlier, arriving again on a later socket (a resume replaying what it had sent).
+   * Equal content in another frame, or on the same socket, is a new output.
+   */
+  #replayed(record: TaskRecord, item: ResultItem): boolean {
+    const text = this.#frame
+    if (text === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
+    const frames = (record.frames ??= new Map<string, number>())
+    const seenOn = frames.get(text)
+    if (seenOn !== undefined && seenOn !== this.#socket) return true
+    frames.set(text, this.#socket)
+    return false
   }
 
   /** Adds an item unless one with its identity was already delivered; true when it is new. */

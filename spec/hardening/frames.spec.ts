@@ -81,6 +81,28 @@ describe('replays and equal results', () => {
     expect(items.map((item) => item.text)).toEqual(['the same words', 'the same words'])
   })
 
+  it('the very frame replayed on a resumed socket is a replay; equal outputs on one socket are not', async () => {
+    let taskUUID: string | undefined
+    const frame = (text: string): string => JSON.stringify({ data: [{ taskType: 'promptEnhance', taskUUID, text }] })
+    const server = await h.scripted({
+      onAuth: (task, reply) => {
+        const resumed = typeof task.connectionSessionUUID === 'string'
+        reply({ data: [{ taskType: 'authentication', connectionSessionUUID: resumed ? task.connectionSessionUUID : randomUUID() }] })
+        // After the drop: the server replays the frame it had already sent, then the rest.
+        if (resumed) for (const text of ['first', 'same', 'same']) reply(frame(text))
+      },
+      onTasks: (tasks) => {
+        taskUUID = tasks[0]?.taskUUID
+        server.send(frame('first'))
+        setImmediate(() => server.socket().terminate())
+      },
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 }, resumeGraceMs: 1_000 })
+    const items = await client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 3 })
+    expect(items.map((item) => item.text)).toEqual(['first', 'same', 'same'])
+    expect(server.auths).toHaveLength(2)
+  })
+
   it('an item with a server id seen twice is delivered once', async () => {
     const server = await h.scripted({
       onTasks: (tasks, reply) => {
