@@ -12,8 +12,10 @@ import type { Clock, TimerHandle } from './clock.js'
 import { libraryError, type RunwareError, type Scrubber } from './errors.js'
 import type { ConnectionState, StateEvent } from './events.js'
 import type { ResolvedOptions } from './options.js'
-import { authFrame, isAuthReply, parseFrame, PING_FRAME, type Envelope, type FrameError } from './protocol.js'
 import type { Wire } from './engine.js'
+import { parseFrame } from './parse.js'
+import { authFrame, isAuthReply, PING_FRAME, type Envelope, type FrameError } from './protocol.js'
+import { SessionMemory } from './session.js'
 import { openSocket, type OpenSocket } from './socket.js'
 import { STATES, type LossReason, type StateReasons } from './states.js'
 
@@ -34,13 +36,9 @@ export interface ConnectionHooks {
   failed(error: RunwareError): void
 }
 
-type Settings = Pick<
-  ResolvedOptions,
-  'apiKey' | 'url' | 'WebSocket' | 'connectTimeoutMs' | 'authTimeoutMs' | 'heartbeat' | 'reconnect' | 'resumeWindowMs' | 'random' | 'maxFrameBytes'
->
-
 export interface ConnectionDeps {
-  readonly settings: Settings
+  /** Read: the key, url, WebSocket, timeouts, heartbeat, reconnect, resumeWindowMs, random, maxFrameBytes. */
+  readonly settings: ResolvedOptions
   readonly clock: Clock
   readonly scrubber: Scrubber
   /** Runs socket callbacks as library work (the monitor). */
@@ -50,7 +48,6 @@ export interface ConnectionDeps {
 }
 
 const HEADERS = { 'User-Agent': 'runware-socket' }
-
 type Extra = Omit<Partial<StateEvent>, 'from' | 'to' | 'reason'>
 
 export class Connection implements Wire {
@@ -59,53 +56,43 @@ export class Connection implements Wire {
   #generation = 0
   /** The one timer of the current state: connect/auth timeout, heartbeat, or backoff wait. */
   #timer: TimerHandle | undefined
-  #sessionUUID: string | undefined
-  /** The session the current handshake asked to resume. */
-  #requestedSession: string | undefined
-  /** When the last authenticated socket was lost (the resume window starts there). */
-  #lostAt: number | undefined
+  readonly #session: SessionMemory
   #lastInbound = 0
   #failure: RunwareError | undefined
   readonly #backoff: BackoffCounter
 
   constructor(private readonly deps: ConnectionDeps) {
     this.#backoff = new BackoffCounter(deps.settings.reconnect, deps.settings.random)
+    this.#session = new SessionMemory(deps.settings.resumeWindowMs)
   }
 
   get state(): ConnectionState {
     return this.#state
   }
-
   get sessionUUID(): string | undefined {
-    return this.#sessionUUID
+    return this.#session.uuid
   }
 
   /** Why the connection is `failed`, while it is. */
   get failure(): RunwareError | undefined {
     return this.#failure
   }
-
   /** Frames may be written now. */
   writable(): boolean {
     return STATES[this.#state].sends === 'write' && this.#socket !== undefined
   }
 
-  /** Opens a socket unless one is open or opening; from `failed`, starts afresh. Nothing once closed. */
+  /**
+   * Opens a socket where the table allows it (idle, reconnecting: the caller asked, so the rest of
+   * the backoff wait is skipped, failed: afresh). Open, opening or closed: nothing.
+   */
   connect(): void {
-    switch (this.#state) {
-      case 'failed':
-        this.#failure = undefined
-        this.#backoff.reset()
-        this.#open('connect')
-        return
-      case 'idle':
-      case 'reconnecting':
-        // From reconnecting the caller asked explicitly: skip the rest of the backoff wait.
-        this.#open('connect')
-        return
-      default:
-        return
+    if (!STATES[this.#state].next.includes('connecting')) return
+    if (this.#state === 'failed') {
+      this.#failure = undefined
+      this.#backoff.reset()
     }
+    this.#open('connect')
   }
 
   /** Writes one frame; false (nothing written) unless ready. */
@@ -159,31 +146,22 @@ export class Connection implements Wire {
 
   #open(reason: StateReasons['connecting']): void {
     const generation = ++this.#generation
-    const current = (): boolean => generation === this.#generation
     const { run, settings } = this.deps
+    // Socket callbacks run as library work, and only for the current socket.
+    const guarded =
+      <A extends unknown[]>(handle: (...args: A) => void) =>
+      (...args: A): void => {
+        run(() => {
+          if (generation === this.#generation) handle(...args)
+        })
+      }
     let socket: OpenSocket
     try {
       socket = openSocket(settings.WebSocket, settings.url, { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS }, {
-        open: () => {
-          run(() => {
-            if (current()) this.#authenticate()
-          })
-        },
-        message: (text) => {
-          run(() => {
-            if (current()) this.#receive(text)
-          })
-        },
-        close: (code, why) => {
-          run(() => {
-            if (current()) this.#closedByPeer(code, why)
-          })
-        },
-        error: (message, tooLarge) => {
-          run(() => {
-            if (current()) this.#socketError(message, tooLarge)
-          })
-        },
+        open: guarded(() => this.#authenticate()),
+        message: guarded((text: string) => this.#receive(text)),
+        close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),
+        error: guarded((message: string, tooLarge: boolean) => this.#socketError(message, tooLarge)),
       })
     } catch (error) {
       this.#enter('connecting', reason)
@@ -196,10 +174,8 @@ export class Connection implements Wire {
 
   #authenticate(): void {
     const now = this.deps.clock.now()
-    const resume = this.#sessionUUID !== undefined && this.#lostAt !== undefined && now - this.#lostAt <= this.deps.settings.resumeWindowMs
-    this.#requestedSession = resume ? this.#sessionUUID : undefined
     this.#lastInbound = now
-    this.#socket?.send(authFrame(this.deps.settings.apiKey, this.#requestedSession))
+    this.#socket?.send(authFrame(this.deps.settings.apiKey, this.#session.request(now)))
     this.#enter('authenticating', 'open', {}, () => this.#setTimer(this.deps.settings.authTimeoutMs, () => this.#lose('authTimeout', { code: 'authTimeout' })))
   }
 
@@ -224,9 +200,7 @@ export class Connection implements Wire {
         this.#lose('authReplyInvalid', { code: 'protocolError' })
         return
       }
-      const resumed = this.#requestedSession !== undefined && session === this.#requestedSession
-      this.#sessionUUID = session
-      this.#lostAt = undefined
+      const resumed = this.#session.accepted(session)
       this.#backoff.markStable(this.deps.clock.now())
       this.#enter('ready', 'authenticated', { resumed }, () => this.#armHeartbeat())
       this.deps.hooks.ready(resumed)
@@ -235,6 +209,7 @@ export class Connection implements Wire {
     if (rest.data.length > 0 || rest.errors.length > 0 || rest.issues.length > 0) this.deps.hooks.envelope(rest, text)
   }
 
+  /** The server's close frame: its code and (scrubbed) reason ride on the state event. */
   #closedByPeer(code: number, reason: string): void {
     const closeReason = this.deps.scrubber.text(reason)
     this.#lose('socketClosed', { detail: `close code ${code}`, closeCode: code, ...(closeReason === '' ? {} : { closeReason }) })
@@ -284,7 +259,7 @@ export class Connection implements Wire {
     void this.#dropSocket()
     const now = this.deps.clock.now()
     if (from === 'ready') {
-      this.#lostAt = now
+      this.#session.lost(now)
       this.#backoff.markLost(now)
     }
     if (this.#backoff.attempt >= this.deps.settings.reconnect.maxAttempts) {

@@ -135,7 +135,10 @@ export class TaskEngine implements RecordOwner {
     this.reconciler.forget(record)
     const fresh = flatten(randomUUID())
     const field = record.kind.countField
-    record.encoded = reencode(record.encoded, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
+    const encoded = reencode(record.encoded, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
+    // The move is checked before anything changes: a refused one leaves the record as it was.
+    if (!this.ledger.canMove(record, 'waiting')) return
+    record.encoded = encoded
     this.ledger.rekey(record, fresh)
     this.ledger.move(record, 'waiting', { error, delayMs })
     this.#deps.schedule.add(record.wake, this.#deps.clock.now() + delayMs)

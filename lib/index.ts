@@ -7,7 +7,8 @@ export type { Clock, TimerHandle } from './clock.js'
 export type { ConnectionState, OrphanEvent, ProgressEvent, RunwareSocketEvents, StateEvent, TaskEvent, TaskEventType } from './events.js'
 export { DEFAULTS, type HeartbeatOptions, type Logger, type PollOptions, type ReconnectOptions, type RetryOptions, type RunOptions, type RunwareSocketOptions } from './options.js'
 export type { WebSocketConstructor, WhatwgConstructor, WsConstructor } from './socket.js'
-export { DEFAULT_URL, parseFrame, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
+export { MAX_FRAME_DEPTH, parseFrame } from './parse.js'
+export { DEFAULT_URL, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
 export type * from './task-types.js'
 export {
   startSimulator,

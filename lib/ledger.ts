@@ -46,7 +46,7 @@ export interface RecordInit {
   taskType: string
   kind: TaskKind
   encoded: string
-  /** Result items that complete the task; 0 when a `status: "ready"` item does (modelUpload). */
+  /** Result items that complete a count-completed task; 0 for one completed by status (modelUpload). */
   expected: number
   async: boolean
   timeoutMs: number
@@ -162,8 +162,9 @@ export class TaskRecord implements ScheduleEntry {
     return this.expected === 0 ? 1 : Math.max(0, this.expected - this.received)
   }
 
+  /** By the task kind's rule: N distinct items, or an item reporting `status: "ready"`. */
   get complete(): boolean {
-    if (this.expected > 0) return this.received >= this.expected
+    if (this.kind.completion === 'count') return this.received >= this.expected
     return this.items?.[this.items.length - 1]?.status === 'ready'
   }
 
@@ -243,6 +244,11 @@ export class Ledger {
     record.phase = 'queued'
     this.#outbox.add(record)
     this.hooks.moved(record, 'queued', undefined)
+  }
+
+  /** Whether the table has this edge from where the task is now. */
+  canMove(record: TaskRecord, to: TaskPhase): boolean {
+    return EDGES[record.phase][to] !== undefined
   }
 
   /**

@@ -9,7 +9,8 @@ import { libraryError, serverError } from './errors.js'
 import type { EngineDeps, TaskEngine } from './engine.js'
 import type { InboundSink } from './inbound.js'
 import type { TaskRecord } from './ledger.js'
-import { normaliseErrorItem, type DataItem, type ErrorItem, type FrameError, type FrameIssue, type ResultItem } from './protocol.js'
+import { normaliseErrorItem } from './parse.js'
+import type { DataItem, ErrorItem, FrameError, FrameIssue, ResultItem } from './protocol.js'
 import { decideEmptyAnswer, decideTaskError, decideUnaddressed } from './recovery.js'
 import { identityOf } from './task-kinds.js'
 
@@ -62,7 +63,7 @@ export class Receiver implements InboundSink {
     }
     if (record.async) {
       // An async task's push is its acknowledgement: its results come from getResponse.
-      if (record.phase === 'sent') this.engine.poll(record)
+      if (record.phase === 'sent' && taskUUID === record.wireUUID) this.engine.poll(record)
       return
     }
     if (this.#replayed(record, item) || !this.#deliver(record, item)) return
@@ -82,7 +83,9 @@ export class Receiver implements InboundSink {
       for (const item of items) this.#orphan(taskUUID, item)
       return
     }
-    record.emptyAnswers = 0
+    // An answer about an earlier attempt (a retry has superseded it): its outputs count, nothing else.
+    const current = taskUUID === record.wireUUID
+    if (current) record.emptyAnswers = 0
     let progress: number | undefined
     // Outputs without an id are told apart by position: the answer lists every one so far.
     const known = countIdless(record)
@@ -92,7 +95,7 @@ export class Receiver implements InboundSink {
         if (identityOf(item, record.kind) !== undefined) this.#deliver(record, item)
         else if (idless++ >= known) this.#deliver(record, item)
       } else if (item.status === 'error') {
-        this.#taskError(record, nestedError(record, item, 'taskFailed'))
+        if (current) this.#taskError(record, nestedError(record, item, 'taskFailed'))
         return
       } else if (typeof item.progress === 'number') {
         progress = Math.max(progress ?? 0, item.progress)
@@ -102,6 +105,7 @@ export class Receiver implements InboundSink {
       this.engine.settle(record)
       return
     }
+    if (!current) return
     if (progress !== undefined) this.#progress(record, progress)
     // Known to the server: a reconciled task, or an async task whose acknowledgement was lost.
     if (record.phase === 'sent' || record.phase === 'unknown') this.engine.poll(record)
@@ -136,7 +140,8 @@ export class Receiver implements InboundSink {
   taskError(taskUUID: string, error: ErrorItem): void {
     this.engine.prober.named(taskUUID)
     const record = this.engine.ledger.get(taskUUID)
-    if (record === undefined) this.#orphan(taskUUID, undefined, error)
+    // An error about an earlier attempt (a duplicate of the one that caused a retry, say) decides nothing.
+    if (record?.wireUUID !== taskUUID) this.#orphan(taskUUID, undefined, error)
     else this.#taskError(record, error)
   }
 

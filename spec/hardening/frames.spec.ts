@@ -1,7 +1,7 @@
 /** Hostile frames (#9 items 1 and 7, frame limits): a frame can be skipped, never crash or wedge the socket. */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { MAX_FRAME_DEPTH } from '../../lib/protocol.js'
+import { MAX_FRAME_DEPTH } from '../../lib/parse.js'
 import { record, until, useClients } from '../helpers/clients.js'
 
 const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const

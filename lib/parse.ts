@@ -1,0 +1,230 @@
+/**
+ * Inbound frames. `parseFrame` never throws: a frame is either a normalised Envelope (with the
+ * items it had to skip listed in `issues`) or a FrameError saying why the whole frame was
+ * unusable. Nothing the server sends is walked recursively: one iterative walk bounds the depth.
+ */
+import type { DataItem, Envelope, ErrorItem, FrameIssue, ParsedFrame } from './protocol.js'
+
+/** Keys that could reach an object's prototype if a consumer ever merged the value with Object.assign. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** Legacy `errorId` for an invalid API key (sdk-go, sdk-python). */
+const LEGACY_INVALID_API_KEY = 19
+
+const EXCERPT_LENGTH = 120
+
+type JsonObject = Record<string, unknown>
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text
+}
+
+/**
+ * How deep a frame may nest (the envelope is level 1, `data` 2, an item 3). Runware's results nest
+ * a few levels (modelSearch: results → capabilities); anything deeper is not a Runware frame, and
+ * walking it could overflow the stack.
+ */
+export const MAX_FRAME_DEPTH = 64
+
+/**
+ * One walk of a parsed frame, without recursion: false when it nests deeper than MAX_FRAME_DEPTH.
+ * Own `__proto__`, `constructor` and `prototype` keys (JSON.parse makes them plain fields) are
+ * dropped on the way, so no consumer that merges an item can reach a prototype.
+ */
+function inspectTree(root: unknown, issues: FrameIssue[]): boolean {
+  if (typeof root !== 'object' || root === null) return true
+  const nodes: object[] = [root]
+  const depths: number[] = [1]
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const depth = depths.pop() ?? 1
+    if (depth > MAX_FRAME_DEPTH) return false
+    if (Array.isArray(node)) {
+      for (const child of node as unknown[]) {
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child)
+          depths.push(depth + 1)
+        }
+      }
+      continue
+    }
+    const fields = node as JsonObject
+    for (const key in fields) {
+      const child = fields[key]
+      // A dropped value is still walked: its depth counts, and so does what else it hid.
+      if (typeof child === 'object' && child !== null) {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
+      if (UNSAFE_KEYS.has(key)) {
+        Reflect.deleteProperty(fields, key)
+        issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
+      }
+    }
+  }
+  return true
+}
+
+function toList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+function normaliseDataItem(value: unknown, issues: FrameIssue[]): DataItem | undefined {
+  if (!isObject(value)) {
+    issues.push({ reason: 'itemNotObject', message: `data item is ${describe(value)}, not an object` })
+    return undefined
+  }
+  if (value.taskUUID !== undefined && typeof value.taskUUID !== 'string') {
+    issues.push({ reason: 'badField', message: `data item taskUUID is ${describe(value.taskUUID)}` })
+    return undefined
+  }
+  if (value.taskType !== undefined && typeof value.taskType !== 'string') {
+    issues.push({ reason: 'badField', message: `data item taskType is ${describe(value.taskType)}` })
+    return undefined
+  }
+  return value
+}
+
+function normaliseParameter(value: unknown): string | string[] | undefined {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value
+  return undefined
+}
+
+/** Makes an error object safe to read: string `code` and `message`, a well-typed `parameter`. */
+export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorItem | undefined {
+  if (!isObject(value)) {
+    issues.push({ reason: 'itemNotObject', message: `error item is ${describe(value)}, not an object` })
+    return undefined
+  }
+  const item: ErrorItem = { ...value, code: '', message: '' }
+  if (typeof value.code === 'string' && value.code !== '') {
+    item.code = value.code
+  } else {
+    // An error we cannot classify is never retried (it might be billed twice).
+    issues.push({ reason: 'badField', message: `error item code is ${describe(value.code)}` })
+    item.code = 'protocolError'
+  }
+  item.message = typeof value.message === 'string' ? value.message : item.code
+  if (value.parameter !== undefined) {
+    const parameter = normaliseParameter(value.parameter)
+    if (parameter === undefined) {
+      issues.push({ reason: 'badField', message: `error parameter is ${describe(value.parameter)}` })
+      delete item.parameter
+    } else {
+      item.parameter = parameter
+    }
+  }
+  for (const field of ['taskUUID', 'taskType', 'documentation'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'string') {
+      issues.push({ reason: 'badField', message: `error ${field} is ${describe(value[field])}` })
+      Reflect.deleteProperty(item, field)
+    }
+  }
+  return item
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${excerpt(typeof value === 'string' ? value : JSON.stringify(value))}`
+}
+
+function legacyError(value: JsonObject): ErrorItem {
+  const errorId = value.errorId
+  const message = typeof value.errorMessage === 'string' ? value.errorMessage : 'authentication failed'
+  return {
+    ...value,
+    code: errorId === LEGACY_INVALID_API_KEY ? 'invalidApiKey' : 'legacyError',
+    message,
+    taskType: 'authentication',
+  }
+}
+
+function addEnvelope(value: JsonObject, into: Envelope): void {
+  if (value.error === true) {
+    into.legacy = true
+    into.errors.push(legacyError(value))
+    return
+  }
+  if (value.data !== undefined && value.data !== null && typeof value.data !== 'object') {
+    into.issues.push({ reason: 'badEnvelopeField', message: `data is ${describe(value.data)}` })
+  } else {
+    for (const raw of toList(value.data)) {
+      const item = normaliseDataItem(raw, into.issues)
+      if (item) into.data.push(item)
+    }
+  }
+  for (const key of ['errors', 'error'] as const) {
+    const field = value[key]
+    if (field === undefined || field === null) continue
+    if (typeof field !== 'object') {
+      into.issues.push({ reason: 'badEnvelopeField', message: `${key} is ${describe(field)}` })
+      continue
+    }
+    for (const raw of toList(field)) {
+      const item = normaliseErrorItem(raw, into.issues)
+      if (item) into.errors.push(item)
+    }
+  }
+}
+
+/** Parses one inbound text frame. Never throws. */
+export function parseFrame(text: string): ParsedFrame {
+  const issues: FrameIssue[] = []
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { ok: false, error: { reason: 'notJson', message: 'frame is not valid JSON', excerpt: excerpt(text) } }
+  }
+  if (!inspectTree(value, issues)) {
+    return { ok: false, error: { reason: 'tooDeep', message: `frame nests deeper than ${MAX_FRAME_DEPTH} levels`, excerpt: excerpt(text) } }
+  }
+  const fast = plainResults(value)
+  if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
+  const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
+  // Some official clients accept an array-wrapped envelope; so do we, when every element is one.
+  const parts: unknown[] = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
+  for (const part of parts) {
+    if (!isObject(part)) {
+      return {
+        ok: false,
+        error: { reason: 'notObject', message: `frame is ${describe(part)}, not an object`, excerpt: excerpt(text) },
+      }
+    }
+    addEnvelope(part, envelope)
+  }
+  if (envelope.data.length === 0 && envelope.errors.length === 0 && !hasEmptyData(parts)) {
+    const message = issues.length > 0 ? issues.map((i) => i.message).join('; ') : 'frame has neither data nor errors'
+    return { ok: false, error: { reason: 'emptyEnvelope', message, excerpt: excerpt(text) } }
+  }
+  return { ok: true, envelope }
+}
+
+/**
+ * The common frame, `{"data": [results…]}` with every item well-formed, needs no copying: its
+ * parsed array is used as it is. Anything else takes the general path.
+ */
+function plainResults(value: unknown): DataItem[] | undefined {
+  if (!isObject(value) || value.errors !== undefined || value.error !== undefined) return undefined
+  const data = value.data
+  if (!Array.isArray(data) || data.length === 0) return undefined
+  for (const item of data as unknown[]) {
+    if (!isObject(item)) return undefined
+    if (typeof item.taskUUID !== 'string' && item.taskUUID !== undefined) return undefined
+    if (typeof item.taskType !== 'string' && item.taskType !== undefined) return undefined
+  }
+  return data as DataItem[]
+}
+
+/** `{"data": []}` is a real answer (an unknown getResponse), not a malformed frame. */
+function hasEmptyData(parts: readonly unknown[]): boolean {
+  return parts.some((part) => isObject(part) && Array.isArray(part.data) && part.data.length === 0)
+}

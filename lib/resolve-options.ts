@@ -1,0 +1,133 @@
+/**
+ * Checking and resolving the options, once, at construction: the shape of every option as data
+ * (option-schema.ts checks it: unknown keys and wrong types throw a TypeError naming the path),
+ * then ranges (a RangeError) and defaults.
+ */
+import WebSocket from 'ws'
+import { MAX_TIMER_MS, validateBackoff, type BackoffOptions } from './backoff.js'
+import { systemClock } from './clock.js'
+import { checkShape, type Shape } from './option-schema.js'
+import { DEFAULTS, type PollOptions, type ReconnectOptions, type Required_, type ResolvedOptions, type RetryOptions, type RunwareSocketOptions } from './options.js'
+
+const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
+const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number', stableAfterMs: 'number' } }
+const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', maxEmptyAnswers: 'number' } }
+
+/** Every option and its type, read by `checkShape`; ranges are checked in `resolveOptions`. */
+const OPTIONS: Shape = {
+  object: {
+    apiKey: 'string',
+    url: 'string',
+    WebSocket: 'function',
+    connectTimeoutMs: 'number',
+    authTimeoutMs: 'number',
+    taskTimeoutMs: 'number',
+    heartbeat: { falseOr: { object: { intervalMs: 'number', timeoutMs: 'number' } } },
+    reconnect: RECONNECT,
+    retry: BACKOFF,
+    poll: POLL,
+    errorPolicy: { object: { codes: { record: 'string' }, classify: 'function' } },
+    resumeWindowMs: 'number',
+    resumeGraceMs: 'number',
+    recover: 'boolean',
+    maxQueued: 'number',
+    maxInFlight: 'number',
+    maxBatchSize: 'number',
+    maxFrameBytes: 'number',
+    allowCleartext: 'boolean',
+    logger: { object: { debug: 'function', info: 'function', warn: 'function', error: 'function' } },
+    clock: { object: { now: 'function', setTimeout: 'function', clearTimeout: 'function' }, required: ['now', 'setTimeout', 'clearTimeout'] },
+    random: 'function',
+  },
+}
+
+function duration(value: number | undefined, fallback: number, name: string, { allowZero = true, allowInfinity = false, timer = false } = {}): number {
+  if (value === undefined) return fallback
+  const ok = typeof value === 'number' && !Number.isNaN(value) && (allowZero ? value >= 0 : value > 0) && (allowInfinity || Number.isFinite(value))
+  if (!ok) throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'}${allowInfinity ? '' : ' finite'} number, got ${String(value)}`)
+  // One Node timer: longer ones fire after 1 ms.
+  if (timer && value > MAX_TIMER_MS) throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms (2^31 − 1, the longest Node timer), got ${value}`)
+  return value
+}
+
+/** Loopback hosts, where ws:// never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+function count(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!(value === Infinity || (Number.isInteger(value) && value >= 1))) throw new RangeError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
+  return value
+}
+
+function backoff<T extends BackoffOptions>(given: { [K in keyof T]?: T[K] | undefined } | undefined, defaults: T, name: string): T {
+  const merged = { ...defaults }
+  for (const [key, value] of Object.entries(given ?? {})) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value
+  }
+  validateBackoff(merged, name)
+  return merged
+}
+
+function resolveUrl(url: string, allowCleartext: boolean): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new TypeError('url is not a valid URL')
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new TypeError(`url must be ws: or wss:, got ${parsed.protocol}`)
+  if (parsed.protocol === 'ws:' && !allowCleartext && !isLoopback(parsed.hostname)) {
+    throw new TypeError(`url ws://${parsed.host} would send the API key in cleartext: use wss://, or pass allowCleartext: true to allow it`)
+  }
+  return url
+}
+
+export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
+  checkShape(options, OPTIONS, '')
+  const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new TypeError('apiKey is required: pass { apiKey } or set RUNWARE_API_KEY')
+  }
+  const heartbeat =
+    options.heartbeat === false
+      ? false
+      : {
+          intervalMs: duration(options.heartbeat?.intervalMs, DEFAULTS.heartbeat.intervalMs, 'heartbeat.intervalMs', { allowZero: false, timer: true }),
+          timeoutMs: duration(options.heartbeat?.timeoutMs, DEFAULTS.heartbeat.timeoutMs, 'heartbeat.timeoutMs', { allowZero: false, timer: true }),
+        }
+  const reconnect = backoff<Required_<ReconnectOptions>>(options.reconnect, { ...DEFAULTS.reconnect }, 'reconnect')
+  count(reconnect.maxAttempts, DEFAULTS.reconnect.maxAttempts, 'reconnect.maxAttempts')
+  duration(reconnect.stableAfterMs, 0, 'reconnect.stableAfterMs')
+  const retry = backoff<Required_<RetryOptions>>(options.retry, { ...DEFAULTS.retry }, 'retry')
+  count(retry.maxAttempts, DEFAULTS.retry.maxAttempts, 'retry.maxAttempts')
+  const poll = backoff<Required_<PollOptions>>(options.poll, { ...DEFAULTS.poll }, 'poll')
+  duration(poll.timeoutMs, 0, 'poll.timeoutMs', { allowZero: false })
+  count(poll.maxEmptyAnswers, DEFAULTS.poll.maxEmptyAnswers, 'poll.maxEmptyAnswers')
+
+  return {
+    apiKey,
+    url: resolveUrl(options.url ?? DEFAULTS.url, options.allowCleartext ?? DEFAULTS.allowCleartext),
+    WebSocket: options.WebSocket ?? WebSocket,
+    connectTimeoutMs: duration(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', { allowZero: false, timer: true }),
+    authTimeoutMs: duration(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs', { allowZero: false, timer: true }),
+    taskTimeoutMs: duration(options.taskTimeoutMs, DEFAULTS.taskTimeoutMs, 'taskTimeoutMs', { allowZero: false, allowInfinity: true }),
+    heartbeat,
+    reconnect,
+    retry,
+    poll,
+    errorPolicy: options.errorPolicy ?? {},
+    resumeWindowMs: duration(options.resumeWindowMs, DEFAULTS.resumeWindowMs, 'resumeWindowMs'),
+    resumeGraceMs: duration(options.resumeGraceMs, DEFAULTS.resumeGraceMs, 'resumeGraceMs'),
+    recover: options.recover ?? DEFAULTS.recover,
+    maxQueued: count(options.maxQueued, DEFAULTS.maxQueued, 'maxQueued'),
+    maxInFlight: count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight'),
+    maxBatchSize: count(options.maxBatchSize, DEFAULTS.maxBatchSize, 'maxBatchSize'),
+    maxFrameBytes: count(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
+    logger: options.logger ?? {},
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+  }
+}

@@ -1,0 +1,168 @@
+/** The task lifecycle table: every edge it allows, none out of settled, and the books it keeps. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { RunwareError } from '../../lib/errors.js'
+import type { TaskEventType } from '../../lib/events.js'
+import { Ledger, TaskRecord, type TaskPhase } from '../../lib/ledger.js'
+import { kindOf } from '../../lib/task-kinds.js'
+
+const PHASES: readonly TaskPhase[] = ['queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
+
+/** The table as the spec reads it (the twin of ledger.ts's EDGES): from → to → event. */
+const ALLOWED: Readonly<Record<TaskPhase, Readonly<Partial<Record<TaskPhase, TaskEventType | null>>>>> = {
+  queued: { sent: 'sent', waiting: 'retry', polling: 'polling', settled: 'settled' },
+  waiting: { queued: null, settled: 'settled' },
+  sent: { unknown: null, polling: 'polling', waiting: 'retry', settled: 'settled' },
+  unknown: { queued: 'resubmit', polling: 'polling', waiting: 'retry', settled: 'settled' },
+  polling: { polling: null, queued: 'resubmit', waiting: 'retry', settled: 'settled' },
+  settled: {},
+}
+const ON_WIRE = new Set<TaskPhase>(['sent', 'unknown', 'polling'])
+
+let next = 0
+function record(): TaskRecord {
+  next += 1
+  const id = `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`
+  return new TaskRecord({
+    id,
+    taskType: 'imageInference',
+    kind: kindOf('imageInference'),
+    encoded: `{"taskUUID":"${id}"}`,
+    expected: 1,
+    async: false,
+    timeoutMs: 1_000,
+    onResult: undefined,
+    onProgress: undefined,
+    resolve: () => undefined,
+    reject: (_error: RunwareError) => undefined,
+    owner: { deadlineReached: () => undefined, woken: () => undefined },
+  })
+}
+
+function ledgerWithEvents(): { ledger: Ledger; events: (TaskEventType | null)[] } {
+  const events: (TaskEventType | null)[] = []
+  return { ledger: new Ledger({ moved: (_record, event) => events.push(event) }), events }
+}
+
+/** Brings a fresh record to `phase` along allowed edges. */
+function at(ledger: Ledger, phase: TaskPhase): TaskRecord {
+  const r = record()
+  ledger.admit(r)
+  const path: Record<TaskPhase, TaskPhase[]> = {
+    queued: [],
+    sent: ['sent'],
+    waiting: ['sent', 'waiting'],
+    unknown: ['sent', 'unknown'],
+    polling: ['sent', 'polling'],
+    settled: ['settled'],
+  }
+  for (const step of path[phase]) expect(ledger.move(r, step)).toBe(true)
+  return r
+}
+
+describe('the task lifecycle table', () => {
+  for (const from of PHASES) {
+    for (const to of PHASES) {
+      const edge = ALLOWED[from][to]
+      const name = `${from} → ${to}`
+      if (edge !== undefined) {
+        it(`${name} moves and reports ${String(edge)}`, () => {
+          const { ledger, events } = ledgerWithEvents()
+          const r = at(ledger, from)
+          events.length = 0
+          expect(ledger.move(r, to)).toBe(true)
+          expect(r.phase).toBe(to)
+          expect(events).toEqual([edge])
+        })
+      } else if (from === 'settled') {
+        it(`${name} is refused: settled is terminal, nothing changes`, () => {
+          const { ledger, events } = ledgerWithEvents()
+          const r = at(ledger, 'settled')
+          events.length = 0
+          expect(ledger.move(r, to)).toBe(false)
+          expect(r.phase).toBe('settled')
+          expect(events).toEqual([])
+          expect(ledger.size).toBe(0)
+          expect(ledger.get(r.wireUUID)).toBeUndefined()
+        })
+      } else {
+        it(`${name} is a bug, and throws`, () => {
+          const { ledger } = ledgerWithEvents()
+          const r = at(ledger, from)
+          expect(() => ledger.move(r, to)).toThrow(/illegal task move/)
+        })
+      }
+    }
+  }
+})
+
+describe('the books', () => {
+  it('admit reports queued and counts the task as queued, not in flight', () => {
+    const { ledger, events } = ledgerWithEvents()
+    const r = record()
+    ledger.admit(r)
+    expect(events).toEqual(['queued'])
+    expect([ledger.size, ledger.queued, ledger.waitingToSend, ledger.inFlight]).toEqual([1, 1, 1, 0])
+    expect(ledger.get(r.id)).toBe(r)
+  })
+
+  it('take sends the urgent ones first, counts a submission only under a fresh id', () => {
+    const { ledger } = ledgerWithEvents()
+    const [a, b] = [record(), record()]
+    ledger.admit(a)
+    ledger.admit(b)
+    ledger.move(ledger.take(1)[0]!, 'unknown')
+    expect(a.submissions).toBe(1)
+    ledger.move(a, 'queued')
+    expect(ledger.take(10)).toEqual([a, b])
+    // A same-id resend is not a new submission.
+    expect([a.submissions, b.submissions]).toEqual([1, 1])
+    ledger.rekey(a, '00000000-0000-4000-8000-ffffffffffff')
+    ledger.move(a, 'waiting')
+    ledger.move(a, 'queued')
+    ledger.take(10)
+    expect(a.submissions).toBe(2)
+  })
+
+  it('a retried task is found under every id it went out under, until it settles', () => {
+    const { ledger } = ledgerWithEvents()
+    const r = at(ledger, 'sent')
+    const first = r.wireUUID
+    ledger.rekey(r, '00000000-0000-4000-8000-aaaaaaaaaaaa')
+    ledger.move(r, 'waiting')
+    expect(ledger.get(first)).toBe(r)
+    expect(ledger.get('00000000-0000-4000-8000-aaaaaaaaaaaa')).toBe(r)
+    expect(ledger.size).toBe(1)
+    expect(ledger.records()).toEqual([r])
+    ledger.move(r, 'settled')
+    expect(ledger.get(first)).toBeUndefined()
+    expect(ledger.get('00000000-0000-4000-8000-aaaaaaaaaaaa')).toBeUndefined()
+    expect(ledger.size).toBe(0)
+  })
+
+  it('over any walk of allowed moves: in flight = tasks on the wire, queued = tasks waiting to be sent, settled never moves', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(4), fc.constantFrom(...PHASES)), { maxLength: 60 }), (steps) => {
+        const { ledger } = ledgerWithEvents()
+        const records = Array.from({ length: 5 }, () => record())
+        for (const r of records) ledger.admit(r)
+        for (const [index, to] of steps) {
+          const r = records[index]!
+          const from = r.phase
+          if (to === 'sent') {
+            if (from === 'queued') ledger.take(Infinity)
+            continue
+          }
+          const allowed = ALLOWED[from][to] !== undefined
+          if (!allowed && from !== 'settled') continue
+          expect(ledger.move(r, to)).toBe(allowed)
+        }
+        const live = records.filter((r) => r.phase !== 'settled')
+        expect(ledger.size).toBe(live.length)
+        expect(ledger.inFlight).toBe(live.filter((r) => ON_WIRE.has(r.phase)).length)
+        expect(ledger.waitingToSend).toBe(live.filter((r) => r.phase === 'queued').length)
+        for (const r of records) expect(ledger.get(r.wireUUID)).toBe(r.phase === 'settled' ? undefined : r)
+      }),
+    )
+  })
+})
