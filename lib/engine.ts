@@ -9,7 +9,7 @@ import type { PreparedTask } from './admit.js'
 import { backoffDelay } from './backoff.js'
 import type { Clock } from './clock.js'
 import { libraryError, type RunwareError, type Scrubber } from './errors.js'
-import type { ConnectionState, TaskEvent, TaskEventType } from './events.js'
+import type { TaskEvent, TaskEventType } from './events.js'
 import { route } from './inbound.js'
 import { Ledger, TaskRecord, type MoveDetail, type RecordOwner } from './ledger.js'
 import type { ResolvedOptions, RunOptions } from './options.js'
@@ -18,25 +18,13 @@ import { Poller } from './poller.js'
 import type { ErrorPolicy } from './policy.js'
 import { Prober } from './probes.js'
 import { flatten, reencode, type Envelope, type FrameError, type ResultItem } from './protocol.js'
-import { Receiver } from './receiver.js'
+import { Receiver, type TaskOps } from './receiver.js'
 import { Reconciler } from './reconcile.js'
 import { decideLost } from './recovery.js'
 import type { Reporter } from './report.js'
 import type { Schedule } from './schedule.js'
 import { Signals } from './signals.js'
-
-/** What the engine needs of the connection. */
-export interface Wire {
-  readonly state: ConnectionState
-  /** Frames may be written now. */
-  writable(): boolean
-  write(frame: string): boolean
-  ping(): boolean
-  /** Drop the socket and reconnect (a retryable error that names no task). */
-  reconnect(code: string): void
-  /** Stop: no reconnect until `connect()` (an auth error that names no task). */
-  fail(error: RunwareError): void
-}
+import type { Wire } from './wire.js'
 
 export interface EngineDeps {
   readonly options: ResolvedOptions
@@ -50,7 +38,7 @@ export interface EngineDeps {
   readonly run: (work: () => void) => void
 }
 
-export class TaskEngine implements RecordOwner {
+export class TaskEngine implements RecordOwner, TaskOps {
   readonly ledger: Ledger
   readonly outbox: Outbox
   readonly poller: Poller

@@ -5,14 +5,45 @@
  * carries it out.
  */
 import { backoffDelay } from './backoff.js'
-import { libraryError, serverError } from './errors.js'
-import type { EngineDeps, TaskEngine } from './engine.js'
+import type { Clock } from './clock.js'
+import { libraryError, serverError, type RunwareError, type Scrubber } from './errors.js'
 import type { InboundSink } from './inbound.js'
-import type { TaskRecord } from './ledger.js'
-import { normaliseErrorItem } from './parse.js'
+import type { Ledger, TaskRecord } from './ledger.js'
+import type { ResolvedOptions } from './options.js'
+import type { Outbox } from './outbox.js'
+import type { Poller } from './poller.js'
+import type { ErrorPolicy } from './policy.js'
+import type { Prober } from './probes.js'
+import type { Reconciler } from './reconcile.js'
+import type { Reporter } from './report.js'
+import type { Wire } from './wire.js'
 import type { DataItem, ErrorItem, FrameError, FrameIssue, ResultItem } from './protocol.js'
 import { decideEmptyAnswer, decideTaskError, decideUnaddressed } from './recovery.js'
+import { addOutput, idlessOutputs, isReplay, reportedError } from './outputs.js'
 import { identityOf } from './task-kinds.js'
+
+/** What the receiver needs of the engine: its parts, and the decisions it carries out. */
+export interface TaskOps {
+  readonly ledger: Ledger
+  readonly outbox: Outbox
+  readonly poller: Poller
+  readonly prober: Prober
+  readonly reconciler: Reconciler
+  settle(record: TaskRecord, error?: RunwareError): boolean
+  retry(record: TaskRecord, error: RunwareError, delayMs: number): void
+  resend(record: TaskRecord): void
+  poll(record: TaskRecord, firstDelayMs?: number): void
+  retryDelay(record: TaskRecord): number
+}
+
+export interface ReceiverDeps {
+  readonly options: ResolvedOptions
+  readonly policy: ErrorPolicy
+  readonly reporter: Reporter
+  readonly scrubber: Scrubber
+  readonly clock: Clock
+  readonly wire: Wire
+}
 
 export class Receiver implements InboundSink {
   /** Consecutive rate-limit pauses named by no task: the pause grows until a task succeeds. */
@@ -22,8 +53,8 @@ export class Receiver implements InboundSink {
   #frame: string | undefined
 
   constructor(
-    private readonly engine: TaskEngine,
-    private readonly deps: EngineDeps,
+    private readonly engine: TaskOps,
+    private readonly deps: ReceiverDeps,
   ) {}
 
   // ---- frames ----
@@ -66,10 +97,10 @@ export class Receiver implements InboundSink {
       if (record.phase === 'sent' && taskUUID === record.wireUUID) this.engine.poll(record)
       return
     }
-    if (this.#replayed(record, item) || !this.#deliver(record, item)) return
+    if (isReplay(record, item, this.#frame, this.#socket) || !this.#deliver(record, item)) return
     const failure = record.kind.failure
     if (failure !== undefined && item.status === failure.status) {
-      this.#taskError(record, nestedError(record, item, failure.code))
+      this.#taskError(record, reportedError(record, item, failure.code))
       return
     }
     if (record.complete) this.engine.settle(record)
@@ -88,14 +119,14 @@ export class Receiver implements InboundSink {
     if (current) record.emptyAnswers = 0
     let progress: number | undefined
     // Outputs without an id are told apart by position: the answer lists every one so far.
-    const known = countIdless(record)
+    const known = idlessOutputs(record)
     let idless = 0
     for (const item of items) {
       if (item.status === 'success') {
         if (identityOf(item, record.kind) !== undefined) this.#deliver(record, item)
         else if (idless++ >= known) this.#deliver(record, item)
       } else if (item.status === 'error') {
-        if (current) this.#taskError(record, nestedError(record, item, 'taskFailed'))
+        if (current) this.#taskError(record, reportedError(record, item, 'taskFailed'))
         return
       } else if (typeof item.progress === 'number') {
         progress = Math.max(progress ?? 0, item.progress)
@@ -212,34 +243,9 @@ export class Receiver implements InboundSink {
     this.#socket += 1
   }
 
-  /**
-   * An output without an id is recognised as a replay only by its frame: the very frame that
-   * delivered it earlier, arriving again on a later socket (a resume replaying what it had sent).
-   * Equal content in another frame, or on the same socket, is a new output.
-   */
-  #replayed(record: TaskRecord, item: ResultItem): boolean {
-    const text = this.#frame
-    if (text === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
-    const frames = (record.frames ??= new Map<string, number>())
-    const seenOn = frames.get(text)
-    if (seenOn !== undefined && seenOn !== this.#socket) return true
-    frames.set(text, this.#socket)
-    return false
-  }
-
-  /** Adds an item unless one with its identity was already delivered; true when it is new. */
+  /** A new output reaches the task (and its onResult); false for a copy. */
   #deliver(record: TaskRecord, item: ResultItem): boolean {
-    const items = (record.items ??= [])
-    // A task completed by its first item cannot see a copy of it (it settles at once).
-    if (!(record.expected === 1 && items.length === 0 && record.phase === 'sent')) {
-      const identity = identityOf(item, record.kind)
-      if (identity !== undefined) {
-        const keys = (record.keys ??= new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
-        if (keys.has(identity)) return false
-        keys.add(identity)
-      }
-    }
-    items.push(item)
+    if (!addOutput(record, item)) return false
     const onResult = record.onResult
     if (onResult !== undefined) this.deps.reporter.callback('onResult', () => onResult(item))
     return true
@@ -265,16 +271,4 @@ export class Receiver implements InboundSink {
   #protocolError(message: string): void {
     this.deps.reporter.error(libraryError('protocolError', this.deps.scrubber.text(message)))
   }
-}
-
-function countIdless(record: TaskRecord): number {
-  let count = 0
-  for (const item of record.items ?? []) if (identityOf(item, record.kind) === undefined) count += 1
-  return count
-}
-
-/** The error a result item reports (`status: "error"` / `"failed"`), addressed to its task. */
-function nestedError(record: TaskRecord, item: ResultItem, fallbackCode: string): ErrorItem {
-  const nested = normaliseErrorItem(item.error ?? { code: fallbackCode, message: `task reported status "${String(item.status)}"` }, [])
-  return { ...(nested ?? { code: fallbackCode, message: 'task failed' }), taskUUID: record.wireUUID, taskType: record.taskType }
 }

@@ -8,16 +8,16 @@ import type { DataItem, Task } from '../protocol.js'
 import type { Faults } from './faults.js'
 import type { Outbound } from './outbound.js'
 import type { Random } from './random.js'
-import type { Registry, TaskRecord } from './registry.js'
+import type { AcceptedTask, Registry } from './registry.js'
 import { errorItem } from './replies.js'
-import type { Scheduler, Ticker } from './scheduler.js'
-import type { Session } from './sessions.js'
+import type { Alarms, Ticker } from './alarms.js'
+import type { Session } from './model.js'
 import type { SimulatorStats } from './stats.js'
 import type { TaskPlan } from './tasks.js'
 
 export interface EngineDeps {
   clock: Clock
-  scheduler: Scheduler
+  alarms: Alarms
   ticker: Ticker
   registry: Registry
   faults: Faults
@@ -32,8 +32,8 @@ export interface EngineDeps {
 }
 
 export class Engine {
-  private ready: TaskRecord[] = []
-  private held: TaskRecord[] = []
+  private ready: AcceptedTask[] = []
+  private held: AcceptedTask[] = []
   private holding = false
 
   constructor(private readonly deps: EngineDeps) {}
@@ -44,7 +44,7 @@ export class Engine {
     const failure = faults.failureFor(task)
     const base = plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()
     const now = clock.now()
-    const record: TaskRecord = {
+    const record: AcceptedTask = {
       taskUUID,
       taskType: task.taskType,
       plan,
@@ -58,7 +58,7 @@ export class Engine {
     registry.add(record)
     stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     if (record.dueAt <= now) this.due(record)
-    else this.deps.scheduler.at(record.dueAt, () => { this.due(record) })
+    else this.deps.alarms.at(record.dueAt, () => { this.due(record) })
   }
 
   /** Results of tasks that finish from now on wait (tasks stay pending) until release(). */
@@ -86,7 +86,7 @@ export class Engine {
     for (const record of ready) this.complete(record)
   }
 
-  private due(record: TaskRecord): void {
+  private due(record: AcceptedTask): void {
     this.ready.push(record)
     this.deps.ticker.request()
   }
@@ -96,7 +96,7 @@ export class Engine {
     return min === max ? min : min + this.deps.latencyRandom.next() * (max - min)
   }
 
-  private complete(record: TaskRecord): void {
+  private complete(record: AcceptedTask): void {
     const { plan, failure, session, taskType, taskUUID } = record
     const successes = failure === undefined ? plan.expected : Math.min(failure.afterItems, plan.expected)
     const items: DataItem[] = []
@@ -114,7 +114,7 @@ export class Engine {
     }
   }
 
-  private item(record: TaskRecord, index: number): DataItem {
+  private item(record: AcceptedTask, index: number): DataItem {
     const item: DataItem = { taskType: record.taskType, taskUUID: record.taskUUID, ...record.plan.build(index, this.deps.resultRandom) }
     if (record.plan.cost !== undefined) item.cost = record.plan.cost
     return item

@@ -3,33 +3,10 @@
  * (a task's result items, a reply to one request task, or a control frame); `framing` decides how
  * units become frames.
  */
-import type { DataItem, ErrorItem } from '../protocol.js'
 import type { Framing } from './options.js'
+import type { OutUnit, ReplyUnit, ResultUnit, Session } from './model.js'
 import { encodeEnvelope } from './replies.js'
-import type { Session } from './sessions.js'
 
-/** A preformatted frame (auth reply, pong, getResponse answer, frame-level error): never split or merged. */
-export interface ControlUnit {
-  kind: 'control'
-  raw: string
-}
-
-/** An immediate answer to a request task (async acknowledgement, validation error): lost if its socket dies. */
-export interface ReplyUnit {
-  kind: 'reply'
-  data: DataItem[]
-  errors: ErrorItem[]
-}
-
-/** Pushed task results or runtime errors: kept in the session buffer if they cannot be sent. */
-export interface ResultUnit {
-  kind: 'result'
-  data: DataItem[]
-  errors: ErrorItem[]
-  session: Session
-}
-
-export type OutUnit = ControlUnit | ReplyUnit | ResultUnit
 type ItemUnit = ReplyUnit | ResultUnit
 
 export function encodeUnit(unit: OutUnit): string {

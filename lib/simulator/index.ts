@@ -6,14 +6,23 @@
  *   // point a client at sim.url, script faults with sim.dropAll(), sim.failNext(2, 'timeoutProvider'), …
  *   await sim.close()
  *
- * Layout: server.ts (sockets, controls, wiring), router.ts (inbound frames: auth, ping, getResponse,
- * work tasks), tasks.ts + fields.ts (per-type validation and fake results), engine.ts (latency,
- * completion, hold), registry.ts (account-wide task records, getResponse), sessions.ts (buffers,
- * resume window), outbound.ts + framing.ts (frames and frame-level faults), faults.ts (scripted and
- * seeded faults), scheduler.ts (clock timers), random.ts (seeded PRNG), stats.ts (counters).
- * To add a task type, add a Planner to the table in tasks.ts.
+ * Layout: api.ts (the controls and events), server.ts (wiring, listen, close), sockets.ts +
+ * socket.ts (client sockets, cut, silence, idle timeout), router.ts (inbound frames: auth, ping,
+ * getResponse, work tasks), tasks.ts + fields.ts (per-type validation and fake results), engine.ts
+ * (latency, completion, hold), registry.ts (account-wide accepted tasks, getResponse), sessions.ts
+ * (buffers, resume window), outbound.ts + framing.ts (frames and frame-level faults), faults.ts
+ * (scripted and seeded faults), model.ts (the shared types), alarms.ts (clock timers), random.ts
+ * (seeded PRNG), stats.ts (counters).
+ *
+ * How to extend it, most common first:
+ *   a task type           a Planner in the table in tasks.ts (validation with Fields, fake outputs)
+ *   an error message      MESSAGES in replies.ts
+ *   a scripted fault      a queue in faults.ts, its control in api.ts and server.ts
+ *   a chaos rate          ChaosOptions in options.ts, its draw in faults.ts
+ *   a frame-level fault   Outbound.send in outbound.ts
  */
-export { startSimulator, type Simulator, type SimulatorEvents } from './server.js'
+export { startSimulator } from './server.js'
+export type { Simulator, SimulatorEvents } from './api.js'
 export type { ChaosOptions, Framing, SimulatorOptions } from './options.js'
 export { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES } from './options.js'
 export type { FaultStats, SimulatorStats } from './stats.js'

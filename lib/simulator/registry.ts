@@ -4,10 +4,10 @@
  */
 import type { DataItem } from '../protocol.js'
 import type { InjectedFailure } from './faults.js'
-import type { Session } from './sessions.js'
+import type { Session } from './model.js'
 import type { TaskPlan } from './tasks.js'
 
-export interface TaskRecord {
+export interface AcceptedTask {
   readonly taskUUID: string
   readonly taskType: string
   readonly plan: TaskPlan
@@ -23,17 +23,17 @@ export interface TaskRecord {
 }
 
 export class Registry {
-  private readonly records = new Map<string, TaskRecord>()
+  private readonly records = new Map<string, AcceptedTask>()
 
   has(taskUUID: string): boolean {
     return this.records.has(taskUUID)
   }
 
-  get(taskUUID: string): TaskRecord | undefined {
+  get(taskUUID: string): AcceptedTask | undefined {
     return this.records.get(taskUUID)
   }
 
-  add(record: TaskRecord): void {
+  add(record: AcceptedTask): void {
     this.records.set(record.taskUUID, record)
   }
 

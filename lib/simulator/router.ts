@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.js'
 import { isUUID, type ErrorItem, type Task } from '../protocol.js'
-import type { Connection } from './connection.js'
+import type { SimSocket } from './socket.js'
 import type { Engine } from './engine.js'
 import type { Faults } from './faults.js'
 import type { Outbound } from './outbound.js'
@@ -45,55 +45,55 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export class Router {
   constructor(private readonly deps: RouterDeps) {}
 
-  handle(connection: Connection, text: string): void {
+  handle(socket: SimSocket, text: string): void {
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
-      this.control(connection, connectionErrorFrame('invalidJSON', 'The message is not valid JSON. Send a JSON array of task objects.'))
+      this.control(socket, connectionErrorFrame('invalidJSON', 'The message is not valid JSON. Send a JSON array of task objects.'))
       return
     }
     if (!Array.isArray(value)) {
-      this.control(connection, connectionErrorFrame('invalidPayload', 'The message must be a JSON array of task objects.'))
+      this.control(socket, connectionErrorFrame('invalidPayload', 'The message must be a JSON array of task objects.'))
       return
     }
     if (value.length === 0) {
-      this.control(connection, connectionErrorFrame('invalidPayload', 'The task array is empty.'))
+      this.control(socket, connectionErrorFrame('invalidPayload', 'The task array is empty.'))
       return
     }
     for (const raw of value) {
       try {
-        this.route(connection, raw)
+        this.route(socket, raw)
       } catch (error) {
         this.deps.onError(error)
-        this.reject(connection, errorItem('internalServerError', 'The simulator failed to process this task.', scopeOf(raw)))
+        this.reject(socket, errorItem('internalServerError', 'The simulator failed to process this task.', scopeOf(raw)))
       }
     }
   }
 
-  private route(connection: Connection, raw: unknown): void {
+  private route(socket: SimSocket, raw: unknown): void {
     if (!isObject(raw) || typeof raw.taskType !== 'string' || raw.taskType === '') {
-      this.reject(connection, errorItem('missingTaskType', 'Each task must be an object with a string taskType.', scopeOf(raw), { parameter: 'taskType', type: 'string' }))
+      this.reject(socket, errorItem('missingTaskType', 'Each task must be an object with a string taskType.', scopeOf(raw), { parameter: 'taskType', type: 'string' }))
       return
     }
     const task = raw as Task
     switch (task.taskType) {
       case 'authentication':
-        this.authenticate(connection, task)
+        this.authenticate(socket, task)
         return
       case 'ping':
         this.deps.stats.pings++
-        this.control(connection, PONG_FRAME)
+        this.control(socket, PONG_FRAME)
         return
       case 'getResponse':
-        this.poll(connection, task)
+        this.poll(socket, task)
         return
       default:
-        this.work(connection, task)
+        this.work(socket, task)
     }
   }
 
-  private authenticate(connection: Connection, task: Task): void {
+  private authenticate(socket: SimSocket, task: Task): void {
     const { faults, stats, sessions, apiKeys } = this.deps
     const apiKey = task.apiKey
     const refusal =
@@ -101,95 +101,95 @@ export class Router {
       (typeof apiKey !== 'string' || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
     if (refusal !== undefined || typeof apiKey !== 'string') {
       stats.authFailures++
-      this.control(connection, authErrorFrame(refusal ?? 'missingApiKey', this.deps.legacyAuthErrors))
+      this.control(socket, authErrorFrame(refusal ?? 'missingApiKey', this.deps.legacyAuthErrors))
       return
     }
     const requested = task.connectionSessionUUID
     const resumed = typeof requested === 'string' ? sessions.resumable(requested, apiKey) : undefined
     const session = resumed ?? sessions.create(apiKey)
     // Naming the session this socket already holds is a repeat, not a resume.
-    const isResume = resumed !== undefined && resumed.connection !== connection
-    sessions.attach(session, connection)
+    const isResume = resumed !== undefined && resumed.socket !== socket
+    sessions.attach(session, socket)
     stats.authentications++
-    this.control(connection, authSuccessFrame(session.uuid))
+    this.control(socket, authSuccessFrame(session.uuid))
     if (!isResume) return
     stats.resumes++
     for (const unit of sessions.takeBuffer(session)) {
       stats.replayed += unit.data.length + unit.errors.length
-      this.deps.outbound.enqueue(connection, unit)
+      this.deps.outbound.enqueue(socket, unit)
     }
   }
 
-  private poll(connection: Connection, task: Task): void {
-    if (!this.requireSession(connection, task)) return
-    const taskUUID = this.requireTaskUUID(connection, task)
+  private poll(socket: SimSocket, task: Task): void {
+    if (!this.requireSession(socket, task)) return
+    const taskUUID = this.requireTaskUUID(socket, task)
     if (taskUUID === undefined) return
     this.deps.stats.polls++
     // One frame with every generation of the task; exactly {"data":[]} when unknown (§6.3).
-    this.control(connection, JSON.stringify({ data: this.deps.registry.answer(taskUUID, this.deps.clock.now()) }))
+    this.control(socket, JSON.stringify({ data: this.deps.registry.answer(taskUUID, this.deps.clock.now()) }))
   }
 
-  private work(connection: Connection, task: Task): void {
+  private work(socket: SimSocket, task: Task): void {
     const { stats, registry, faults, engine } = this.deps
     stats.tasksReceived++
-    const session = this.requireSession(connection, task)
+    const session = this.requireSession(socket, task)
     if (session === undefined) return
     const scope = scopeOf(task)
     if (!isSupportedTaskType(task.taskType)) {
-      this.reject(connection, errorItem('unsupportedTaskType', `Unsupported task type '${task.taskType}'.`, scope, { parameter: 'taskType', type: 'string' }))
+      this.reject(socket, errorItem('unsupportedTaskType', `Unsupported task type '${task.taskType}'.`, scope, { parameter: 'taskType', type: 'string' }))
       return
     }
-    const taskUUID = this.requireTaskUUID(connection, task)
+    const taskUUID = this.requireTaskUUID(socket, task)
     if (taskUUID === undefined) return
     const known = registry.get(taskUUID)
     if (known !== undefined) {
       const context = { taskType: known.taskType, taskUUID, deliveryMethod: known.plan.deliveryMethod }
-      this.reject(connection, errorItem('conflictTaskUUID', `A task with taskUUID ${taskUUID} already exists.`, scope, { parameter: 'taskUUID', type: 'string', context }))
+      this.reject(socket, errorItem('conflictTaskUUID', `A task with taskUUID ${taskUUID} already exists.`, scope, { parameter: 'taskUUID', type: 'string', context }))
       return
     }
     const outcome = planTask(task, taskUUID)
     if (!outcome.ok) {
-      this.reject(connection, outcome.error)
+      this.reject(socket, outcome.error)
       return
     }
     const refusal = faults.rateLimitFor(task)
     if (refusal !== undefined) {
-      this.reject(connection, errorItem(refusal, messageFor(refusal), scope))
+      this.reject(socket, errorItem(refusal, messageFor(refusal), scope))
       return
     }
     engine.accept(task, taskUUID, outcome.plan, session)
     if (outcome.plan.deliveryMethod === 'async') {
       // One acknowledgement per task, whatever numberResults is (§6.2).
-      this.deps.outbound.enqueue(connection, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID }], errors: [] })
+      this.deps.outbound.enqueue(socket, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID }], errors: [] })
     }
   }
 
-  private requireSession(connection: Connection, task: Task): Connection['session'] {
-    if (connection.session === undefined) {
-      this.reject(connection, errorItem('authenticationRequired', 'Authenticate first: send an authentication task with your API key.', scopeOf(task)))
+  private requireSession(socket: SimSocket, task: Task): SimSocket['session'] {
+    if (socket.session === undefined) {
+      this.reject(socket, errorItem('authenticationRequired', 'Authenticate first: send an authentication task with your API key.', scopeOf(task)))
     }
-    return connection.session
+    return socket.session
   }
 
-  private requireTaskUUID(connection: Connection, task: Task): string | undefined {
+  private requireTaskUUID(socket: SimSocket, task: Task): string | undefined {
     const value = task.taskUUID as unknown
     const scope: TaskScope = scopeOf(task)
     if (value === undefined || value === null || value === '') {
-      this.reject(connection, errorItem('missingTaskUUID', "Missing required parameter 'taskUUID'.", scope, { parameter: 'taskUUID', type: 'string' }))
+      this.reject(socket, errorItem('missingTaskUUID', "Missing required parameter 'taskUUID'.", scope, { parameter: 'taskUUID', type: 'string' }))
       return undefined
     }
     if (!isUUID(value)) {
-      this.reject(connection, errorItem('invalidTaskUUID', "Invalid value for 'taskUUID' parameter. It must be a UUID.", scope, { parameter: 'taskUUID', type: 'string' }))
+      this.reject(socket, errorItem('invalidTaskUUID', "Invalid value for 'taskUUID' parameter. It must be a UUID.", scope, { parameter: 'taskUUID', type: 'string' }))
       return undefined
     }
     return value
   }
 
-  private reject(connection: Connection, error: ErrorItem): void {
-    this.deps.outbound.enqueue(connection, { kind: 'reply', data: [], errors: [error] })
+  private reject(socket: SimSocket, error: ErrorItem): void {
+    this.deps.outbound.enqueue(socket, { kind: 'reply', data: [], errors: [error] })
   }
 
-  private control(connection: Connection, raw: string): void {
-    this.deps.outbound.enqueue(connection, { kind: 'control', raw })
+  private control(socket: SimSocket, raw: string): void {
+    this.deps.outbound.enqueue(socket, { kind: 'control', raw })
   }
 }

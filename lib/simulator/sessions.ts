@@ -5,31 +5,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '../clock.js'
-import type { Connection } from './connection.js'
-import type { ResultUnit } from './framing.js'
-import type { Scheduler } from './scheduler.js'
-
-export interface Session {
-  readonly uuid: string
-  readonly apiKey: string
-  /** The live socket results go to; undefined once it died or went silent. */
-  connection: Connection | undefined
-  /** Results that could not be delivered, replayed on resume. */
-  buffer: ResultUnit[]
-  /** Clock time the session last lost its socket. */
-  diedAt: number
-  /** Bumped on every detach, so an expiry check armed by an older detach does nothing. */
-  epoch: number
-  /** Past its resume window: the buffer is gone and results for it are dropped. */
-  expired: boolean
-}
+import type { ResultUnit, Session, SocketLink } from './model.js'
+import type { Alarms } from './alarms.js'
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>()
 
   constructor(
     private readonly clock: Clock,
-    private readonly scheduler: Scheduler,
+    private readonly alarms: Alarms,
     private readonly windowMs: number,
     private readonly onExpired: (session: Session) => void,
   ) {}
@@ -39,7 +23,7 @@ export class SessionStore {
   }
 
   create(apiKey: string): Session {
-    const session: Session = { uuid: randomUUID(), apiKey, connection: undefined, buffer: [], diedAt: 0, epoch: 0, expired: false }
+    const session: Session = { uuid: randomUUID(), apiKey, socket: undefined, buffer: [], diedAt: 0, epoch: 0, expired: false }
     this.sessions.set(session.uuid, session)
     return session
   }
@@ -49,7 +33,7 @@ export class SessionStore {
     const session = this.sessions.get(uuid)
     if (session?.apiKey !== apiKey) return undefined
     // Checked here too, not only by the expiry job, so a hand-driven clock cannot race it.
-    if (session.connection === undefined && this.clock.now() - session.diedAt > this.windowMs) {
+    if (session.socket === undefined && this.clock.now() - session.diedAt > this.windowMs) {
       this.expire(session)
       return undefined
     }
@@ -57,23 +41,23 @@ export class SessionStore {
   }
 
   /** Binds a session and a socket to each other, releasing whatever either was bound to. */
-  attach(session: Session, connection: Connection): void {
-    if (connection.session !== undefined && connection.session !== session) this.detach(connection.session)
-    if (session.connection !== undefined && session.connection !== connection) this.detach(session)
-    session.connection = connection
-    connection.session = session
+  attach(session: Session, socket: SocketLink): void {
+    if (socket.session !== undefined && socket.session !== session) this.detach(socket.session)
+    if (session.socket !== undefined && session.socket !== socket) this.detach(session)
+    session.socket = socket
+    socket.session = session
   }
 
   /** The session lost its socket: start its resume window. */
   detach(session: Session): void {
-    const connection = session.connection
-    if (connection === undefined) return
-    connection.session = undefined
-    session.connection = undefined
+    const socket = session.socket
+    if (socket === undefined) return
+    socket.session = undefined
+    session.socket = undefined
     session.diedAt = this.clock.now()
     const epoch = ++session.epoch
-    this.scheduler.after(this.windowMs, () => {
-      if (session.epoch === epoch && session.connection === undefined && !session.expired) this.expire(session)
+    this.alarms.after(this.windowMs, () => {
+      if (session.epoch === epoch && session.socket === undefined && !session.expired) this.expire(session)
     })
   }
 

@@ -1,16 +1,9 @@
 /** One client socket as the simulator sees it. */
 import { WebSocket } from 'ws'
-import type { OutUnit } from './framing.js'
-import type { Session } from './sessions.js'
+import type { OutUnit, Session, SocketLink, SocketState } from './model.js'
 
-/**
- * open: normal. silent: half-open, sends nothing and discards what it receives, until it closes.
- * cut: terminated by a fault (waiting for frames already written to leave). closed: gone.
- */
-export type ConnectionState = 'open' | 'silent' | 'cut' | 'closed'
-
-export class Connection {
-  state: ConnectionState = 'open'
+export class SimSocket implements SocketLink {
+  state: SocketState = 'open'
   session: Session | undefined
   /** Units waiting for the next flush. */
   outbox: OutUnit[] = []
@@ -37,15 +30,43 @@ export class Connection {
     this.ws.send(frame, this.written)
   }
 
+  /** Goes half-open: stays up, sends nothing, discards what it receives. False unless it was open. */
+  silence(): boolean {
+    if (this.state !== 'open') return false
+    this.state = 'silent'
+    return true
+  }
+
+  /** The socket closed (for any reason). False when it already had. */
+  markClosed(): boolean {
+    if (this.state === 'closed') return false
+    this.state = 'closed'
+    return true
+  }
+
+  /** What waits to be sent, taken out (to salvage into the session buffer). */
+  takeOutbox(): OutUnit[] {
+    const units = this.outbox
+    this.outbox = []
+    return units
+  }
+
+  /** The simulator is shutting down. */
+  terminate(): void {
+    this.state = 'closed'
+    this.ws.terminate()
+  }
+
   /**
    * Ends the socket without a close frame, like a network cut. Frames already handed to the socket
    * still leave first, so "drop after n frames" means the client really saw n frames.
    */
-  cut(): void {
-    if (this.state === 'closed') return
+  cut(): boolean {
+    if (this.state === 'closed' || this.state === 'cut') return false
     this.state = 'cut'
     if (this.pendingWrites === 0) this.ws.terminate()
     else this.terminateWhenFlushed = true
+    return true
   }
 
   private readonly written = (): void => {

@@ -6,7 +6,7 @@ import type { Clock, TimerHandle } from '../clock.js'
  * go stale checks its own preconditions when it runs. `dispose()` clears every timer so a closed
  * simulator keeps nothing alive.
  */
-export class Scheduler {
+export class Alarms {
   private readonly buckets = new Map<number, (() => void)[]>()
   private readonly handles = new Map<number, TimerHandle>()
   private disposed = false

@@ -1,0 +1,51 @@
+/**
+ * A task's outputs: adding one (once per identity), telling a replay from a new output, and the
+ * error an output reports. An output is recognised by what identifies it, never by equal content.
+ */
+import { normaliseErrorItem } from './parse.js'
+import type { TaskRecord } from './ledger.js'
+import type { ErrorItem, ResultItem } from './protocol.js'
+import { identityOf } from './task-kinds.js'
+
+/** Adds an item unless one with its identity was already delivered; true when it is new. */
+export function addOutput(record: TaskRecord, item: ResultItem): boolean {
+  const items = (record.items ??= [])
+  // A task completed by its first item cannot see a copy of it (it settles at once).
+  if (!(record.expected === 1 && items.length === 0 && record.phase === 'sent')) {
+    const identity = identityOf(item, record.kind)
+    if (identity !== undefined) {
+      const keys = (record.keys ??= new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
+      if (keys.has(identity)) return false
+      keys.add(identity)
+    }
+  }
+  items.push(item)
+  return true
+}
+
+/**
+ * An output without an id is recognised as a replay only by its frame: the very frame that
+ * delivered it earlier, arriving again on a later socket (a resume replaying what it had sent).
+ * Equal content in another frame, or on the same socket, is a new output.
+ */
+export function isReplay(record: TaskRecord, item: ResultItem, frame: string | undefined, socket: number): boolean {
+  if (frame === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
+  const frames = (record.frames ??= new Map<string, number>())
+  const seenOn = frames.get(frame)
+  if (seenOn !== undefined && seenOn !== socket) return true
+  frames.set(frame, socket)
+  return false
+}
+
+/** Outputs without an id so far (a getResponse answer lists them in order: the rest are new). */
+export function idlessOutputs(record: TaskRecord): number {
+  let count = 0
+  for (const item of record.items ?? []) if (identityOf(item, record.kind) === undefined) count += 1
+  return count
+}
+
+/** The error an output reports (`status: "error"` / `"failed"`), addressed to its task. */
+export function reportedError(record: TaskRecord, item: ResultItem, fallbackCode: string): ErrorItem {
+  const nested = normaliseErrorItem(item.error ?? { code: fallbackCode, message: `task reported status "${String(item.status)}"` }, [])
+  return { ...(nested ?? { code: fallbackCode, message: 'task failed' }), taskUUID: record.wireUUID, taskType: record.taskType }
+}
