@@ -26,25 +26,35 @@ export interface Config {
   churn: { tasks: number; batches: number; concurrency: number; warmupTasks: number; withRaw: boolean }
 }
 
+/** The full run: every figure the README's table reports. */
+const FULL: Omit<Config, 'quick'> = {
+  throughput: { runs: 5, warmups: 1, concurrencies: [1, 100, 1000], tasks: 20_000, sdkLimitMs: 5_000, sdkMaxTasks: 20_000 },
+  latency: { runs: 5, warmups: 1, tasks: 10_000, sdkLimitMs: 3_000 },
+  memory: { runs: 5, warmups: 1, pending: 100_000, warmupTasks: 5_000 },
+  scaling: { runs: 3, reps: 3, small: 1_000, large: 100_000, measured: 5_000, concurrency: 100 },
+  recovery: { runs: 5, warmups: 1, inFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
+  churn: { tasks: 100_000, batches: 3, concurrency: 1_000, warmupTasks: 10_000, withRaw: true },
+}
+
+/** `--quick`: the same scenarios, smaller (under a minute); only what differs from FULL. */
+const QUICK: { [S in keyof typeof FULL]?: Partial<(typeof FULL)[S]> } = {
+  throughput: { runs: 3, tasks: 2_000, sdkLimitMs: 300, sdkMaxTasks: 2_000 },
+  latency: { runs: 3, tasks: 1_000, sdkLimitMs: 300 },
+  memory: { runs: 1, warmups: 0, warmupTasks: 2_000 },
+  scaling: { runs: 1, measured: 2_000 },
+  recovery: { runs: 3, limitMs: 5_000, sdkLimitMs: 2_000 },
+  churn: { batches: 1, warmupTasks: 5_000, withRaw: false },
+}
+
 export function configFor(quick: boolean): Config {
-  if (quick) {
-    return {
-      quick,
-      throughput: { runs: 3, warmups: 1, concurrencies: [1, 100, 1000], tasks: 2_000, sdkLimitMs: 300, sdkMaxTasks: 2_000 },
-      latency: { runs: 3, warmups: 1, tasks: 1_000, sdkLimitMs: 300 },
-      memory: { runs: 1, warmups: 0, pending: 100_000, warmupTasks: 2_000 },
-      scaling: { runs: 1, reps: 3, small: 1_000, large: 100_000, measured: 2_000, concurrency: 100 },
-      recovery: { runs: 3, warmups: 1, inFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 5_000, sdkLimitMs: 2_000 },
-      churn: { tasks: 100_000, batches: 1, concurrency: 1_000, warmupTasks: 5_000, withRaw: false },
-    }
-  }
+  if (!quick) return { quick, ...FULL }
   return {
     quick,
-    throughput: { runs: 5, warmups: 1, concurrencies: [1, 100, 1000], tasks: 20_000, sdkLimitMs: 5_000, sdkMaxTasks: 20_000 },
-    latency: { runs: 5, warmups: 1, tasks: 10_000, sdkLimitMs: 3_000 },
-    memory: { runs: 5, warmups: 1, pending: 100_000, warmupTasks: 5_000 },
-    scaling: { runs: 3, reps: 3, small: 1_000, large: 100_000, measured: 5_000, concurrency: 100 },
-    recovery: { runs: 5, warmups: 1, inFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
-    churn: { tasks: 100_000, batches: 3, concurrency: 1_000, warmupTasks: 10_000, withRaw: true },
+    throughput: { ...FULL.throughput, ...QUICK.throughput },
+    latency: { ...FULL.latency, ...QUICK.latency },
+    memory: { ...FULL.memory, ...QUICK.memory },
+    scaling: { ...FULL.scaling, ...QUICK.scaling },
+    recovery: { ...FULL.recovery, ...QUICK.recovery },
+    churn: { ...FULL.churn, ...QUICK.churn },
   }
 }

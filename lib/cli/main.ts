@@ -7,7 +7,8 @@ import { UsageError } from './args.js'
 import { demo, parseDemoArgs } from './demo.js'
 import { DEMO_HELP, MAIN_HELP, RUN_HELP, SIMULATE_HELP } from './help.js'
 import { EXIT, scrubbedIo, type Io } from './io.js'
-import { parseRunArgs, runBatch } from './run.js'
+import { runBatch } from './run.js'
+import { parseRunArgs } from './run-args.js'
 import { parseSimulateArgs, simulate } from './simulate.js'
 
 const HELP: Readonly<Record<string, string>> = { demo: DEMO_HELP, run: RUN_HELP, simulate: SIMULATE_HELP }

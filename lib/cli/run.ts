@@ -3,79 +3,18 @@
  * `--concurrency` tasks are in flight; each settled task is appended to the output at once, so the
  * output file is the batch's checkpoint: a restart skips what it holds and re-sends the rest under
  * the same taskUUIDs (never paying twice for a task the server already ran).
- *
- * Only answers about a task are recorded. A timeout or our own shutdown says nothing about the
- * task, and a connection that failed for good (authentication refused) says nothing about the line:
- * such tasks stay unrecorded, so the restart runs them (by id) instead of skipping them as failed.
- * An account error (insufficientCredits, …) is recorded, and stops the batch: every later line
- * would fail the same way.
+ * What is recorded for a rejected task is decided in disposition.ts; the command line in run-args.ts.
  */
-import { createReadStream, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { createReadStream } from 'node:fs'
 import { RunwareSocket } from '../client.js'
-import { RunwareError } from '../errors.js'
-import { DEFAULTS } from '../options.js'
 import type { Task } from '../protocol.js'
-import { expectPositionals, integerFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import { UsageError } from './args.js'
+import { describeError, disposition } from './disposition.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type ErrorRecord, type OutputRecord, type RecordSink } from './jsonl.js'
+import { emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { checkInput, type RunConfig } from './run-args.js'
 import { Progress } from './progress.js'
 import { formatDuration } from './summary.js'
-
-export interface RunConfig {
-  /** A path, or `-` for stdin. */
-  input: string
-  /** Undefined: records go to stdout. */
-  output: string | undefined
-  concurrency: number
-  url: string
-  timeoutMs: number | undefined
-  drainMs: number
-  connectTimeoutMs: number
-  apiKey: string
-}
-
-export const RUN_DEFAULTS = { concurrency: 16, drainMs: 10_000, connectTimeoutMs: 30_000 } as const
-
-export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig | 'help' {
-  const { values, positionals } = parseFlags('run', args, {
-    output: { type: 'string', short: 'o' },
-    concurrency: { type: 'string' },
-    url: { type: 'string' },
-    'timeout-ms': { type: 'string' },
-    'drain-ms': { type: 'string' },
-    'connect-timeout-ms': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  })
-  if (values.help === true) return 'help'
-  const [input = ''] = expectPositionals('run', positionals, ['tasks.jsonl'])
-  const output = values.output
-  if (output === '') throw new UsageError('--output needs a file name', 'run')
-  if (output !== undefined && input !== '-' && resolve(output) === resolve(input)) throw new UsageError('the output file must not be the input file', 'run')
-  const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
-  if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', 'run')
-  return {
-    input,
-    output,
-    concurrency: integerFlag('run', 'concurrency', values.concurrency, { min: 1, max: 10_000 }) ?? RUN_DEFAULTS.concurrency,
-    url: urlFlag('run', values.url) ?? DEFAULTS.url,
-    timeoutMs: integerFlag('run', 'timeout-ms', values['timeout-ms'], { min: 1 }),
-    drainMs: integerFlag('run', 'drain-ms', values['drain-ms'], { min: 0 }) ?? RUN_DEFAULTS.drainMs,
-    connectTimeoutMs: integerFlag('run', 'connect-timeout-ms', values['connect-timeout-ms'], { min: 1 }) ?? RUN_DEFAULTS.connectTimeoutMs,
-    apiKey,
-  }
-}
-
-function checkInput(path: string): void {
-  let isFile: boolean
-  try {
-    isFile = statSync(path).isFile()
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UsageError(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${String(code)}`, 'run')
-  }
-  if (!isFile) throw new UsageError(`not a file: ${path}`, 'run')
-}
 
 function openSink(config: RunConfig, io: Io, validBytes: number, progress: Progress): RecordSink {
   // Records and the bar on one terminal: clear the bar's line before each record.
@@ -85,34 +24,6 @@ function openSink(config: RunConfig, io: Io, validBytes: number, progress: Progr
   } catch (error) {
     throw new UsageError(`cannot open ${config.output} for appending: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'run')
   }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof RunwareError) return `${error.code}: ${error.message}`
-  if (error instanceof Error) return error.message
-  return typeof error === 'string' ? error : JSON.stringify(error)
-}
-
-/** Library codes that say nothing about the task's own fate: its id is tried again by a restart. */
-const UNSETTLED_CODES: ReadonlySet<string> = new Set(['taskTimeout', 'connectionClosed', 'connectionLost', 'aborted', 'queueFull', 'reconnectFailed', 'connectTimeout', 'authTimeout'])
-
-/** What to do with a rejected task. */
-export type Disposition =
-  /** `stop`: record it, then take no new lines (the account is at fault, not the line). */
-  | { kind: 'record'; record: ErrorRecord; stop?: string }
-  /** Its fate is unknown: leave it unrecorded for a restart. */
-  | { kind: 'leave' }
-  /** The connection failed for good: stop now, leave this one unrecorded. */
-  | { kind: 'fail'; reason: string }
-
-export function disposition(error: unknown, connectionFailed: boolean, line: number, taskUUID: string, taskType: string): Disposition {
-  if (connectionFailed) return { kind: 'fail', reason: `the connection failed: ${describeError(error)}` }
-  if (!(error instanceof RunwareError)) return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
-  if (UNSETTLED_CODES.has(error.code)) return { kind: 'leave' }
-  const record: ErrorRecord = { line, taskUUID, taskType, status: 'error', code: error.code, message: error.message }
-  if (error.parameter !== undefined) record.parameter = error.parameter
-  if (error.category === 'quota') return { kind: 'record', record, stop: `the account refused work: ${describeError(error)}` }
-  return { kind: 'record', record }
 }
 
 /** `drain`: wait for the tasks in flight and record them (an account error); not when nothing more can be recorded. */

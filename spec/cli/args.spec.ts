@@ -3,7 +3,7 @@ import { choiceFlag, integerFlag, latencyFlag, UsageError, urlFlag } from '../..
 import { DEMO_DEFAULTS, parseDemoArgs } from '../../lib/cli/demo.js'
 import { EXIT } from '../../lib/cli/io.js'
 import { main, version } from '../../lib/cli/main.js'
-import { parseRunArgs, RUN_DEFAULTS } from '../../lib/cli/run.js'
+import { parseRunArgs, RUN_DEFAULTS } from '../../lib/cli/run-args.js'
 import { parseSimulateArgs } from '../../lib/cli/simulate.js'
 import { fakeIo } from './fake-io.js'
 

@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { disposition, runBatch, type RunConfig } from '../../lib/cli/run.js'
+import { disposition } from '../../lib/cli/disposition.js'
+import { runBatch } from '../../lib/cli/run.js'
+import type { RunConfig } from '../../lib/cli/run-args.js'
 import { RunwareError } from '../../lib/errors.js'
 import { startSimulator, type Simulator } from '../../lib/simulator/index.js'
 import { fakeIo } from './fake-io.js'
-import { until } from './process.js'
+import { } from './process.js'
+import { until } from '../helpers/wait.js'
 
 const task = (i: number): string => JSON.stringify({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `batch ${i}`, width: 512, height: 512, numberResults: 2 })
 const INPUT = [task(1), 'oops', task(2), '', task(3), task(4), task(5), task(6)].join('\n')
@@ -38,7 +41,7 @@ describe('runBatch in-process', () => {
     sim.holdResults()
     const io = fakeIo({}, INPUT)
     const running = runBatch(config, io)
-    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server')
+    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server', { timeoutMs: 20_000, everyMs: 20 })
     io.signal('SIGINT')
     expect(await running).toBe(130)
     expect(io.err()).toContain('3 in flight left unrecorded')
@@ -58,7 +61,7 @@ describe('runBatch in-process', () => {
     sim.holdResults()
     const io = fakeIo({}, INPUT)
     const running = runBatch({ ...config, drainMs: 10_000 }, io)
-    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server')
+    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server', { timeoutMs: 20_000, everyMs: 20 })
     io.signal('SIGTERM')
     sim.releaseResults()
     expect(await running).toBe(143)
@@ -87,7 +90,7 @@ describe('runBatch in-process', () => {
     sim.holdResults()
     const io = fakeIo({}, INPUT)
     const running = runBatch({ ...config, drainMs: 60_000 }, io)
-    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server')
+    await until(() => sim.stats.tasksReceived === 3, 'three tasks on the server', { timeoutMs: 20_000, everyMs: 20 })
     io.signal('SIGINT')
     io.signal('SIGINT')
     expect(await running).toBe(130)

@@ -107,12 +107,3 @@ export async function exitOf(cli: Cli, timeoutMs = 30_000): Promise<Exit> {
     clearTimeout(timer)
   }
 }
-
-/** Polls a condition (a file growing, say) until it holds; an upper bound, never a fixed sleep. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const started = performance.now()
-  while (!condition()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}

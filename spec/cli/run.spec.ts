@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { stableTaskUUID } from '../../lib/cli/jsonl.js'
 import { startSimulator, type Simulator } from '../../lib/simulator/index.js'
-import { exitOf, spawnCli, until, useCli } from './process.js'
+import { exitOf, spawnCli, useCli } from './process.js'
+import { until } from '../helpers/wait.js'
 
 const API_KEY = 'run-spec-key-7f3a9c1e5b'
 
@@ -147,7 +148,7 @@ describe('runware-socket run', () => {
 
   it('SIGINT: stops taking lines, records what is in flight, exits 130; a restart completes the batch', async () => {
     const first = run('--concurrency', '4')
-    await until(() => countRecords(outputPath) >= 30, '30 records')
+    await until(() => countRecords(outputPath) >= 30, '30 records', { timeoutMs: 20_000, everyMs: 20 })
     first.child.kill('SIGINT')
     const exit = await exitOf(first)
     expect(exit.code, first.stderr()).toBe(130)
@@ -168,7 +169,7 @@ describe('runware-socket run', () => {
 
   it('SIGKILL mid-write: the partial last record is cut off, tasks in flight are collected under the same ids, nothing runs twice', async () => {
     const first = run('--concurrency', '4')
-    await until(() => countRecords(outputPath) >= 30, '30 records')
+    await until(() => countRecords(outputPath) >= 30, '30 records', { timeoutMs: 20_000, everyMs: 20 })
     first.child.kill('SIGKILL')
     expect((await exitOf(first)).signal).toBe('SIGKILL')
     const before = readRecords(outputPath)

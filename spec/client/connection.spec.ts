@@ -4,9 +4,11 @@ import { WebSocket, type ClientOptions } from 'ws'
 import { RunwareError } from '../../lib/errors.js'
 import type { StateEvent } from '../../lib/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { API_KEY, record, until, useClients, waitFor, waitForState } from '../helpers/clients.js'
+import { API_KEY, record, useHarness } from '../helpers/harness.js'
+import { until, waitFor, waitForState } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a red fox', width: 512, height: 512 } as const
+const image = IMAGE
 
 function transitions(events: StateEvent[]): string[] {
   return events.map((event) => `${event.from}→${event.to}`)
@@ -29,7 +31,7 @@ async function blackHole(): Promise<{ url: string; close: () => Promise<void> }>
 }
 
 describe('connection lifecycle', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('walks idle → connecting → authenticating → ready, reporting each transition once, and keeps the session UUID', async () => {
     const server = await h.scripted({
@@ -190,7 +192,7 @@ describe('connection lifecycle', () => {
 })
 
 describe('old sockets', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('ignores everything a replaced socket still emits', async () => {
     const server = await h.scripted()
@@ -220,7 +222,7 @@ describe('old sockets', () => {
 })
 
 describe('heartbeat', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('pings only after a whole quiet interval: any inbound frame counts as life', async () => {
     const server = await h.scripted()

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { useClients } from '../helpers/clients.js'
+import { useHarness } from '../helpers/harness.js'
 
 const fixture = fileURLToPath(new URL('../fixtures/run-and-close.ts', import.meta.url))
 
 describe('close()', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('lets the process exit by itself: no timer, listener or socket outlives it', async () => {
     // Answers ordinary tasks, acknowledges async ones, and never answers 'slow' tasks or polls,

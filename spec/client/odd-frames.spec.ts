@@ -2,17 +2,19 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { RunwareError } from '../../lib/errors.js'
-import { failure, record, until, useClients } from '../helpers/clients.js'
 import type { WireTask } from '../helpers/scripted-server.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 
 function ok(task: WireTask | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { taskType: task?.taskType, taskUUID: task?.taskUUID, imageUUID: randomUUID(), ...extra }
 }
 
 describe('odd frames from the server', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('reads the singular `error` field, as an object and as an array', async () => {
     const server = await h.scripted({

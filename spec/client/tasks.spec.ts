@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { RunwareError } from '../../lib/errors.js'
 import type { ResultItem } from '../../lib/protocol.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { failure, record, taskEvents, until, useClients, waitFor } from '../helpers/clients.js'
+import { record, taskEvents, useHarness } from '../helpers/harness.js'
+import { failure, until, waitFor } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a red fox', width: 512, height: 512 } as const
+const image = IMAGE
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 function rejection(result: PromiseSettledResult<unknown>): RunwareError {
@@ -14,7 +16,7 @@ function rejection(result: PromiseSettledResult<unknown>): RunwareError {
 }
 
 describe('run', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('fills in a UUID v4 taskUUID and resolves with the result items', async () => {
     const sim = await h.simulator()
@@ -215,7 +217,7 @@ describe('run', () => {
 })
 
 describe('abort and deadlines', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('an already aborted signal rejects at once and sends nothing', async () => {
     const sim = await h.simulator()
@@ -296,7 +298,7 @@ describe('abort and deadlines', () => {
 })
 
 describe('bad input', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it.each([
     ['not an object', null, /plain object, got null/],
@@ -335,7 +337,7 @@ describe('bad input', () => {
 })
 
 describe('async delivery', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('waits for the acknowledgement, polls getResponse with backoff, reports progress and resolves', async () => {
     const clock = new ManualClock()
@@ -418,7 +420,7 @@ describe('async delivery', () => {
 })
 
 describe('stream', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('yields items as they arrive and ends when the task completes', async () => {
     const sim = await h.simulator({ framing: 'item' })
@@ -464,7 +466,7 @@ describe('stream', () => {
 })
 
 describe('task events', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it("a listener that throws is logged (with the client's id) and disturbs nothing", async () => {
     const sim = await h.simulator({ framing: 'batch' })

@@ -6,13 +6,15 @@ import { describe, expect, it } from 'vitest'
 import type { ConnectionState } from '../../lib/events.js'
 import type { Logger } from '../../lib/options.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { failure, record, until, useClients } from '../helpers/clients.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 
 /** Drives a client with a manual clock until it has been in `state`, closing it from a `state` listener there. */
 describe('close() from a state listener', () => {
-  const h = useClients()
+  const h = useHarness()
 
   for (const at of ['connecting', 'authenticating', 'ready', 'reconnecting'] as const satisfies readonly ConnectionState[]) {
     it(`on ${at}: no illegal transition, no socket after close, no timer left`, async () => {
@@ -71,7 +73,7 @@ describe('close() from a state listener', () => {
 })
 
 describe('a throwing state listener', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('cannot stop connect() from settling, or the library from reaching ready', async () => {
     const sim = await h.simulator()
@@ -101,7 +103,7 @@ describe('a throwing state listener', () => {
 })
 
 describe('a throwing logger', () => {
-  const h = useClients()
+  const h = useHarness()
   const throwing = (): never => {
     throw new Error('logger bug')
   }
@@ -129,7 +131,7 @@ describe('a throwing logger', () => {
 })
 
 describe('a throwing errorPolicy.classify', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('falls back to the built-in table for that error, reports the throw, and the named task settles at once', async () => {
     const sim = await h.simulator()
@@ -150,7 +152,7 @@ describe('a throwing errorPolicy.classify', () => {
 })
 
 describe('stream consumers and per-task callbacks', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('a throwing onResult or onProgress changes nothing', async () => {
     const sim = await h.simulator({ asyncDurationMs: 50 })

@@ -2,13 +2,15 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MAX_FRAME_DEPTH } from '../../lib/parse.js'
-import { record, until, useClients } from '../helpers/clients.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 const deep = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`
 
 describe('deep frames', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('an error item with no taskUUID nested 20,000 deep is a protocolError, skipped; the socket carries on', async () => {
     const server = await h.scripted({
@@ -66,7 +68,7 @@ describe('deep frames', () => {
 })
 
 describe('replays and equal results', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('two equal promptEnhance versions in two frames are both results, not a replay', async () => {
     const server = await h.scripted({
@@ -119,7 +121,7 @@ describe('replays and equal results', () => {
 })
 
 describe('frame size', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('a frame over maxFrameBytes is reported as frameTooLarge; the client reconnects and collects the task', async () => {
     const server = await h.scripted({

@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest'
 import { main } from '../../lib/cli/main.js'
 import type { RunwareError } from '../../lib/errors.js'
 import { fakeIo } from '../cli/fake-io.js'
-import { failure, record, until, useClients } from '../helpers/clients.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
 const KEY = 'sk-live-0123456789abcdefSECRET'
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 
 /** Everything a user could print of an error. */
 function surfaces(error: RunwareError): string {
@@ -21,7 +23,7 @@ const echoingAuth = {
 } as const
 
 describe('an auth failure that echoes the key', () => {
-  const h = useClients()
+  const h = useHarness()
 
   for (const shape of ['errors', 'legacy'] as const) {
     it(`(${shape} shape) leaves no trace of it in connect()'s rejection or any pending task's`, async () => {
@@ -54,7 +56,7 @@ describe('an auth failure that echoes the key', () => {
 })
 
 describe('malformed frames that carry the key', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('are reported with the key scrubbed from the error event and the warn line', async () => {
     const server = await h.scripted({
@@ -76,7 +78,7 @@ describe('malformed frames that carry the key', () => {
 })
 
 describe('the scrub', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('replaces the key inside string values only: a short key never mangles field names', async () => {
     const server = await h.scripted({

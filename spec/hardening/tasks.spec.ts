@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto'
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import type { Task } from '../../lib/protocol.js'
-import { failure, record, until, useClients } from '../helpers/clients.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 
 describe('exotic task objects', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('an inherited taskType is not a taskType: invalidTask, nothing sent', async () => {
     const server = await h.scripted()
@@ -62,7 +64,7 @@ describe('exotic task objects', () => {
 })
 
 describe('conflictTaskUUID on a first send', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('is polled; after the documented number of empty answers it rejects with the conflict, not taskTimeout', async () => {
     const server = await h.scripted({
@@ -81,7 +83,7 @@ describe('conflictTaskUUID on a first send', () => {
 })
 
 describe('one AbortSignal shared by many tasks', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('adds one listener to the signal, and none is left once they settle', async () => {
     const sim = await h.simulator({ framing: 'batch' })
@@ -117,7 +119,7 @@ describe('one AbortSignal shared by many tasks', () => {
 })
 
 describe('an error that names no task, before the auth reply', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('with an unknown code is reported and does not fail the connection', async () => {
     const server = await h.scripted({

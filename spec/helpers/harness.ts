@@ -1,33 +1,54 @@
-/** Per-spec setup: simulators and clients opened through here are closed after each test. */
-import { randomUUID } from 'node:crypto'
+/**
+ * One harness for every spec that needs servers or clients: whatever is opened through it is
+ * closed after each test (clients first, since they reject their tasks, then the servers).
+ */
 import { afterEach } from 'vitest'
-import type { Task } from '../../lib/protocol.js'
+import { RunwareSocket } from '../../lib/client.js'
+import type { RunwareSocketEvents, TaskEvent } from '../../lib/events.js'
+import type { RunwareSocketOptions } from '../../lib/options.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../lib/simulator/index.js'
+import { startScripted, type ScriptedServer, type ScriptOptions } from './scripted-server.js'
 import { TestClient } from './test-client.js'
 
+export const API_KEY = 'spec-key-0123456789abcdef'
+
 export interface Harness {
-  start(options?: SimulatorOptions): Promise<Simulator>
+  simulator(options?: SimulatorOptions): Promise<Simulator>
+  scripted(options?: ScriptOptions): Promise<ScriptedServer>
+  /** A RunwareSocket with the spec key. */
+  client(url: string, options?: RunwareSocketOptions): RunwareSocket
+  /** A raw protocol client, for specs of the simulator itself. */
   connect(sim: Simulator): Promise<TestClient>
   /** Connects and authenticates. */
   authed(sim: Simulator, apiKey?: string): Promise<{ client: TestClient; sessionUUID: string }>
 }
 
 export function useHarness(): Harness {
-  const sims: Simulator[] = []
-  const clients: TestClient[] = []
+  const clients: (() => Promise<void>)[] = []
+  const servers: (() => Promise<void>)[] = []
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.close()))
-    await Promise.all(sims.splice(0).map((sim) => sim.close()))
+    for (const close of clients.splice(0)) await close()
+    for (const close of servers.splice(0)) await close()
   })
   const harness: Harness = {
-    async start(options) {
+    async simulator(options) {
       const sim = await startSimulator(options)
-      sims.push(sim)
+      servers.push(() => sim.close())
       return sim
+    },
+    async scripted(options) {
+      const server = await startScripted(options)
+      servers.push(() => server.close())
+      return server
+    },
+    client(url, options = {}) {
+      const client = new RunwareSocket({ apiKey: API_KEY, url, ...options })
+      clients.push(() => client.close())
+      return client
     },
     async connect(sim) {
       const client = await TestClient.connect(sim.url)
-      clients.push(client)
+      clients.push(() => client.close())
       return client
     },
     async authed(sim, apiKey) {
@@ -39,25 +60,13 @@ export function useHarness(): Harness {
   return harness
 }
 
-/** A valid imageInference task with a fresh taskUUID. */
-export function imageTask(overrides: Record<string, unknown> = {}): Task & { taskUUID: string } {
-  return {
-    taskType: 'imageInference',
-    taskUUID: randomUUID(),
-    model: 'runware:101@1',
-    positivePrompt: 'a lighthouse at dusk',
-    width: 512,
-    height: 512,
-    ...overrides,
-  }
+/** Records every event of a kind, for assertions after the fact. */
+export function record<E extends keyof RunwareSocketEvents>(client: RunwareSocket, event: E): RunwareSocketEvents[E][0][] {
+  const seen: RunwareSocketEvents[E][0][] = []
+  client.on(event, (first: RunwareSocketEvents[E][0]) => seen.push(first))
+  return seen
 }
 
-/**
- * Resolves after the simulator's pending "later this turn" work (zero-latency completions, result
- * flushes) has run: that work is queued with setImmediate, which runs in FIFO order.
- */
-export function afterTick(): Promise<void> {
-  return new Promise((resolve) => {
-    setImmediate(resolve)
-  })
+export function taskEvents(client: RunwareSocket): TaskEvent[] {
+  return record(client, 'task')
 }

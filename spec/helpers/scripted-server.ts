@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { realClearTimeout, realSetTimeout } from './real-timers.js'
 
 export type WireTask = Record<string, unknown> & { taskType?: string; taskUUID?: string }
 
@@ -33,9 +34,6 @@ export interface ScriptOptions {
   onAuth?: (task: WireTask, reply: (frame: unknown) => void) => void
 }
 
-// Captured before any spec installs fake timers.
-const realSetTimeout = globalThis.setTimeout
-const realClearTimeout = globalThis.clearTimeout
 
 export async function startScripted(options: ScriptOptions = {}): Promise<ScriptedServer> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })

@@ -4,10 +4,8 @@
  */
 import { WebSocket } from 'ws'
 import type { DataItem, ErrorItem } from '../../lib/protocol.js'
+import { realClearTimeout, realSetTimeout } from './real-timers.js'
 
-// Captured before any spec installs fake timers, so helper timeouts always run on real time.
-const realSetTimeout = globalThis.setTimeout
-const realClearTimeout = globalThis.clearTimeout
 
 export const DEFAULT_WAIT_MS = 3000
 

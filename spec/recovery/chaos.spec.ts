@@ -1,26 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
-import type { RunwareSocketOptions } from '../../lib/options.js'
 import type { ResultItem, Task } from '../../lib/protocol.js'
 import { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES, startSimulator, type Simulator } from '../../lib/simulator/index.js'
-import { mulberry32 } from '../../lib/simulator/random.js'
-import { until } from '../helpers/clients.js'
 import { checkInvariants, watch, type Outcome } from './invariants.js'
-
-/** Recovery tuned for specs on the real clock: a silent socket is found within ~60 ms. */
-function fastRecovery(seed: number): RunwareSocketOptions {
-  return {
-    apiKey: 'chaos-key',
-    heartbeat: { intervalMs: 30, timeoutMs: 30 },
-    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
-    retry: { maxAttempts: 10, initialDelayMs: 5, maxDelayMs: 100 },
-    poll: { initialDelayMs: 20, maxDelayMs: 100, timeoutMs: 500 },
-    resumeGraceMs: 100,
-    taskTimeoutMs: 60_000,
-    random: mulberry32(seed), // the client's jitter repeats per seed too
-  }
-}
+import { until } from '../helpers/wait.js'
+import { fastRecovery } from '../fixtures/tasks.js'
 
 function taskFor(i: number): { task: Task; expected: number } {
   switch (i % 4) {

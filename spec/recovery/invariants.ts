@@ -10,7 +10,7 @@ import type { RunwareSocket } from '../../lib/client.js'
 import type { RunwareError } from '../../lib/errors.js'
 import type { TaskEvent } from '../../lib/events.js'
 import type { ResultItem } from '../../lib/protocol.js'
-import { categoryOf } from '../../lib/policy.js'
+import { defaultPolicy } from '../../lib/policy.js'
 import type { Simulator } from '../../lib/simulator/index.js'
 import { itemKey } from '../../lib/task-kinds.js'
 
@@ -52,8 +52,6 @@ export interface Figures {
   faults: number
 }
 
-const RETRYABLE = new Set(['rateLimit', 'timeout', 'provider', 'server'])
-
 export function checkInvariants(sim: Simulator, ledger: Ledger, outcomes: readonly Outcome[]): Figures {
   // Codes injected per caller task, across all of its wire ids.
   const injected = new Map<string, string[]>()
@@ -67,7 +65,8 @@ export function checkInvariants(sim: Simulator, ledger: Ledger, outcomes: readon
   for (const { taskUUID, result } of outcomes) {
     expect(ledger.settledEvents.get(taskUUID), `task ${taskUUID} settled exactly once`).toBe(1)
     const codes = injected.get(taskUUID) ?? []
-    const permanent = codes.filter((code) => !RETRYABLE.has(categoryOf(code)))
+    // The policy says which codes are retried: the invariants ask it, never a copy of it.
+    const permanent = codes.filter((code) => !defaultPolicy.classify({ code }).retryable)
     expect(permanent.length, `task ${taskUUID} met at most one permanent code`).toBeLessThanOrEqual(1)
     if (permanent.length === 1) {
       expect(result.status, `task ${taskUUID} met ${String(permanent[0])}`).toBe('rejected')

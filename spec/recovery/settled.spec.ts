@@ -5,10 +5,12 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { TaskEvent } from '../../lib/events.js'
-import { failure, record, until, useClients } from '../helpers/clients.js'
 import type { WireTask } from '../helpers/scripted-server.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 
 const statusError = (task: WireTask | undefined): Record<string, unknown> => ({
   taskType: task?.taskType,
@@ -23,7 +25,7 @@ function shape(events: TaskEvent[]): string[] {
 }
 
 describe('a task that settled stays settled', () => {
-  const h = useClients()
+  const h = useHarness()
   // A retry would wait ~10 s: long enough for any later frame of the same answer to arrive first.
   const slowRetry = { retry: { initialDelayMs: 10_000, maxDelayMs: 10_000 }, random: () => 0.99 } as const
 

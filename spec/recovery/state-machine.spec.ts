@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import type { StateEvent } from '../../lib/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { failure, record, until, useClients, waitFor, waitForState } from '../helpers/clients.js'
+import { record, useHarness } from '../helpers/harness.js'
+import { failure, until, waitFor, waitForState } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a lantern', width: 512, height: 512 } as const
+const image = IMAGE
 
 function transitions(events: StateEvent[]): string[] {
   return events.map((event) => `${event.from}→${event.to}`)
 }
 
 describe('reconnect state machine', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('a dropped socket leads to reconnecting (with attempt and retryInMs), then to a resumed session', async () => {
     const sim = await h.simulator()

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest'
 import type { TaskEvent } from '../../lib/events.js'
 import type { ResultItem } from '../../lib/protocol.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { failure, record, taskEvents, until, useClients, waitFor, waitForState } from '../helpers/clients.js'
+import { record, taskEvents, useHarness } from '../helpers/harness.js'
+import { failure, until, waitFor, waitForState } from '../helpers/wait.js'
+import { IMAGE } from '../fixtures/tasks.js'
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a lighthouse', width: 512, height: 512 } as const
+const image = IMAGE
 
 /** Fast, deterministic recovery settings for specs on the real clock. */
 const quick = {
@@ -20,7 +22,7 @@ function ofType<T extends TaskEvent['type']>(events: TaskEvent[], type: T): Extr
 }
 
 describe('recovery when the fate of a task is known', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('retries a retryable failure under a fresh taskUUID; the caller keeps one promise', async () => {
     const sim = await h.simulator()
@@ -115,7 +117,7 @@ describe('recovery when the fate of a task is known', () => {
 })
 
 describe('recovery when the fate of a task is unknown', () => {
-  const h = useClients()
+  const h = useHarness()
 
   it('resumes the session after a drop: results finished meanwhile are replayed, nothing runs twice', async () => {
     const sim = await h.simulator({ latencyMs: 20 })

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { afterTick, imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { is, type Received, type TestClient } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { afterTick } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -15,7 +17,7 @@ async function poll(client: TestClient, taskUUID: string): Promise<Received> {
 describe('deliveryMethod async and getResponse', () => {
   it('acknowledges once whatever numberResults is, never pushes, and reports rising progress then success', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, asyncDurationMs: 10_000 })
+    const sim = await h.simulator({ clock, asyncDurationMs: 10_000 })
     const { client } = await h.authed(sim)
     const task = imageTask({ deliveryMethod: 'async', numberResults: 3, includeCost: true })
     client.send([task])
@@ -52,7 +54,7 @@ describe('deliveryMethod async and getResponse', () => {
   })
 
   it('runs videoInference async and returns videoUUID, videoURL and seed', async () => {
-    const sim = await h.start({ asyncDurationMs: 0 })
+    const sim = await h.simulator({ asyncDurationMs: 0 })
     const { client } = await h.authed(sim)
     const task = { taskType: 'videoInference', taskUUID: randomUUID(), deliveryMethod: 'async', model: 'klingai:5@3', positivePrompt: 'waves', duration: 5 }
     client.send([task])
@@ -64,7 +66,7 @@ describe('deliveryMethod async and getResponse', () => {
   })
 
   it('answers exactly {"data":[]} for an unknown taskUUID, and that is not an execution', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const reply = await poll(client, randomUUID())
     expect(reply.text).toBe('{"data":[]}')
@@ -74,7 +76,7 @@ describe('deliveryMethod async and getResponse', () => {
 
   it('reports a sync task too: processing while it runs, success once done; polling never conflicts', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 5_000 })
+    const sim = await h.simulator({ clock, latencyMs: 5_000 })
     const { client } = await h.authed(sim)
     const task = imageTask({ numberResults: 2 })
     client.send([task])
@@ -92,7 +94,7 @@ describe('deliveryMethod async and getResponse', () => {
   })
 
   it('reports an injected failure of an async task as status error with a nested error', async () => {
-    const sim = await h.start({ asyncDurationMs: 0 })
+    const sim = await h.simulator({ asyncDurationMs: 0 })
     sim.failNext(1, 'timeoutProvider')
     const { client } = await h.authed(sim)
     const task = imageTask({ deliveryMethod: 'async', numberResults: 2 })
@@ -108,7 +110,7 @@ describe('deliveryMethod async and getResponse', () => {
   })
 
   it('shows partial results: successes before the injected error', async () => {
-    const sim = await h.start({ asyncDurationMs: 0 })
+    const sim = await h.simulator({ asyncDurationMs: 0 })
     sim.failNext(1, 'providerError', { afterItems: 1 })
     const { client } = await h.authed(sim)
     const task = imageTask({ deliveryMethod: 'async', numberResults: 3 })

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { isUUID } from '../../lib/protocol.js'
-import { nextEvent } from '../helpers/events.js'
-import { imageTask, useHarness } from '../helpers/harness.js'
 import { TestClient } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { waitFor } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
 describe('authentication', () => {
   it('answers an auth task with a fresh connectionSessionUUID and no taskUUID', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const client = await h.connect(sim)
     client.send([{ taskType: 'authentication', apiKey: 'K' }])
     const reply = await client.next()
@@ -20,9 +21,9 @@ describe('authentication', () => {
   })
 
   it('accepts any path and query string, like the official SDK URL', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const path = '/v1?sdk=js&version=1.3.2&dryRun=1'
-    const connected = nextEvent(sim.events, 'connection')
+    const connected = waitFor(sim.events, 'connection')
     const client = await TestClient.connect(`ws://127.0.0.1:${sim.port}${path}`)
     try {
       expect((await connected)[0].path).toBe(path)
@@ -33,7 +34,7 @@ describe('authentication', () => {
   })
 
   it('refuses tasks sent before authentication with authenticationRequired naming the task', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const client = await h.connect(sim)
     const task = imageTask()
     client.send([task])
@@ -47,7 +48,7 @@ describe('authentication', () => {
   })
 
   it('answers a ping with a pong without a taskUUID', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     client.send([{ taskType: 'ping', ping: true }])
     expect((await client.next()).body).toEqual({ data: [{ taskType: 'ping', pong: true }] })
@@ -55,7 +56,7 @@ describe('authentication', () => {
   })
 
   it('refuses a key outside apiKeys with the documented invalidApiKey item and keeps the socket up', async () => {
-    const sim = await h.start({ apiKeys: ['good'] })
+    const sim = await h.simulator({ apiKeys: ['good'] })
     const client = await h.connect(sim)
     client.send([{ taskType: 'authentication', apiKey: 'bad' }])
     expect((await client.next()).body).toEqual({
@@ -74,7 +75,7 @@ describe('authentication', () => {
   })
 
   it('refuses a missing or empty apiKey with missingApiKey', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const client = await h.connect(sim)
     client.send([{ taskType: 'authentication' }])
     expect((await client.next()).errors[0]).toMatchObject({ code: 'missingApiKey', parameter: 'apiKey', taskType: 'authentication' })
@@ -85,7 +86,7 @@ describe('authentication', () => {
   })
 
   it('answers auth failures in the legacy shape when legacyAuthErrors is set', async () => {
-    const sim = await h.start({ apiKeys: ['good'], legacyAuthErrors: true })
+    const sim = await h.simulator({ apiKeys: ['good'], legacyAuthErrors: true })
     const client = await h.connect(sim)
     client.send([{ taskType: 'authentication', apiKey: 'bad' }])
     expect((await client.next()).body).toEqual({ error: true, errorMessageContentId: 1212, errorId: 19, errorMessage: 'Invalid api key' })
@@ -93,7 +94,7 @@ describe('authentication', () => {
   })
 
   it('failAuth refuses the next n authentications with the given code', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failAuth('serviceUnavailable', 2)
     const client = await h.connect(sim)
     for (let i = 0; i < 2; i++) {
@@ -109,7 +110,7 @@ describe('authentication', () => {
   })
 
   it('failAuth defaults to one authentication', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failAuth('invalidApiKey')
     const client = await h.connect(sim)
     client.send([{ taskType: 'authentication', apiKey: 'K' }])
@@ -118,7 +119,7 @@ describe('authentication', () => {
   })
 
   it('answers a second auth on the same socket like the first: a new session, or the same one when named', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client, sessionUUID } = await h.authed(sim)
     const second = await client.auth()
     expect(second).not.toBe(sessionUUID)
@@ -129,7 +130,7 @@ describe('authentication', () => {
   })
 
   it('starts a fresh session when the named session is unknown or belongs to another key', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { sessionUUID } = await h.authed(sim, 'key-a')
     const other = await h.connect(sim)
     expect(await other.auth('key-b', sessionUUID)).not.toBe(sessionUUID)

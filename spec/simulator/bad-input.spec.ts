@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { imageTask, useHarness } from '../helpers/harness.js'
+import { useHarness } from '../helpers/harness.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -27,7 +28,7 @@ const cases: { name: string; frame: string; code: string; parameter?: string }[]
 describe('bad input', () => {
   for (const { name, frame, code, parameter } of cases) {
     it(`answers ${name} with ${code} and keeps the socket up`, async () => {
-      const sim = await h.start()
+      const sim = await h.simulator()
       const { client } = await h.authed(sim)
       client.send(frame)
       const reply = await client.next()
@@ -41,7 +42,7 @@ describe('bad input', () => {
   }
 
   it('names the task in task-scoped errors and uses the documented envelope', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     client.send('[{"taskType":"teleport","taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]')
     expect((await client.next()).body).toEqual({
@@ -61,7 +62,7 @@ describe('bad input', () => {
   })
 
   it('answers frame-level errors without a data key or taskUUID', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     client.send('not json at all')
     const reply = await client.next()
@@ -70,7 +71,7 @@ describe('bad input', () => {
   })
 
   it('handles each task of a batch on its own: bad siblings do not spoil good ones', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const good = imageTask()
     const bad = imageTask({ width: 100 })
@@ -87,7 +88,7 @@ describe('bad input', () => {
   })
 
   it('treats a binary frame as UTF-8 text', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     client.ws.send(Buffer.from('[{"taskType":"ping","ping":true}]'), { binary: true })
     await client.next((f) => f.data.some((i) => i.pong === true))

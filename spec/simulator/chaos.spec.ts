@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES, MALFORMED_FRAMES, startSimulator } from '../../lib/simulator/index.js'
-import { nextEvent } from '../helpers/events.js'
-import { afterTick, imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { is, type TestClient } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { afterTick, waitFor } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -22,7 +23,7 @@ async function outcomes(client: TestClient, uuids: string[]): Promise<Map<string
 
 describe('seeded chaos', () => {
   it('failRate fails tasks with retryable or permanent codes, and records exactly which got what', async () => {
-    const sim = await h.start({ chaos: { failRate: 0.5, permanentShare: 0.5 } })
+    const sim = await h.simulator({ chaos: { failRate: 0.5, permanentShare: 0.5 } })
     const { client } = await h.authed(sim)
     const got = await outcomes(client, fixedUUIDs(60))
     const failed = new Map([...got].filter(([, code]) => code !== 'ok'))
@@ -40,14 +41,14 @@ describe('seeded chaos', () => {
   })
 
   it('uses the configured code lists', async () => {
-    const sim = await h.start({ chaos: { failRate: 1, permanentShare: 0, retryableCodes: ['serverError'] } })
+    const sim = await h.simulator({ chaos: { failRate: 1, permanentShare: 0, retryableCodes: ['serverError'] } })
     const { client } = await h.authed(sim)
     expect(new Set((await outcomes(client, fixedUUIDs(10))).values())).toEqual(new Set(['serverError']))
   })
 
   it('replays the same faults for the same seed and traffic', async () => {
     const run = async (seed: number): Promise<Map<string, string>> => {
-      const sim = await h.start({ seed, chaos: { failRate: 0.3, rateLimitRate: 0.2, permanentShare: 0.5 } })
+      const sim = await h.simulator({ seed, chaos: { failRate: 0.3, rateLimitRate: 0.2, permanentShare: 0.5 } })
       const { client } = await h.authed(sim)
       return outcomes(client, fixedUUIDs(50))
     }
@@ -57,7 +58,7 @@ describe('seeded chaos', () => {
   })
 
   it('rateLimitRate refuses tasks with rateLimitCode without executing them', async () => {
-    const sim = await h.start({ chaos: { rateLimitRate: 1, rateLimitCode: 'providerRateLimitExceeded' } })
+    const sim = await h.simulator({ chaos: { rateLimitRate: 1, rateLimitCode: 'providerRateLimitExceeded' } })
     const { client } = await h.authed(sim)
     const got = await outcomes(client, fixedUUIDs(5))
     expect(new Set(got.values())).toEqual(new Set(['providerRateLimitExceeded']))
@@ -66,7 +67,7 @@ describe('seeded chaos', () => {
   })
 
   it('duplicateRate and malformedRate apply to result frames', async () => {
-    const sim = await h.start({ chaos: { duplicateRate: 1, malformedRate: 1 } })
+    const sim = await h.simulator({ chaos: { duplicateRate: 1, malformedRate: 1 } })
     const { client } = await h.authed(sim)
     const task = imageTask()
     client.send([task])
@@ -80,7 +81,7 @@ describe('seeded chaos', () => {
   })
 
   it('dropRate cuts the socket instead of sending a result frame; the result waits for a resume', async () => {
-    const sim = await h.start({ chaos: { dropRate: 1 } })
+    const sim = await h.simulator({ chaos: { dropRate: 1 } })
     const { client: a, sessionUUID } = await h.authed(sim)
     const task = imageTask()
     a.send([task])
@@ -93,10 +94,10 @@ describe('seeded chaos', () => {
   })
 
   it('silenceRate makes the socket half-open instead of sending a result frame', async () => {
-    const sim = await h.start({ chaos: { silenceRate: 1 } })
+    const sim = await h.simulator({ chaos: { silenceRate: 1 } })
     const { client } = await h.authed(sim)
     const task = imageTask()
-    const processed = nextEvent(sim.events, 'frame')
+    const processed = waitFor(sim.events, 'frame')
     client.send([task])
     await processed
     await afterTick()
@@ -107,7 +108,7 @@ describe('seeded chaos', () => {
 
   it('delayRate adds delayMs to tasks', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, chaos: { delayRate: 1, delayMs: 700 } })
+    const sim = await h.simulator({ clock, chaos: { delayRate: 1, delayMs: 700 } })
     const { client } = await h.authed(sim)
     const task = imageTask()
     client.send([task])

@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startSimulator } from '../../lib/simulator/index.js'
-import { imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { TestClient } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -21,7 +22,7 @@ describe('close()', () => {
 
   it('clears every timer it armed on the clock', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 10_000, asyncDurationMs: 10_000, idleTimeoutMs: 60_000 })
+    const sim = await h.simulator({ clock, latencyMs: 10_000, asyncDurationMs: 10_000, idleTimeoutMs: 60_000 })
     const { client, sessionUUID } = await h.authed(sim)
     client.send([imageTask(), imageTask({ deliveryMethod: 'async' })])
     await client.ping()

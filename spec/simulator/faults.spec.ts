@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { MALFORMED_FRAMES } from '../../lib/simulator/index.js'
-import { nextEvent } from '../helpers/events.js'
-import { afterTick, imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { is } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { afterTick, waitFor } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -12,7 +13,7 @@ const imageItems = (frames: { data: Record<string, unknown>[] }[]): Record<strin
 
 describe('dropAll and dropAfterFrames', () => {
   it('dropAll terminates every open socket without a close frame; new sockets work', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client: a } = await h.authed(sim)
     const { client: b } = await h.authed(sim)
     sim.dropAll()
@@ -24,7 +25,7 @@ describe('dropAll and dropAfterFrames', () => {
   })
 
   it('dropAfterFrames(n) lets exactly n more frames out, then terminates', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const before = client.received.length
     sim.dropAfterFrames(3)
@@ -36,7 +37,7 @@ describe('dropAll and dropAfterFrames', () => {
   })
 
   it('dropAfterFrames keeps the results it could not send for a resume', async () => {
-    const sim = await h.start({ framing: 'item' })
+    const sim = await h.simulator({ framing: 'item' })
     const { client: a, sessionUUID } = await h.authed(sim)
     sim.dropAfterFrames(1)
     const task = imageTask({ numberResults: 3 })
@@ -51,7 +52,7 @@ describe('dropAll and dropAfterFrames', () => {
   })
 
   it('dropAfterFrames(0) drops now', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     sim.dropAfterFrames(0)
     expect(await client.closed).toBe(1006)
@@ -60,13 +61,13 @@ describe('dropAll and dropAfterFrames', () => {
 
 describe('silence', () => {
   it('makes open sockets half-open: no pong, no results, and what they receive is not executed', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     sim.silence()
     expect(sim.stats.faults.silences).toBe(1)
     const { pings, tasksReceived, framesSent } = sim.stats
     const seen = client.received.length
-    const discarded = nextEvent(sim.events, 'frame', (info) => info.discarded)
+    const discarded = waitFor(sim.events, 'frame', (info) => info.discarded)
     const task = imageTask()
     client.send([{ taskType: 'ping', ping: true }, task])
     await discarded
@@ -82,7 +83,7 @@ describe('silence', () => {
   })
 
   it('leaves sockets opened afterwards alone', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     await h.authed(sim)
     sim.silence()
     const { client } = await h.authed(sim)
@@ -93,10 +94,10 @@ describe('silence', () => {
   })
 
   it('ends when the silent socket closes', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     sim.silence()
-    const closed = nextEvent(sim.events, 'close')
+    const closed = waitFor(sim.events, 'close')
     await client.close()
     await closed
     expect(sim.stats.openSockets).toBe(0)
@@ -105,7 +106,7 @@ describe('silence', () => {
 
 describe('failNext and failTasks', () => {
   it('fails the next n tasks at completion with the documented error item, then runs normally', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     sim.failNext(2, 'timeoutProvider')
     const [t1, t2, t3] = [imageTask(), imageTask(), imageTask()]
@@ -135,7 +136,7 @@ describe('failNext and failTasks', () => {
   })
 
   it('is not consumed by ping, getResponse or authentication', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failNext(1, 'providerError', { message: 'custom text' })
     const { client } = await h.authed(sim)
     await client.ping()
@@ -147,7 +148,7 @@ describe('failNext and failTasks', () => {
   })
 
   it('can deliver some items before the error (afterItems)', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failNext(1, 'providerError', { afterItems: 2 })
     const { client } = await h.authed(sim)
     const task = imageTask({ numberResults: 4 })
@@ -159,7 +160,7 @@ describe('failNext and failTasks', () => {
   })
 
   it('failTasks fails the tasks matching a predicate, at most count of them', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failTasks({ match: (task) => task.numberResults === 2, count: 2 }, 'contentPolicyViolation')
     const { client } = await h.authed(sim)
     const tasks = [imageTask(), imageTask({ numberResults: 2 }), imageTask({ numberResults: 2 }), imageTask({ numberResults: 2 })]
@@ -171,7 +172,7 @@ describe('failNext and failTasks', () => {
   it('failTasks fails a seeded-random fraction, the same tasks for the same seed', async () => {
     const uuids = Array.from({ length: 40 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
     const failedWith = async (seed: number): Promise<string[]> => {
-      const sim = await h.start({ seed })
+      const sim = await h.simulator({ seed })
       sim.failTasks({ fraction: 0.5 }, 'taskFailed')
       const { client } = await h.authed(sim)
       client.send(uuids.map((taskUUID) => imageTask({ taskUUID })))
@@ -184,8 +185,8 @@ describe('failNext and failTasks', () => {
     expect(await failedWith(7)).toEqual(first)
   })
   it('contains a throwing predicate to its own task: internalServerError for it, siblings still run', async () => {
-    const sim = await h.start()
-    const reported = nextEvent(sim.events, 'internalError')
+    const sim = await h.simulator()
+    const reported = waitFor(sim.events, 'internalError')
     sim.failTasks({ match: (task) => { if (task.numberResults === 2) throw new Error('predicate bug'); return false } }, 'taskFailed')
     const { client } = await h.authed(sim)
     const [bad, good] = [imageTask({ numberResults: 2 }), imageTask()]
@@ -200,7 +201,7 @@ describe('failNext and failTasks', () => {
 
 describe('rateLimit', () => {
   it('refuses the next n tasks with the code, without executing them; the same taskUUID may be resent', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.rateLimit(1)
     sim.rateLimit(1, 'providerRateLimitExceeded')
     const { client } = await h.authed(sim)
@@ -221,7 +222,7 @@ describe('rateLimit', () => {
 
 describe('duplicateNext and malformedNext', () => {
   it('sends each of the next n result frames twice', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.duplicateNext(1)
     const { client } = await h.authed(sim)
     const [t1, t2] = [imageTask({ numberResults: 2 }), imageTask()]
@@ -238,7 +239,7 @@ describe('duplicateNext and malformedNext', () => {
   })
 
   it('sends a malformed frame before each of the next n result frames, rotating through the kinds', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.malformedNext(MALFORMED_FRAMES.length)
     const { client } = await h.authed(sim)
     const tasks = Array.from({ length: MALFORMED_FRAMES.length + 1 }, () => imageTask())
@@ -258,7 +259,7 @@ describe('duplicateNext and malformedNext', () => {
 describe('latency, delay, hold', () => {
   it('applies a fixed latency on the injected clock', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 2_000 })
+    const sim = await h.simulator({ clock, latencyMs: 2_000 })
     const { client } = await h.authed(sim)
     const task = imageTask()
     client.send([task])
@@ -272,7 +273,7 @@ describe('latency, delay, hold', () => {
 
   it('draws latency per task from { min, max }', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: { min: 1_000, max: 3_000 } })
+    const sim = await h.simulator({ clock, latencyMs: { min: 1_000, max: 3_000 } })
     const { client } = await h.authed(sim)
     const tasks = Array.from({ length: 20 }, () => imageTask())
     client.send(tasks)
@@ -291,7 +292,7 @@ describe('latency, delay, hold', () => {
 
   it('delay(ms, n) adds latency to the next n tasks; delay(ms) to all until delay(0)', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock })
+    const sim = await h.simulator({ clock })
     const { client } = await h.authed(sim)
     sim.delay(5_000, 1)
     const [slow, fast] = [imageTask(), imageTask()]
@@ -317,7 +318,7 @@ describe('latency, delay, hold', () => {
   })
 
   it('holdResults keeps every task pending (getResponse says processing) until releaseResults', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     sim.holdResults()
     const tasks = Array.from({ length: 50 }, () => imageTask())
@@ -336,7 +337,7 @@ describe('latency, delay, hold', () => {
 
 describe('clearFaults and argument checks', () => {
   it('cancels every pending scripted fault', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     sim.failNext(1, 'taskFailed')
     sim.failTasks({}, 'taskFailed')
     sim.rateLimit(1)
@@ -357,7 +358,7 @@ describe('clearFaults and argument checks', () => {
   })
 
   it('rejects nonsense arguments synchronously', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     expect(() => { sim.failNext(-1, 'x') }).toThrow(RangeError)
     expect(() => { sim.dropAfterFrames(1.5) }).toThrow(RangeError)
     expect(() => { sim.delay(-5) }).toThrow(RangeError)

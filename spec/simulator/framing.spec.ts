@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { afterTick, imageTask, useHarness } from '../helpers/harness.js'
 import { is } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { afterTick } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
 describe('framing', () => {
   it("'item' sends one result item per frame", async () => {
-    const sim = await h.start({ framing: 'item' })
+    const sim = await h.simulator({ framing: 'item' })
     const { client } = await h.authed(sim)
     const task = imageTask({ numberResults: 3 })
     client.send([task])
@@ -16,7 +18,7 @@ describe('framing', () => {
   })
 
   it("'task' (the default) sends all items of a task in one frame, one frame per task", async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const a = imageTask({ numberResults: 3 })
     const b = imageTask({ numberResults: 2 })
@@ -28,7 +30,7 @@ describe('framing', () => {
   })
 
   it("'batch' coalesces the items of every task completed in the same turn into one frame", async () => {
-    const sim = await h.start({ framing: 'batch' })
+    const sim = await h.simulator({ framing: 'batch' })
     const { client } = await h.authed(sim)
     const tasks = [imageTask({ numberResults: 2 }), imageTask(), imageTask({ numberResults: 3 })]
     client.send(tasks)
@@ -38,7 +40,7 @@ describe('framing', () => {
   })
 
   it("'batch' coalesces tasks from separate frames of the same turn, and holds at most maxItemsPerFrame", async () => {
-    const sim = await h.start({ framing: 'batch', maxItemsPerFrame: 4 })
+    const sim = await h.simulator({ framing: 'batch', maxItemsPerFrame: 4 })
     const { client } = await h.authed(sim)
     sim.holdResults()
     const tasks = Array.from({ length: 5 }, () => imageTask({ numberResults: 2 }))
@@ -55,7 +57,7 @@ describe('framing', () => {
   })
 
   it("'batch' keeps pongs and auth replies as frames of their own", async () => {
-    const sim = await h.start({ framing: 'batch' })
+    const sim = await h.simulator({ framing: 'batch' })
     const { client } = await h.authed(sim)
     const task = imageTask()
     client.send([task, { taskType: 'ping', ping: true }])

@@ -1,20 +1,21 @@
 import { describe, expect, it, vi } from 'vitest'
-import { nextEvent } from '../helpers/events.js'
-import { imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { is } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { waitFor } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
 describe('idle timeout', () => {
   it('closes a socket after idleTimeoutMs without a frame in either direction', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, idleTimeoutMs: 120_000 })
+    const sim = await h.simulator({ clock, idleTimeoutMs: 120_000 })
     const { client } = await h.authed(sim)
     clock.advance(119_999)
     await client.ping()
-    const timedOut = nextEvent(sim.events, 'idleTimeout')
-    const serverClosed = nextEvent(sim.events, 'close')
+    const timedOut = waitFor(sim.events, 'idleTimeout')
+    const serverClosed = waitFor(sim.events, 'close')
     clock.advance(120_000)
     await timedOut
     expect(await client.closed).toBe(1000)
@@ -24,7 +25,7 @@ describe('idle timeout', () => {
 
   it('keeps a socket open while pings keep arriving', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, idleTimeoutMs: 120_000 })
+    const sim = await h.simulator({ clock, idleTimeoutMs: 120_000 })
     const { client } = await h.authed(sim)
     for (let i = 0; i < 5; i++) {
       clock.advance(60_000)
@@ -36,7 +37,7 @@ describe('idle timeout', () => {
 
   it('also times out sockets that never authenticated', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, idleTimeoutMs: 1_000 })
+    const sim = await h.simulator({ clock, idleTimeoutMs: 1_000 })
     const client = await h.connect(sim)
     clock.advance(1_000)
     expect(await client.closed).toBe(1000)
@@ -44,7 +45,7 @@ describe('idle timeout', () => {
 
   it('never times out when idleTimeoutMs is 0', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, idleTimeoutMs: 0 })
+    const sim = await h.simulator({ clock, idleTimeoutMs: 0 })
     const { client } = await h.authed(sim)
     clock.advance(10 * 60_000)
     await client.ping()
@@ -54,7 +55,7 @@ describe('idle timeout', () => {
   it('runs on the default system clock under vitest fake timers (I/O keeps working)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
-      const sim = await h.start({ idleTimeoutMs: 120_000, latencyMs: 1_000 })
+      const sim = await h.simulator({ idleTimeoutMs: 120_000, latencyMs: 1_000 })
       const { client } = await h.authed(sim)
       const task = imageTask()
       client.send([task])

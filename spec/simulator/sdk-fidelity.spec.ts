@@ -4,15 +4,15 @@
  */
 import { RunwareServer } from '@runware/sdk-js'
 import { describe, expect, it } from 'vitest'
-import { nextEvent } from '../helpers/events.js'
 import { useHarness } from '../helpers/harness.js'
+import { waitFor } from '../helpers/wait.js'
 
 const h = useHarness()
 
 describe('@runware/sdk-js against the simulator', () => {
   it('authenticates, runs imageInference and receives the two simulated results', async () => {
-    const sim = await h.start()
-    const connected = nextEvent(sim.events, 'connection')
+    const sim = await h.simulator()
+    const connected = waitFor(sim.events, 'connection')
     const runware = new RunwareServer({ apiKey: 'sdk-key', url: sim.url, shouldReconnect: false })
     try {
       const images = await runware.imageInference({
@@ -38,7 +38,7 @@ describe('@runware/sdk-js against the simulator', () => {
   })
 
   it('recognises the simulated invalidApiKey as an invalid key and gives up', async () => {
-    const sim = await h.start({ apiKeys: ['the-right-key'] })
+    const sim = await h.simulator({ apiKeys: ['the-right-key'] })
     const runware = new RunwareServer({ apiKey: 'a-wrong-key', url: sim.url, shouldReconnect: false })
     try {
       const failure: unknown = await runware

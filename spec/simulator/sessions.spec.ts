@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { nextEvent } from '../helpers/events.js'
-import { afterTick, imageTask, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { is } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { afterTick, waitFor } from '../helpers/wait.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
 describe('sessions and resume', () => {
   it('buffers results of a dead socket and replays them, with their original taskUUIDs, on resume within the window', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 1_000, resumeWindowMs: 60_000 })
+    const sim = await h.simulator({ clock, latencyMs: 1_000, resumeWindowMs: 60_000 })
     const { client: a, sessionUUID } = await h.authed(sim)
     const t1 = imageTask({ numberResults: 2 })
     const t2 = imageTask()
@@ -42,7 +43,7 @@ describe('sessions and resume', () => {
 
   it('delivers tasks still running when the socket died to the re-attached socket', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 5_000 })
+    const sim = await h.simulator({ clock, latencyMs: 5_000 })
     const { client: a, sessionUUID } = await h.authed(sim)
     const task = imageTask()
     a.send([task])
@@ -58,7 +59,7 @@ describe('sessions and resume', () => {
 
   it('after the window the buffer is gone: a new session UUID, no replay, but getResponse still answers', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 1_000, resumeWindowMs: 120_000 })
+    const sim = await h.simulator({ clock, latencyMs: 1_000, resumeWindowMs: 120_000 })
     const { client: a, sessionUUID } = await h.authed(sim)
     const task = imageTask({ numberResults: 2 })
     a.send([task])
@@ -68,7 +69,7 @@ describe('sessions and resume', () => {
     clock.advance(1_000)
     await afterTick()
 
-    const expired = nextEvent(sim.events, 'sessionExpired')
+    const expired = waitFor(sim.events, 'sessionExpired')
     clock.advance(120_000)
     expect((await expired)[0].sessionUUID).toBe(sessionUUID)
 
@@ -88,16 +89,16 @@ describe('sessions and resume', () => {
 
   it('counts the window from the socket death, with the clock checked at resume time', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, resumeWindowMs: 10_000 })
+    const sim = await h.simulator({ clock, resumeWindowMs: 10_000 })
     const { client: a, sessionUUID } = await h.authed(sim)
     // The window starts when the server sees the socket die, so wait for that, not for the client.
-    let serverSawClose = nextEvent(sim.events, 'close')
+    let serverSawClose = waitFor(sim.events, 'close')
     await a.close()
     await serverSawClose
     clock.advance(9_999)
     const b = await h.connect(sim)
     expect(await b.auth('test-key', sessionUUID)).toBe(sessionUUID)
-    serverSawClose = nextEvent(sim.events, 'close')
+    serverSawClose = waitFor(sim.events, 'close')
     await b.close()
     await serverSawClose
     clock.advance(10_001)
@@ -107,7 +108,7 @@ describe('sessions and resume', () => {
   })
 
   it('buffers results while the session socket is silent, and replays them on a new socket', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client: a, sessionUUID } = await h.authed(sim)
     sim.holdResults()
     const task = imageTask()
@@ -125,7 +126,7 @@ describe('sessions and resume', () => {
 
   it('moves a session to the socket that resumes it, even while the old socket is still open', async () => {
     const clock = new ManualClock()
-    const sim = await h.start({ clock, latencyMs: 1_000 })
+    const sim = await h.simulator({ clock, latencyMs: 1_000 })
     const { client: a, sessionUUID } = await h.authed(sim)
     const task = imageTask()
     a.send([task])

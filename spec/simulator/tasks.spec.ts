@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { DataItem } from '../../lib/protocol.js'
 import { isUUID } from '../../lib/protocol.js'
-import { imageTask, useHarness } from '../helpers/harness.js'
 import { is, type TestClient } from '../helpers/test-client.js'
+import { useHarness } from '../helpers/harness.js'
+import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
 
@@ -29,7 +30,7 @@ async function rejection(client: TestClient, task: Record<string, unknown> & { t
 
 describe('imageInference', () => {
   it('produces numberResults items echoing taskType and taskUUID, with fake URLs, seeds and NSFWContent', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const task = imageTask({ numberResults: 3 })
     const items = await run(client, task, 3)
@@ -46,7 +47,7 @@ describe('imageInference', () => {
   })
 
   it('adds a small float cost to each item when includeCost is true', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [item] = await run(client, imageTask({ includeCost: true }))
     expect(typeof item?.cost).toBe('number')
@@ -55,7 +56,7 @@ describe('imageInference', () => {
   })
 
   it('honours outputType: base64Data and dataURI', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [b64] = await run(client, imageTask({ outputType: 'base64Data' }))
     expect(typeof b64?.imageBase64Data).toBe('string')
@@ -65,7 +66,7 @@ describe('imageInference', () => {
   })
 
   it('derives item seeds from a given seed', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const items = await run(client, imageTask({ seed: 1000, numberResults: 2 }), 2)
     expect(items.map((i) => i.seed)).toEqual([1000, 1001])
@@ -86,7 +87,7 @@ describe('imageInference', () => {
   ]
   for (const { name, overrides, expected } of invalid) {
     it(`rejects ${name} with the documented error shape`, async () => {
-      const sim = await h.start()
+      const sim = await h.simulator()
       const { client } = await h.authed(sim)
       const task = imageTask(overrides)
       const error = await rejection(client, task)
@@ -99,7 +100,7 @@ describe('imageInference', () => {
   }
 
   it('does not remember a rejected taskUUID: fixing the task and resending it works', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const task = imageTask({ width: 10 })
     await rejection(client, task)
@@ -110,7 +111,7 @@ describe('imageInference', () => {
 
 describe('other task types', () => {
   it('promptEnhance returns promptVersions distinct texts within promptMaxLength', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const task = { taskType: 'promptEnhance', taskUUID: randomUUID(), prompt: 'a cat on a sofa', promptMaxLength: 40, promptVersions: 4 }
     const items = await run(client, task, 4)
@@ -120,7 +121,7 @@ describe('other task types', () => {
   })
 
   it('promptEnhance validates its fields', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const base = { taskType: 'promptEnhance', prompt: 'cat' }
     expect(await rejection(client, { ...base, taskUUID: randomUUID(), prompt: undefined })).toMatchObject({ code: 'missingPrompt' })
@@ -129,7 +130,7 @@ describe('other task types', () => {
   })
 
   it('caption reads inputImage or inputs.image and returns text', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [legacy] = await run(client, { taskType: 'caption', taskUUID: randomUUID(), inputImage: 'https://example.invalid/in.png' })
     expect(typeof legacy?.text).toBe('string')
@@ -139,7 +140,7 @@ describe('other task types', () => {
   })
 
   it('removeBackground and upscale return an image; upscaleFactor must be 2..4', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     for (const taskType of ['removeBackground', 'upscale']) {
       const [item] = await run(client, { taskType, taskUUID: randomUUID(), inputImage: randomUUID() })
@@ -151,7 +152,7 @@ describe('other task types', () => {
   })
 
   it('imageUpload requires image and returns imageUUID and imageURL', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [item] = await run(client, { taskType: 'imageUpload', taskUUID: randomUUID(), image: 'data:image/png;base64,AAAA' })
     expect(isUUID(item?.imageUUID)).toBe(true)
@@ -160,7 +161,7 @@ describe('other task types', () => {
   })
 
   it('modelSearch returns totalResults and a results list', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [item] = await run(client, { taskType: 'modelSearch', taskUUID: randomUUID(), search: 'flux', limit: 2 })
     expect(item?.totalResults).toBe(3)
@@ -174,7 +175,7 @@ describe('other task types', () => {
   })
 
   it('videoInference is async only: a sync request gets unsupportedDeliveryMethod', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const task = { taskType: 'videoInference', taskUUID: randomUUID(), model: 'klingai:5@3', positivePrompt: 'waves', duration: 5 }
     expect(await rejection(client, task)).toMatchObject({ code: 'unsupportedDeliveryMethod', parameter: 'deliveryMethod', allowedValues: ['async'] })
@@ -182,7 +183,7 @@ describe('other task types', () => {
   })
 
   it('accepts the legacy task names older SDKs send', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     for (const taskType of ['imageCaption', 'imageBackgroundRemoval', 'imageUpscale']) {
       const [item] = await run(client, { taskType, taskUUID: randomUUID(), inputImage: randomUUID() })
@@ -193,7 +194,7 @@ describe('other task types', () => {
 
 describe('executions and conflictTaskUUID', () => {
   it('counts one execution per accepted task and answers a reused taskUUID with conflictTaskUUID', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const task = imageTask({ numberResults: 2 })
     await run(client, task, 2)
@@ -211,7 +212,7 @@ describe('executions and conflictTaskUUID', () => {
   })
 
   it('detects a conflict from another socket and session, and inside one batch frame', async () => {
-    const sim = await h.start()
+    const sim = await h.simulator()
     const { client: first } = await h.authed(sim)
     const task = imageTask()
     await run(first, task)

@@ -23,7 +23,7 @@ const BY_CATEGORY: Readonly<Record<ErrorCategory, Expected>> = {
   safety: { action: 'reject', retryable: false, connection: 'none' },
   notFound: { action: 'reject', retryable: false, connection: 'none' },
   rateLimit: { action: 'retry', retryable: true, connection: 'pause' },
-  timeout: { action: 'retry', retryable: true, connection: 'none' },
+  timeout: { action: 'retry', retryable: true, connection: 'reconnect' },
   provider: { action: 'retry', retryable: true, connection: 'reconnect' },
   server: { action: 'retry', retryable: true, connection: 'reconnect' },
   conflict: { action: 'reconcile', retryable: false, connection: 'none' },
@@ -323,9 +323,8 @@ describe('ErrorPolicy: connection action per category (design.md "Error policy")
     expect(defaultPolicy.classify({ code }).connection).toBe(BY_CATEGORY[category].connection)
   })
 
-  // design.md's table says "none" for timeouts, but issue #4 (later, more specific) says "a
-  // retryable error without taskUUID leads [to reconnecting]": every retryable category but
-  // rateLimit (which pauses instead) reconnects when the error names no task.
+  // Every retryable category but rateLimit (which pauses instead) reconnects when the error names
+  // no task; reconcile then learns which task it was.
   it('timeout codes reconnect when they name no task (issue #4: any retryable error without taskUUID)', () => {
     const codes = ['timeoutProvider', 'providerTimeout', 'webhookTimeout']
     expect(codes.map((code) => defaultPolicy.classify({ code }).connection)).toEqual(['reconnect', 'reconnect', 'reconnect'])

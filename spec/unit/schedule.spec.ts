@@ -312,9 +312,9 @@ describe('Schedule', () => {
       vi.useRealTimers()
     })
 
-    // Known lib bug (see report): Schedule arms clock.setTimeout(fn, at - now) unclamped. Node (and
-    // vitest's fake timers) turn a delay above 2^31 - 1 ms (~24.8 days) into 1 ms, so a far deadline
-    // (e.g. run(task, { timeoutMs: 30 days })) makes the schedule wake and re-arm every millisecond.
+    // Node (and vitest's fake timers) turn a delay above 2^31 - 1 ms (~24.8 days) into 1 ms: a far
+    // deadline (run(task, { timeoutMs: 30 days })) must be reached in steps of at most that
+    // (MAX_TIMER_MS), not by waking and re-arming every millisecond.
     it('an entry 30 days away does not wake the process every millisecond', () => {
       vi.useFakeTimers()
       let arms = 0

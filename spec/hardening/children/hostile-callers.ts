@@ -12,13 +12,14 @@
 import fc from 'fast-check'
 import { RunwareSocket, type TaskEvent } from '../../../lib/index.js'
 import { startSimulator } from '../../../lib/simulator/index.js'
+import { fastRecovery, IMAGE } from '../../fixtures/tasks.js'
 
 const ACTIONS = ['none', 'none', 'throw', 'close', 'run', 'connect', 'abort'] as const
 type Action = (typeof ACTIONS)[number]
 const SITES = ['state', 'task', 'progress', 'error', 'orphan', 'logger', 'classify', 'onResult', 'onProgress'] as const
 type Site = (typeof SITES)[number]
 
-const image = { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a heron', width: 512, height: 512 } as const
+const image = IMAGE
 const video = { taskType: 'videoInference', model: 'm', positivePrompt: 'waves', duration: 5, deliveryMethod: 'async' } as const
 
 interface Script {
@@ -83,13 +84,8 @@ await fc.assert(
     }
     const log = (): void => act('logger')
     client = new RunwareSocket({
-      apiKey: 'callers-key',
+      ...fastRecovery(seed),
       url: sim.url,
-      heartbeat: { intervalMs: 50, timeoutMs: 50 },
-      reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
-      retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
-      poll: { initialDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 },
-      resumeGraceMs: 10,
       taskTimeoutMs: 5_000,
       logger: { debug: log, info: log, warn: log, error: log },
       errorPolicy: {

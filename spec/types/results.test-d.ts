@@ -8,7 +8,7 @@ describe('typed results', () => {
     expectTypeOf(image).returns.resolves.toEqualTypeOf<ImageInferenceResult[]>()
     expectTypeOf<Awaited<ReturnType<typeof client.run<{ taskType: 'promptEnhance'; prompt: string }>>>>().toEqualTypeOf<PromptEnhanceResult[]>()
     expectTypeOf<Awaited<ReturnType<typeof client.run<{ taskType: 'somethingNew'; foo: number }>>>>().toEqualTypeOf<ResultItem[]>()
-    expectTypeOf<ImageInferenceResult['imageUUID']>().toEqualTypeOf<string>()
+    expectTypeOf<ImageInferenceResult["imageUUID"]>().toEqualTypeOf<string>()
     void client.close()
   })
 })

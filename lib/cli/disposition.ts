@@ -1,0 +1,35 @@
+/**
+ * What `run` records for a rejected task. Only answers about a task are recorded: a timeout or our
+ * own shutdown says nothing about it (left unrecorded, so a restart runs it under the same id); a
+ * connection that failed for good stops the batch; an account error is recorded and stops it.
+ */
+import { RunwareError } from '../errors.js'
+import type { ErrorRecord } from './jsonl.js'
+
+export function describeError(error: unknown): string {
+  if (error instanceof RunwareError) return `${error.code}: ${error.message}`
+  if (error instanceof Error) return error.message
+  return typeof error === 'string' ? error : JSON.stringify(error)
+}
+
+/** Library codes that say nothing about the task's own fate: its id is tried again by a restart. */
+const UNSETTLED_CODES: ReadonlySet<string> = new Set(['taskTimeout', 'connectionClosed', 'connectionLost', 'aborted', 'queueFull', 'reconnectFailed', 'connectTimeout', 'authTimeout'])
+
+/** What to do with a rejected task. */
+export type Disposition =
+  /** `stop`: record it, then take no new lines (the account is at fault, not the line). */
+  | { kind: 'record'; record: ErrorRecord; stop?: string }
+  /** Its fate is unknown: leave it unrecorded for a restart. */
+  | { kind: 'leave' }
+  /** The connection failed for good: stop now, leave this one unrecorded. */
+  | { kind: 'fail'; reason: string }
+
+export function disposition(error: unknown, connectionFailed: boolean, line: number, taskUUID: string, taskType: string): Disposition {
+  if (connectionFailed) return { kind: 'fail', reason: `the connection failed: ${describeError(error)}` }
+  if (!(error instanceof RunwareError)) return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
+  if (UNSETTLED_CODES.has(error.code)) return { kind: 'leave' }
+  const record: ErrorRecord = { line, taskUUID, taskType, status: 'error', code: error.code, message: error.message }
+  if (error.parameter !== undefined) record.parameter = error.parameter
+  if (error.category === 'quota') return { kind: 'record', record, stop: `the account refused work: ${describeError(error)}` }
+  return { kind: 'record', record }
+}
