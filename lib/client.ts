@@ -23,7 +23,7 @@ import { Monitor, Reporter } from './report.js'
 import { Schedule } from './schedule.js'
 import { STATES } from './states.js'
 import { streamOf } from './stream.js'
-import type { ResultOf } from './task-types.js'
+import type { KnownTaskType, ResultOf, TaskOf, UntypedTask } from './task-types.js'
 
 type Listener<E extends keyof RunwareSocketEvents> = (...args: RunwareSocketEvents[E]) => void
 
@@ -142,7 +142,9 @@ export class RunwareSocket {
    * Runs one task and resolves with its result items (`numberResults` of them, `promptVersions`
    * for promptEnhance, …), or rejects with a RunwareError. Fills in `taskUUID` when absent.
    */
-  run<const T extends Task>(task: T, options?: RunOptions<ResultOf<T>>): Promise<ResultOf<T>[]>
+  run<K extends KnownTaskType>(task: TaskOf<K> & { taskType: K }, options?: RunOptions<ResultOf<TaskOf<K>>>): Promise<ResultOf<TaskOf<K>>[]>
+  /** The untyped path: `run(untyped(task))` for a task type or a field the catalog does not know. */
+  run<const T extends UntypedTask>(task: T, options?: RunOptions<ResultOf<T>>): Promise<ResultOf<T>[]>
   run(task: Task, options: RunOptions = {}): Promise<ResultItem[]> {
     const optionsError = checkRunOptions(options)
     if (optionsError !== undefined) return Promise.reject(optionsError)
@@ -166,8 +168,10 @@ export class RunwareSocket {
    * Runs one task and yields its result items as they arrive; ends when the task completes and
    * throws its error. Leaving the loop early aborts the task and stops listening.
    */
-  stream<const T extends Task>(task: T, options: Omit<RunOptions<ResultOf<T>>, 'onResult'> = {}): AsyncGenerator<ResultOf<T>, void, undefined> {
-    return streamOf<ResultOf<T>>((t, o) => this.run(t, o as RunOptions) as Promise<ResultOf<T>[]>, task, options)
+  stream<K extends KnownTaskType>(task: TaskOf<K> & { taskType: K }, options?: Omit<RunOptions<ResultOf<TaskOf<K>>>, 'onResult'>): AsyncGenerator<ResultOf<TaskOf<K>>, void, undefined>
+  stream<const T extends UntypedTask>(task: T, options?: Omit<RunOptions<ResultOf<T>>, 'onResult'>): AsyncGenerator<ResultOf<T>, void, undefined>
+  stream(task: Task, options: Omit<RunOptions, 'onResult'> = {}): AsyncGenerator<ResultItem, void, undefined> {
+    return streamOf<ResultItem>((t, o) => this.run(t as UntypedTask, o), task, options)
   }
 
   /**

@@ -10,6 +10,7 @@ export type { WebSocketConstructor, WhatwgConstructor, WsConstructor } from './s
 export { MAX_FRAME_DEPTH, parseFrame } from './parse.js'
 export { DEFAULT_URL, encodeTasks, type DataItem, type Envelope, type ErrorItem, type FrameError, type ParsedFrame, type ResultItem, type Task } from './protocol.js'
 export type * from './task-types.js'
+export { untyped } from './task-types.js'
 export {
   startSimulator,
   DEFAULT_PERMANENT_CODES,

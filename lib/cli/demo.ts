@@ -6,6 +6,7 @@
  */
 import { RunwareSocket } from '../client.js'
 import { RunwareError } from '../errors.js'
+import { untyped } from '../task-types.js'
 import type { RunwareSocketOptions } from '../options.js'
 import { startSimulator, type Simulator } from '../simulator/index.js'
 import { choiceFlag, integerFlag, parseFlags, expectPositionals } from './args.js'
@@ -213,7 +214,7 @@ export async function demo(config: DemoConfig, io: Io): Promise<number> {
       tracked.push(entry)
       byId.set(taskUUID, entry)
       try {
-        const items = await client.run({ ...spec.task, taskUUID })
+        const items = await client.run(untyped({ ...spec.task, taskUUID }))
         entry.outcome = { kind: 'resolved', items: items.length }
         ok += 1
       } catch (error) {

@@ -7,6 +7,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { RunwareSocket } from '../client.js'
+import { untyped } from '../task-types.js'
 import type { Task } from '../protocol.js'
 import { UsageError } from './args.js'
 import { describeError, disposition } from './disposition.js'
@@ -145,7 +146,8 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   }
 
   const dispatch = (line: number, task: Task, taskUUID: string, taskType: string): void => {
-    const settled = client.run(task).then(
+    // A JSONL line is whatever the user wrote: the untyped path, checked at run time.
+    const settled = client.run(untyped(task)).then(
       (items) => {
         if (write({ line, taskUUID, taskType, status: 'ok', results: items })) stats.ok += 1
       },

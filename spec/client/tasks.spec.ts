@@ -83,10 +83,11 @@ describe('run', () => {
     })
     const client = h.client(server.url)
     const stages: unknown[] = []
-    const items = await client.run({ taskType: 'modelUpload', name: 'good' }, { onResult: (item) => stages.push(item.status) })
+    const upload = { taskType: 'modelUpload', category: 'lora', architecture: 'sdxl', format: 'safetensors', version: '1', downloadURL: 'https://example.invalid/m.safetensors' } as const
+    const items = await client.run({ ...upload, name: 'good' }, { onResult: (item) => stages.push(item.status) })
     expect(items.map((item) => item.status)).toEqual(['validated', 'downloaded', 'optimized', 'ready'])
     expect(stages).toEqual(['validated', 'downloaded', 'optimized', 'ready'])
-    await expect(client.run({ taskType: 'modelUpload', name: 'bad' })).rejects.toMatchObject({ code: 'invalidModelFile' })
+    await expect(client.run({ ...upload, name: 'bad' })).rejects.toMatchObject({ code: 'invalidModelFile' })
   })
 
   it('sends tasks submitted in the same tick as one frame, in batches of maxBatchSize', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
+import { untyped } from '../../lib/task-types.js'
 import type { ResultItem, Task } from '../../lib/protocol.js'
 import { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES, startSimulator, type Simulator } from '../../lib/simulator/index.js'
 import { checkInvariants, watch, type Outcome } from './invariants.js'
@@ -25,7 +26,7 @@ async function runAll(sim: Simulator, client: RunwareSocket, count: number, duri
     const { task, expected } = taskFor(i)
     const taskUUID = crypto.randomUUID()
     ledger.expected.set(taskUUID, expected)
-    return client.run({ ...task, taskUUID }).then(
+    return client.run(untyped({ ...task, taskUUID })).then(
       (items: ResultItem[]): Outcome => ({ taskUUID, result: { status: 'fulfilled', value: items } }),
       (reason: unknown): Outcome => ({ taskUUID, result: { status: 'rejected', reason } }),
     )

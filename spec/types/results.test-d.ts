@@ -1,14 +1,48 @@
+/** Results follow the task type; the untyped path resolves with `ResultItem` unless its type is known. */
 import { describe, expectTypeOf, it } from 'vitest'
-import { RunwareSocket, type ImageInferenceResult, type PromptEnhanceResult, type ResultItem } from '../../lib/index.js'
+import {
+  RunwareSocket,
+  untyped,
+  type CaptionResult,
+  type ImageInferenceResult,
+  type ModelSearchResult,
+  type PromptEnhanceResult,
+  type ResultItem,
+  type TextInferenceResult,
+  type UpscaleResult,
+  type VideoInferenceResult,
+} from '../../lib/index.js'
+
+const client = new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1' })
 
 describe('typed results', () => {
-  it('infers the result item type from the task type, with an untyped fallback', () => {
-    const client = new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1' })
-    const image = (): Promise<ImageInferenceResult[]> => client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512 })
-    expectTypeOf(image).returns.resolves.toEqualTypeOf<ImageInferenceResult[]>()
-    expectTypeOf<Awaited<ReturnType<typeof client.run<{ taskType: 'promptEnhance'; prompt: string }>>>>().toEqualTypeOf<PromptEnhanceResult[]>()
-    expectTypeOf<Awaited<ReturnType<typeof client.run<{ taskType: 'somethingNew'; foo: number }>>>>().toEqualTypeOf<ResultItem[]>()
-    expectTypeOf<ImageInferenceResult["imageUUID"]>().toEqualTypeOf<string>()
-    void client.close()
+  it('follow the task type', () => {
+    expectTypeOf(client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512 })).resolves.toEqualTypeOf<ImageInferenceResult[]>()
+    expectTypeOf(client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 3 })).resolves.toEqualTypeOf<PromptEnhanceResult[]>()
+    expectTypeOf(client.run({ taskType: 'videoInference', model: 'm', deliveryMethod: 'async' })).resolves.toEqualTypeOf<VideoInferenceResult[]>()
+    expectTypeOf(client.run({ taskType: 'caption', model: 'm', inputs: { image: 'i' } })).resolves.toEqualTypeOf<CaptionResult[]>()
+    expectTypeOf(client.run({ taskType: 'textInference', model: 'm', messages: [{ role: 'user', content: 'hi' }] })).resolves.toEqualTypeOf<TextInferenceResult[]>()
+    expectTypeOf(client.run({ taskType: 'modelSearch', search: 'flux' })).resolves.toEqualTypeOf<ModelSearchResult[]>()
+    expectTypeOf(client.run({ taskType: 'upscale', model: 'm', inputs: { video: 'v' } })).resolves.toEqualTypeOf<UpscaleResult[]>()
+  })
+
+  it('the fields of a result are typed', () => {
+    expectTypeOf<ImageInferenceResult['imageUUID']>().toEqualTypeOf<string>()
+    expectTypeOf<TextInferenceResult['text']>().toEqualTypeOf<string>()
+    expectTypeOf<UpscaleResult['videoURL']>().toEqualTypeOf<string | undefined>()
+  })
+
+  it('the untyped path resolves with ResultItem, or the known result for a known type', () => {
+    expectTypeOf(client.run(untyped({ taskType: 'somethingNew', foo: 1 }))).resolves.toEqualTypeOf<ResultItem[]>()
+    expectTypeOf(client.run(untyped({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', aFieldNotListedYet: 1 }))).resolves.toEqualTypeOf<ImageInferenceResult[]>()
+  })
+
+  it('stream yields the same item types', () => {
+    expectTypeOf(client.stream({ taskType: 'promptEnhance', prompt: 'x', promptVersions: 2 })).toEqualTypeOf<AsyncGenerator<PromptEnhanceResult, void, undefined>>()
+    expectTypeOf(client.stream(untyped({ taskType: 'x' }))).toEqualTypeOf<AsyncGenerator<ResultItem, void, undefined>>()
+  })
+
+  it('onResult gets the typed item', () => {
+    void client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p' }, { onResult: (item) => expectTypeOf(item).toEqualTypeOf<ImageInferenceResult>() })
   })
 })
