@@ -96,12 +96,19 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
   return { taskUUID: uuid, taskType, async: delivery === 'async', encoded: flatten(encoded), completion, kind: kindOf(taskType) }
 }
 
+/** A standard AbortSignal, or anything shaped like one (a polyfill's). */
+function isAbortSignal(value: unknown): boolean {
+  if (value instanceof AbortSignal) return true
+  const candidate = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null
+  return typeof value === 'object' && candidate !== null && typeof candidate.aborted === 'boolean' && typeof candidate.addEventListener === 'function' && typeof candidate.removeEventListener === 'function'
+}
+
 /** Checks `run`'s second argument; undefined when it is fine. */
 export function checkRunOptions(options: unknown): RunwareError | undefined {
   if (options === undefined) return undefined
   if (typeof options !== 'object' || options === null) return invalid(`run options must be an object, got ${describe(options)}`)
   const { signal, timeoutMs, onResult, onProgress } = options as Record<string, unknown>
-  if (signal !== undefined && !(signal instanceof AbortSignal)) return invalid('options.signal must be an AbortSignal')
+  if (signal !== undefined && !isAbortSignal(signal)) return invalid('options.signal must be an AbortSignal')
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
     return invalid(`options.timeoutMs must be a positive number, got ${typeof timeoutMs === 'number' ? timeoutMs : describe(timeoutMs)}`)
   }

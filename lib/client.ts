@@ -15,7 +15,7 @@ import { Connection } from './connection.js'
 import { TaskEngine } from './engine.js'
 import { libraryError, RunwareError, Scrubber } from './errors.js'
 import type { ConnectionState, RunwareSocketEvents, StateEvent } from './events.js'
-import type { ResolvedOptions, RunOptions, RunwareSocketOptions } from './options.js'
+import type { AbortSignalLike, ResolvedOptions, RunOptions, RunwareSocketOptions } from './options.js'
 import { resolveOptions } from './resolve-options.js'
 import { ErrorPolicy } from './policy.js'
 import type { ResultItem, Task } from './protocol.js'
@@ -195,7 +195,7 @@ export class RunwareSocket {
   }
 
   /** Why a new task cannot be admitted now, if it cannot. */
-  #refusal(taskUUID: string, taskType: string, signal: AbortSignal | undefined): RunwareError | undefined {
+  #refusal(taskUUID: string, taskType: string, signal: AbortSignalLike | undefined): RunwareError | undefined {
     const fields = { taskUUID, taskType }
     const state = this.#connection.state
     if (STATES[state].sends === 'reject') {

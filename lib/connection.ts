@@ -157,7 +157,7 @@ export class Connection implements Wire {
       }
     let socket: OpenSocket
     try {
-      socket = openSocket(settings.WebSocket, settings.url, { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS }, {
+      socket = openSocket(settings.WebSocket, settings.url, { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS, clock: this.deps.clock }, {
         open: guarded(() => this.#authenticate()),
         message: guarded((text: string) => this.#receive(text)),
         close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),

@@ -17,10 +17,21 @@ export interface Logger {
   error?(message: string, fields?: Record<string, unknown>): void
 }
 
+/**
+ * What `run` needs of an AbortSignal (a standard one, Node's or a polyfill's, fits): structural,
+ * so the published types need no DOM or Node typings.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason?: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+}
+
 /** `run(task, options)`. */
 export interface RunOptions<R extends ResultItem = ResultItem> {
   /** Aborts the task: before it is sent it leaves the queue; after, it rejects with `aborted`. */
-  signal?: AbortSignal | undefined
+  signal?: AbortSignalLike | undefined
   /** This task's deadline (rejects with `taskTimeout`). @default the client's taskTimeoutMs */
   timeoutMs?: number | undefined
   /** Each result item as it arrives (a task with numberResults: 4 calls this four times). */

@@ -4,6 +4,7 @@
  * task settles, so a long-lived signal keeps no finished task alive.
  */
 import type { TaskRecord } from './ledger.js'
+import type { AbortSignalLike } from './options.js'
 
 interface Watch {
   readonly records: Set<TaskRecord>
@@ -11,13 +12,13 @@ interface Watch {
 }
 
 export class Signals {
-  readonly #watches = new Map<AbortSignal, Watch>()
-  readonly #of = new WeakMap<TaskRecord, AbortSignal>()
+  readonly #watches = new Map<AbortSignalLike, Watch>()
+  readonly #of = new WeakMap<TaskRecord, AbortSignalLike>()
 
   /** `aborted` is called inside the library's monitor with the tasks the signal still holds. */
-  constructor(private readonly aborted: (records: readonly TaskRecord[], signal: AbortSignal) => void) {}
+  constructor(private readonly aborted: (records: readonly TaskRecord[], signal: AbortSignalLike) => void) {}
 
-  watch(record: TaskRecord, signal: AbortSignal): void {
+  watch(record: TaskRecord, signal: AbortSignalLike): void {
     let watch = this.#watches.get(signal)
     if (watch === undefined) {
       const records = new Set<TaskRecord>()
@@ -47,7 +48,7 @@ export class Signals {
     for (const signal of [...this.#watches.keys()]) this.#drop(signal)
   }
 
-  #drop(signal: AbortSignal): void {
+  #drop(signal: AbortSignalLike): void {
     const watch = this.#watches.get(signal)
     if (watch === undefined) return
     this.#watches.delete(signal)

@@ -5,6 +5,7 @@
  *
  * The types are structural, so the published declarations need neither `ws` nor its types.
  */
+import type { Clock } from './clock.js'
 
 /** The part of `ws`'s WebSocket this library uses. */
 export interface WsLike {
@@ -25,14 +26,19 @@ export type WsConstructor = new (
   options: { perMessageDeflate: boolean; maxPayload: number; headers: Record<string, string> },
 ) => WsLike
 
-/** The part of a standard WebSocket this library uses. */
+/** What a standard WebSocket's events carry, as far as this library reads them. */
+export interface WhatwgEvent {
+  readonly data?: unknown
+  readonly code?: number
+  readonly reason?: string
+}
+
+/** The part of a standard WebSocket this library uses (methods, so any DOM-shaped one fits). */
 export interface WhatwgLike {
   readonly readyState: number
   binaryType: string
-  onopen: ((event: unknown) => void) | null
-  onmessage: ((event: { readonly data: unknown }) => void) | null
-  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null
-  onerror: ((event: unknown) => void) | null
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WhatwgEvent) => void): void
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: WhatwgEvent) => void): void
   send(data: string): void
   close(code?: number, reason?: string): void
 }
@@ -76,7 +82,12 @@ function text(data: unknown): string {
 export interface SocketOptions {
   readonly maxFrameBytes: number
   readonly headers: Record<string, string>
+  /** For the bound on a standard socket's close handshake. */
+  readonly clock: Clock
 }
+
+/** A standard socket cannot be terminated: its close handshake is awaited this long at most (a half-open peer never answers). */
+const CLOSE_WAIT_MS = 1_000
 
 /** Opens a socket; a constructor that throws throws here. */
 export function openSocket(ctor: WebSocketConstructor, url: string, options: SocketOptions, handlers: SocketHandlers): OpenSocket {
@@ -107,26 +118,38 @@ function openWs(ctor: WsConstructor, url: string, options: SocketOptions, handle
 function openWhatwg(ctor: WhatwgConstructor, url: string, options: SocketOptions, handlers: SocketHandlers): OpenSocket {
   const socket = new ctor(url)
   socket.binaryType = 'arraybuffer'
-  socket.onopen = () => handlers.open()
-  socket.onmessage = (event) => {
+  const open = (): void => handlers.open()
+  const message = (event: WhatwgEvent): void => {
     const frame = text(event.data)
     // A standard socket has no payload limit of its own: the frame is already in memory, but it is refused all the same.
     if (Buffer.byteLength(frame) > options.maxFrameBytes) handlers.error('Max payload size exceeded', true)
     else handlers.message(frame)
   }
-  socket.onclose = (event) => handlers.close(event.code, event.reason)
-  // The standard error event carries no detail.
-  socket.onerror = () => handlers.error('WebSocket error', false)
+  // The standard error event carries no detail, and a close always follows it: the close says what happened.
+  const close = (event: WhatwgEvent): void => handlers.close(event.code ?? 1006, event.reason ?? '')
+  socket.addEventListener('open', open)
+  socket.addEventListener('message', message)
+  socket.addEventListener('close', close)
   return {
     send: (frame) => socket.send(frame),
     end: () => {
-      socket.onopen = null
-      socket.onmessage = null
-      socket.onclose = null
-      socket.onerror = null
-      // No terminate in the standard API: close, and stop listening at once (a half-open peer never answers).
-      if (socket.readyState !== CLOSED) socket.close()
-      return Promise.resolve()
+      socket.removeEventListener('open', open)
+      socket.removeEventListener('message', message)
+      socket.removeEventListener('close', close)
+      if (socket.readyState === CLOSED) return Promise.resolve()
+      // No terminate in the standard API: close, stop listening to it at once, and wait for the
+      // handshake to end, at most CLOSE_WAIT_MS (the timer never keeps the process alive).
+      return new Promise<void>((resolve) => {
+        const timer = options.clock.setTimeout(done, CLOSE_WAIT_MS)
+        timer.unref?.()
+        function done(): void {
+          options.clock.clearTimeout(timer)
+          socket.removeEventListener('close', done)
+          resolve()
+        }
+        socket.addEventListener('close', done)
+        socket.close()
+      })
     },
   }
 }

@@ -75,8 +75,6 @@ export class TaskRecord implements ScheduleEntry {
   emptyAnswers = 0
   /** Why it is polled when a `conflictTaskUUID` sent it there: the error to reject with if the server never knows it. */
   conflict: RunwareError | undefined = undefined
-  /** Detaches the AbortSignal registration. */
-  detach: (() => void) | undefined = undefined
   readonly #resolve: (items: ResultItem[]) => void
   readonly #reject: (error: RunwareError) => void
   readonly #owner: RecordOwner

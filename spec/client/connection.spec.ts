@@ -4,7 +4,7 @@ import { WebSocket, type ClientOptions } from 'ws'
 import { RunwareError } from '../../lib/errors.js'
 import type { StateEvent } from '../../lib/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { API_KEY, record, useHarness } from '../helpers/harness.js'
+import { API_KEY, WHATWG, record, useHarness } from '../helpers/harness.js'
 import { until, waitFor, waitForState } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
 
@@ -262,8 +262,9 @@ describe('heartbeat', () => {
     // random() = 0 makes the first delay 0, so the same advance already started the next socket.
     expect(transitions(states).slice(-2)).toEqual(['ready→reconnecting', 'reconnecting→connecting'])
     expect(states.at(-2)).toMatchObject({ reason: 'heartbeatTimeout', code: 'heartbeatTimeout', attempt: 1, retryInMs: 0 })
-    // Terminated, not closed: the server sees an abnormal closure (1006), not a close handshake.
-    expect(await serverSaw).toBe(1006)
+    // ws terminates (the server sees an abnormal closure, 1006, not a close handshake); a standard
+    // WebSocket has no terminate, so it closes (1005) and stops listening at once.
+    expect(await serverSaw).toBe(WHATWG ? 1005 : 1006)
     await waitForState(client, 'ready')
     expect(server.connections).toBe(2)
   })

@@ -2,6 +2,7 @@
  * One harness for every spec that needs servers or clients: whatever is opened through it is
  * closed after each test (clients first, since they reject their tasks, then the servers).
  */
+import { WebSocket as UndiciWebSocket } from 'undici'
 import { afterEach } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
 import type { RunwareSocketEvents, TaskEvent } from '../../lib/events.js'
@@ -11,6 +12,10 @@ import { startScripted, type ScriptedServer, type ScriptOptions } from './script
 import { TestClient } from './test-client.js'
 
 export const API_KEY = 'spec-key-0123456789abcdef'
+
+/** The `whatwg` vitest project runs the client specs again over undici's standard WebSocket. */
+export const WHATWG = process.env.RUNWARE_SPEC_WEBSOCKET === 'whatwg'
+const SOCKET: Pick<RunwareSocketOptions, 'WebSocket'> = WHATWG ? { WebSocket: UndiciWebSocket } : {}
 
 export interface Harness {
   simulator(options?: SimulatorOptions): Promise<Simulator>
@@ -42,7 +47,7 @@ export function useHarness(): Harness {
       return server
     },
     client(url, options = {}) {
-      const client = new RunwareSocket({ apiKey: API_KEY, url, ...options })
+      const client = new RunwareSocket({ apiKey: API_KEY, url, ...SOCKET, ...options })
       clients.push(() => client.close())
       return client
     },
