@@ -74,7 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     table,
   }
   await mkdir(RESULTS, { recursive: true })
-  const out = values.out === undefined ? new URL('latest.json', RESULTS) : new URL(values.out, RESULTS)
+  // Only a full run replaces the committed results; a quick or partial one goes to a git-ignored file.
+  const partial = quick || only !== undefined
+  const out = new URL(values.out ?? (partial ? 'quick.tmp.json' : 'latest.json'), RESULTS)
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`)
   log(`\nwrote ${out.pathname} (${((performance.now() - began) / 1000).toFixed(1)} s in all)`)
   // sdk-js's abandoned requests keep timers alive; the bench is over.

@@ -6,7 +6,7 @@ const EXIT_CODES = `Exit codes:
        demo: an invariant broke (a task lost, a task executed twice, items not delivered)
   2    usage error: bad flags, missing input file, RUNWARE_API_KEY not set
   3    stopped before the end: cannot connect, authentication refused, account out of
-       credits, output not writable, port in use, internal error
+       credits, output not writable or its directory missing, port in use, internal error
        (run: a restart with the same -o picks up where it stopped)
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM`
 
@@ -57,11 +57,13 @@ Input: one task object per line, e.g.
   {"taskType":"imageInference","model":"runware:101@1","positivePrompt":"a fox","width":512,"height":512}
   Blank lines are skipped (not recorded). A line that is not a JSON object, or has no
   taskType, is recorded as a failure with code invalidTask and its line number; the rest goes on.
-  A line without a taskUUID is sent with one derived from its text and line number, so a
-  restart sends the same id and the server never runs it twice. Do not insert or remove lines
-  in the input between restarts (appending is fine).
+  A line without a taskUUID is sent with one derived from its text, its line number and the run
+  (the first line of a new output file names it), so a restart with the same -o sends the same
+  id and the server never runs it twice, while a new output starts a new run with new ids. Do
+  not insert or remove lines in the input between restarts (appending is fine).
 
-Output: one JSON line per task, appended as soon as the task settles (not in input order):
+Output: a first line naming the run, {"run":"…","started":"…"}, then one JSON line per task,
+appended as soon as the task settles (not in input order), each with its "run":
   {"line":12,"taskUUID":"…","taskType":"imageInference","status":"ok","results":[…]}
   {"line":13,"taskUUID":"…","taskType":"imageInference","status":"error","code":"…","message":"…"}
   {"line":7,"taskUUID":"…","status":"error","code":"invalidTask","message":"line 7 is not JSON: …"}
@@ -89,14 +91,15 @@ Options:
   --connect-timeout-ms MS   give up (exit 3) when the first connection is not ready by then (default 30000)
   -h, --help                show this help
 
-Progress goes to stderr: a bar on a terminal, a line per second otherwise.
+Progress goes to stderr: a bar on a terminal (its total is the input file's task lines; reading
+stdin it shows counts only), a line per second otherwise.
 
 Exit codes:
   0    every input line is recorded as ok (this run or an earlier one)
   1    the batch finished, but some lines are recorded as failures or timed out unrecorded
   2    usage error: bad flags, missing input file, RUNWARE_API_KEY not set
   3    stopped early: cannot connect, authentication refused, account error (credits),
-       output not writable; a restart with the same -o resumes
+       output not writable (or its directory missing); a restart with the same -o resumes
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
 `
 

@@ -50,13 +50,16 @@ export async function* readLines(input: AsyncIterable<Buffer | string>): AsyncGe
 }
 
 /**
- * A UUID v4-shaped id derived from a line's text and number: the same line of the same file gets
- * the same taskUUID on every run, so a restarted batch re-sends the id the server already knows
- * (it answers conflictTaskUUID and the client collects the results instead of paying again).
- * The number is part of it so that two identical lines stay two tasks.
+ * A UUID v4-shaped id derived from a line's text and number, and the run it belongs to: the same
+ * line of the same run gets the same taskUUID on every restart, so a resumed batch re-sends the id
+ * the server already knows (it answers conflictTaskUUID and the client collects the results
+ * instead of paying again), while a new run of the same file (a new output) gets new ids and new
+ * results. The number is part of it so that two identical lines stay two tasks. Records written
+ * before run ids existed carry none: the empty run id keeps their ids.
  */
-export function stableTaskUUID(text: string, lineNumber: number): string {
-  const hash = createHash('sha256').update(`runware-socket/run\n${lineNumber}\n${text}`).digest()
+export function stableTaskUUID(text: string, lineNumber: number, runId = ''): string {
+  const salt = runId === '' ? '' : `${runId}\n`
+  const hash = createHash('sha256').update(`runware-socket/run\n${salt}${lineNumber}\n${text}`).digest()
   hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x40 // version 4
   hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80 // RFC 4122 variant
   const hex = hash.subarray(0, 16).toString('hex')
@@ -76,9 +79,9 @@ function describe(value: unknown): string {
 }
 
 /** One input line → a task to run, a bad line to record as a failure, or a blank line to skip. */
-export function parseTaskLine(text: string, lineNumber: number): ParsedLine {
+export function parseTaskLine(text: string, lineNumber: number, runId = ''): ParsedLine {
   if (text.trim() === '') return { kind: 'blank' }
-  const stable = stableTaskUUID(text, lineNumber)
+  const stable = stableTaskUUID(text, lineNumber, runId)
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -103,6 +106,8 @@ export function parseTaskLine(text: string, lineNumber: number): ParsedLine {
 }
 
 export interface OkRecord {
+  /** The run the record belongs to (its ids derive from it); a restart with the same output keeps it. */
+  run?: string
   line: number
   taskUUID: string
   taskType: string
@@ -111,6 +116,7 @@ export interface OkRecord {
 }
 
 export interface ErrorRecord {
+  run?: string
   line: number
   taskUUID: string
   taskType?: string
@@ -120,10 +126,21 @@ export interface ErrorRecord {
   parameter?: string | string[]
 }
 
-export type OutputRecord = OkRecord | ErrorRecord
+/**
+ * The first line of a new output file: the run its task ids derive from, written before any task
+ * is sent, so a restart after a kill that left no record yet still sends the same ids.
+ */
+export interface RunRecord {
+  run: string
+  started: string
+}
+
+export type OutputRecord = OkRecord | ErrorRecord | RunRecord
 
 /** What an existing output file already holds. */
 export interface Recorded {
+  /** The run id the existing records carry (undefined: none yet, or records from before run ids). */
+  runId: string | undefined
   taskUUIDs: Set<string>
   /** Line numbers of records that carry no taskUUID (not written by this tool, but tolerated). */
   lines: Set<number>
@@ -138,7 +155,7 @@ export interface Recorded {
 }
 
 export function emptyRecorded(): Recorded {
-  return { taskUUIDs: new Set(), lines: new Set(), ok: 0, failed: 0, validBytes: 0, partialTail: false, unreadable: [] }
+  return { runId: undefined, taskUUIDs: new Set(), lines: new Set(), ok: 0, failed: 0, validBytes: 0, partialTail: false, unreadable: [] }
 }
 
 /** Reads a previous run's output; a missing file is an empty one. */
@@ -173,7 +190,10 @@ export function addRecord(recorded: Recorded, text: string): boolean {
     return false
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const { taskUUID, line, status } = value as Record<string, unknown>
+  const { taskUUID, line, status, run } = value as Record<string, unknown>
+  if (typeof run === 'string' && run !== '') recorded.runId ??= run
+  // The run line: no task of its own.
+  if (status === undefined && typeof run === 'string') return true
   if (status !== 'ok' && status !== 'error') return false
   let fresh: boolean
   if (typeof taskUUID === 'string' && taskUUID !== '') {
@@ -242,4 +262,11 @@ export function outputRecordSink(output: Output, beforeWrite?: () => void): Reco
       // Nothing to release: stdout belongs to the process.
     },
   }
+}
+
+/** Task lines (not blank) of a file, for a progress bar that knows its total. */
+export async function countTaskLines(input: AsyncIterable<Buffer | string>): Promise<number> {
+  let count = 0
+  for await (const line of readLines(input)) if (line.text.trim() !== '') count += 1
+  return count
 }

@@ -30,10 +30,13 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
   try {
     switch (command) {
       case undefined:
+        // No command is a usage error: the help goes where errors go.
+        io.stderr.write(MAIN_HELP)
+        return EXIT.usage
       case '-h':
       case '--help':
         io.stdout.write(MAIN_HELP)
-        return command === undefined ? EXIT.usage : EXIT.ok
+        return EXIT.ok
       case 'help': {
         const topic = rest[0]
         const text = topic === undefined ? MAIN_HELP : HELP[topic]

@@ -45,7 +45,8 @@ export function formatLine(label: string, snapshot: Snapshot, elapsedMs: number)
 
 /** "demo [██████░░░░] 512/1000  ok 500  failed 12  310/s  1.7 s" */
 export function formatBar(label: string, snapshot: Snapshot, elapsedMs: number, color: boolean): string {
-  const ratio = snapshot.total > 0 ? Math.min(1, snapshot.done / snapshot.total) : 0
+  // An unknown total (stdin still being read) fills nothing: done/seen-so-far would read as nearly done.
+  const ratio = snapshot.totalKnown && snapshot.total > 0 ? Math.min(1, snapshot.done / snapshot.total) : 0
   const filled = Math.round(ratio * BAR_WIDTH)
   const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`
   const failed = color && snapshot.failed > 0 ? `\x1b[33mfailed ${snapshot.failed}\x1b[0m` : `failed ${snapshot.failed}`

@@ -5,14 +5,14 @@
  * the same taskUUIDs (never paying twice for a task the server already ran).
  * What is recorded for a rejected task is decided in disposition.ts; the command line in run-args.ts.
  */
+import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { RunwareSocket } from '../client.js'
 import { untyped } from '../task-types.js'
 import type { Task } from '../protocol.js'
-import { UsageError } from './args.js'
 import { describeError, disposition } from './disposition.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { countTaskLines, emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
 import { checkInput, type RunConfig } from './run-args.js'
 import { Progress } from './progress.js'
 import { formatDuration } from './summary.js'
@@ -23,7 +23,10 @@ function openSink(config: RunConfig, io: Io, validBytes: number, progress: Progr
   try {
     return openRecordFile(config.output, validBytes)
   } catch (error) {
-    throw new UsageError(`cannot open ${config.output} for appending: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'run')
+    // Not a usage error: the flags are fine, the output is not writable (exit 3, as documented).
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? error)
+    throw new Error(`cannot open ${config.output} for appending: ${why}`, { cause: error })
   }
 }
 
@@ -46,6 +49,12 @@ interface Control {
 export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   if (config.input !== '-') checkInput(config.input)
   const recorded = config.output === undefined ? emptyRecorded() : await readRecorded(config.output)
+  const earlier = recorded.ok + recorded.failed
+  // The run the ids derive from: the one the output already records (a resume), none for records
+  // from before run ids, or a new one (a new output: new ids, so nothing is collected from a past run).
+  const runId = recorded.runId ?? (earlier > 0 ? '' : randomUUID())
+  // The bar's total, when the input is a file: its task lines (stdin has none to count).
+  const lines = config.input === '-' ? undefined : await countTaskLines(createReadStream(config.input))
   // queued: lines taken on in this run (sent, or recorded as bad); skipped: recorded earlier;
   // unsettled: rejected without an answer about the task (timeouts), left for a restart.
   const stats = { queued: 0, skipped: 0, ok: 0, failed: 0, unsettled: 0, eof: false }
@@ -53,9 +62,10 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   const progress = new Progress(
     { output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'run' },
     () => ({
-      done: stats.ok + stats.failed + stats.unsettled,
-      total: stats.queued,
-      totalKnown: stats.eof,
+      // How far through the input: lines recorded earlier count as done.
+      done: stats.skipped + stats.ok + stats.failed + stats.unsettled,
+      total: lines ?? stats.skipped + stats.queued,
+      totalKnown: lines !== undefined || stats.eof,
       ok: stats.ok,
       failed: stats.failed,
       note: [
@@ -69,13 +79,14 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
     }),
   )
   const sink = openSink(config, io, recorded.validBytes, progress)
+  // A new output file names its run first, before any task can be sent under an id derived from it.
+  if (config.output !== undefined && recorded.runId === undefined && runId !== '') sink.write({ run: runId, started: new Date().toISOString() })
   const target = config.output ?? 'stdout'
   const say = (text: string): void => {
     progress.log(`run: ${text}`)
   }
   if (recorded.partialTail) say(`cut off a partial last record in ${target} (an interrupted write); its task runs again under the same taskUUID`)
   if (recorded.unreadable.length > 0) say(`warning: ${recorded.unreadable.length} line(s) of ${target} are not records (first: line ${recorded.unreadable[0]}); left as they are`)
-  const earlier = recorded.ok + recorded.failed
   if (earlier > 0) say(`resuming: ${earlier} task(s) already recorded in ${target} (${recorded.ok} ok, ${recorded.failed} failed) are skipped`)
 
   const client = new RunwareSocket({
@@ -136,7 +147,7 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   const write = (record: OutputRecord): boolean => {
     if (!control.accepting) return false
     try {
-      sink.write(record)
+      sink.write(runId === '' ? record : { ...record, run: runId })
       return true
     } catch (error) {
       control.accepting = false
@@ -185,7 +196,7 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
       const source = config.input === '-' ? io.stdin() : createReadStream(config.input)
       for await (const line of readLines(source)) {
         if (stopped()) break
-        const parsed = parseTaskLine(line.text, line.number)
+        const parsed = parseTaskLine(line.text, line.number, runId)
         if (parsed.kind === 'blank') continue
         if (isRecorded(recorded, line.number, parsed.taskUUID)) {
           stats.skipped += 1

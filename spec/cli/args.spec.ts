@@ -121,7 +121,8 @@ describe('main', () => {
   it('no command is a usage error that still shows the help', async () => {
     const io = fakeIo()
     expect(await main([], io)).toBe(EXIT.usage)
-    expect(io.out()).toContain('Commands:')
+    expect(io.err()).toContain('Commands:')
+    expect(io.out()).toBe('')
   })
 
   it('an unknown command or flag: exit 2, the problem and where help is, on stderr', async () => {

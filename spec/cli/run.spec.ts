@@ -14,12 +14,13 @@ interface InputLine {
   number: number
   text: string
   kind: 'task' | 'bad' | 'blank'
-  /** The id its record must carry: its own taskUUID, or the stable one. */
-  taskUUID: string
+  /** Its own taskUUID, if the line has one; else its record carries the one derived from the run. */
+  own: string | undefined
   expected: number
 }
 
 interface Record_ {
+  run?: string
   line: number
   taskUUID: string
   taskType?: string
@@ -37,7 +38,7 @@ function makeInput(salt: string): InputLine[] {
   const lines: InputLine[] = []
   const add = (text: string, kind: InputLine['kind'], expected = 0, own?: string): void => {
     const number = lines.length + 1
-    lines.push({ number, text, kind, taskUUID: own ?? stableTaskUUID(text, number), expected })
+    lines.push({ number, text, kind, own, expected })
   }
   for (let i = 0; i < 190; i++) {
     if (i % 37 === 5) add('{"taskType": "imageInference", "positivePrompt": ', 'bad')
@@ -61,16 +62,18 @@ function makeInput(salt: string): InputLine[] {
 function readRecords(path: string): Record_[] {
   if (!existsSync(path)) return []
   const text = readFileSync(path, 'utf8')
+  // The first line names the run; the rest are task records.
   return text
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record_)
+    .filter((record) => 'status' in record)
 }
 
 /** Complete lines only: what a reader of the file can rely on while the batch runs. */
 function countRecords(path: string): number {
   if (!existsSync(path)) return 0
-  return readFileSync(path, 'utf8').split('\n').length - 1
+  return readFileSync(path, 'utf8').split('\n').length - 2
 }
 
 describe('runware-socket run', () => {
@@ -107,6 +110,11 @@ describe('runware-socket run', () => {
   /** Every non-blank line recorded exactly once, under the right id, and nothing paid twice. */
   function checkComplete(): Record_[] {
     const records = readRecords(outputPath)
+    // One run: every record carries its id, and the derived task ids come from it.
+    const runs = new Set(records.map((record) => record.run))
+    expect(runs.size).toBe(1)
+    const runId = [...runs][0] ?? ''
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/)
     const byLine = new Map<number, Record_[]>()
     for (const record of records) byLine.set(record.line, [...(byLine.get(record.line) ?? []), record])
     const expectedLines = input.filter((line) => line.kind !== 'blank')
@@ -114,7 +122,7 @@ describe('runware-socket run', () => {
     for (const line of expectedLines) {
       const [record, ...more] = byLine.get(line.number) ?? []
       expect(more, `line ${line.number} recorded twice`).toEqual([])
-      expect(record?.taskUUID).toBe(line.taskUUID)
+      expect(record?.taskUUID).toBe(line.own ?? stableTaskUUID(line.text, line.number, runId))
       if (line.kind === 'bad') {
         expect(record).toMatchObject({ status: 'error', code: 'invalidTask' })
         expect(record?.message).toContain(`line ${line.number} `)

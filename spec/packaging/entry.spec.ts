@@ -1,0 +1,33 @@
+/** The main entry is the client alone (#11): importing it loads no simulator or CLI module. */
+import { execFile } from 'node:child_process'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const child = resolve(root, 'spec/packaging/children/loaded.ts')
+
+async function loadedBy(module: string): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', child, module], { cwd: root, timeout: 30_000 })
+  const urls = JSON.parse(stdout) as string[]
+  // Only this project's modules; the dependencies (ws, eventemitter3, nanoid) are expected.
+  return urls.filter((url) => url.startsWith(`file://${root}/lib/`)).map((url) => url.slice(`file://${root}/`.length))
+}
+
+describe('the main entry', () => {
+  it('loads the client and nothing of the simulator or the CLI', async () => {
+    const loaded = await loadedBy('./lib/index.ts')
+    expect(loaded).toContain('lib/client.ts')
+    expect(loaded).toContain('lib/engine.ts')
+    expect(loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path === 'lib/cli.ts')).toEqual([])
+    // The count, so a new module shows up here as a conscious change.
+    expect(loaded.length).toBeLessThanOrEqual(45)
+  })
+
+  it('the check sees the simulator when an entry does load it', async () => {
+    const loaded = await loadedBy('./lib/simulator/index.ts')
+    expect(loaded.filter((path) => path.startsWith('lib/simulator/')).length).toBeGreaterThan(10)
+  })
+})
