@@ -9,6 +9,8 @@ export interface Repeats {
 export interface Config {
   quick: boolean
   throughput: Repeats & {
+    /** Tasks each client runs once per process before anything is measured (V8 warm-up). */
+    warmupTasks: number
     concurrencies: readonly number[]
     /** Tasks per run for raw and ours. */
     tasks: number
@@ -16,7 +18,7 @@ export interface Config {
     sdkLimitMs: number
     sdkMaxTasks: number
   }
-  latency: Repeats & { tasks: number; sdkLimitMs: number }
+  latency: Repeats & { tasks: number; sdkLimitMs: number; warmupTasks: number }
   /** Each run also warms the client up with `warmupTasks` before measuring. */
   memory: Repeats & { pending: number; warmupTasks: number }
   /** `runs` fresh clients, each measured `reps` times per level. */
@@ -28,8 +30,8 @@ export interface Config {
 
 /** The full run: every figure the README's table reports. */
 const FULL: Omit<Config, 'quick'> = {
-  throughput: { runs: 5, warmups: 1, concurrencies: [1, 100, 1000], tasks: 20_000, sdkLimitMs: 5_000, sdkMaxTasks: 20_000 },
-  latency: { runs: 5, warmups: 1, tasks: 10_000, sdkLimitMs: 3_000 },
+  throughput: { runs: 5, warmups: 1, warmupTasks: 400_000, concurrencies: [100, 1000], tasks: 150_000, sdkLimitMs: 5_000, sdkMaxTasks: 20_000 },
+  latency: { runs: 5, warmups: 1, tasks: 5_000, sdkLimitMs: 3_000, warmupTasks: 400_000 },
   memory: { runs: 5, warmups: 1, pending: 100_000, warmupTasks: 5_000 },
   scaling: { runs: 3, reps: 3, small: 1_000, large: 100_000, measured: 5_000, concurrency: 100 },
   recovery: { runs: 5, warmups: 1, inFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
@@ -38,8 +40,8 @@ const FULL: Omit<Config, 'quick'> = {
 
 /** `--quick`: the same scenarios, smaller (under a minute); only what differs from FULL. */
 const QUICK: { [S in keyof typeof FULL]?: Partial<(typeof FULL)[S]> } = {
-  throughput: { runs: 3, tasks: 2_000, sdkLimitMs: 300, sdkMaxTasks: 2_000 },
-  latency: { runs: 3, tasks: 1_000, sdkLimitMs: 300 },
+  throughput: { runs: 3, warmupTasks: 20_000, tasks: 5_000, sdkLimitMs: 300, sdkMaxTasks: 2_000 },
+  latency: { runs: 3, tasks: 1_000, sdkLimitMs: 300, warmupTasks: 20_000 },
   memory: { runs: 1, warmups: 0, warmupTasks: 2_000 },
   scaling: { runs: 1, measured: 2_000 },
   recovery: { runs: 3, limitMs: 5_000, sdkLimitMs: 2_000 },

@@ -1,6 +1,7 @@
 /** The shape every scenario reports in, and how it becomes a markdown table and latest.json. */
 import { CLIENT_LABELS, CLIENT_NAMES, type ClientName } from './clients/index.js'
 import type { Config } from './config.js'
+import type { SdkRunner } from './sdk-runner.js'
 import type { SimControl } from './sim-control.js'
 import { round, roundSummary, summarise, type Summary } from './stats.js'
 
@@ -29,6 +30,8 @@ export interface ScenarioResult {
 
 export interface ScenarioContext {
   sim: SimControl
+  /** sdk-js's throughput and latency runs, in a process of their own. */
+  sdk: SdkRunner
   config: Config
   log: (line: string) => void
 }

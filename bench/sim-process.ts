@@ -4,10 +4,12 @@
  * sim-protocol.ts over IPC.
  */
 import type { Simulator } from '../lib/simulator/index.js'
+import { startFloorServer, type FloorServer } from './floor-server.js'
 import { simulator as sim } from './lib-under-test.js'
 import { epochNow, type FromSim, type SimStats, type ToSim } from './sim-protocol.js'
 
 let simulator: Simulator | undefined
+let floor: FloorServer | undefined
 /** Frame watchers: each runs after every frame the server processed. */
 const watchers = new Set<() => void>()
 
@@ -49,7 +51,14 @@ async function handle(request: ToSim): Promise<unknown> {
   switch (request.op) {
     case 'start': {
       if (simulator !== undefined) await simulator.close()
+      simulator = undefined
+      await floor?.close()
+      floor = undefined
       watchers.clear()
+      if (request.options.floor === true) {
+        floor = await startFloorServer()
+        return { url: floor.url }
+      }
       // No idle timeout: a long scenario must not lose its socket to the server's housekeeping.
       const started = await sim.startSimulator({ ...request.options, idleTimeoutMs: 0 })
       started.events.on('frame', () => {
@@ -63,8 +72,9 @@ async function handle(request: ToSim): Promise<unknown> {
     }
     case 'stop': {
       watchers.clear()
-      const closing = simulator?.close()
+      const closing = Promise.all([simulator?.close(), floor?.close()])
       simulator = undefined
+      floor = undefined
       await closing
       return null
     }

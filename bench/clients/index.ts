@@ -1,13 +1,16 @@
 import { OursClient } from './ours.js'
-import { RawClient } from './raw.js'
+import { RawBatchedClient } from './raw-batched.js'
+import { RawPerMessageClient } from './raw-per-message.js'
 import { SdkClient } from './sdk-js.js'
 import type { BenchClient, ClientName } from './types.js'
 
 /** A client with default settings for throughput-style scenarios. */
 export function createClient(name: ClientName, url: string): BenchClient {
   switch (name) {
-    case 'raw':
-      return new RawClient(url)
+    case 'rawBatched':
+      return new RawBatchedClient(url)
+    case 'rawPerMessage':
+      return new RawPerMessageClient(url)
     case 'ours':
       return new OursClient(url)
     case 'sdk':
@@ -15,5 +18,5 @@ export function createClient(name: ClientName, url: string): BenchClient {
   }
 }
 
-export { OursClient, RawClient, SdkClient }
+export { OursClient, RawBatchedClient, RawPerMessageClient, SdkClient }
 export * from './types.js'

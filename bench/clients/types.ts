@@ -1,12 +1,14 @@
 /** What every client under test offers the scenarios, and the one task they all run. */
 import type { Task } from '../../lib/index.js'
 
-export type ClientName = 'raw' | 'ours' | 'sdk'
+export type ClientName = 'rawBatched' | 'rawPerMessage' | 'ours' | 'sdk'
 
-export const CLIENT_NAMES: readonly ClientName[] = ['raw', 'ours', 'sdk']
+/** Every client, in the table's column order. */
+export const CLIENT_NAMES: readonly ClientName[] = ['rawBatched', 'rawPerMessage', 'ours', 'sdk']
 
 export const CLIENT_LABELS: Readonly<Record<ClientName, string>> = {
-  raw: 'raw ws (floor)',
+  rawBatched: 'raw ws, batched (the floor)',
+  rawPerMessage: 'raw ws, a frame per task',
   ours: 'runware-socket',
   sdk: '@runware/sdk-js',
 }

@@ -3,7 +3,7 @@
  * compared with the start. A leak of a few hundred bytes per task, or a listener per task or per
  * reconnect, shows here. Each batch is compared with the same start, so growth across batches shows.
  */
-import { OursClient, RawClient, type BenchClient } from '../clients/index.js'
+import { OursClient, RawBatchedClient, type BenchClient } from '../clients/index.js'
 import { drive } from '../drive.js'
 import { settleHeap } from '../heap.js'
 import { measured, text, type Row, type Scenario, type ScenarioContext, type ScenarioResult } from '../report.js'
@@ -44,11 +44,11 @@ interface ChurnRun {
   socketsOpened?: number
 }
 
-async function churnOnce(kind: 'raw' | 'ours', context: ScenarioContext): Promise<ChurnRun> {
+async function churnOnce(kind: 'rawBatched' | 'ours', context: ScenarioContext): Promise<ChurnRun> {
   const { sim, config, log } = context
   const { tasks, batches, concurrency, warmupTasks } = config.churn
   const url = await sim.start({ latencyMs: 0 })
-  const client: BenchClient = kind === 'raw' ? new RawClient(url) : new OursClient(url)
+  const client: BenchClient = kind === 'rawBatched' ? new RawBatchedClient(url) : new OursClient(url)
   await client.connect()
   await drive(client, { total: warmupTasks, concurrency })
   const start = await settleHeap()
@@ -79,7 +79,7 @@ export const churn: Scenario = {
   name: 'churn',
   async run(context: ScenarioContext): Promise<ScenarioResult> {
     const { tasks, batches, concurrency, withRaw } = context.config.churn
-    const raw = withRaw ? await churnOnce('raw', context) : undefined
+    const raw = withRaw ? await churnOnce('rawBatched', context) : undefined
     const ours = await churnOnce('ours', context)
     await context.sim.stop()
     const worst = Math.max(...ours.growthPercent.map(Math.abs))
@@ -90,7 +90,7 @@ export const churn: Scenario = {
       {
         scenario: 'churn',
         metric: `heap after ${tasks.toLocaleString('en-US')} tasks vs start${batches > 1 ? ` (${batches} batches)` : ''}`,
-        cells: { raw: raw === undefined ? text('not run (--quick)') : measured(raw.growthPercent, 'percent'), ours: measured(ours.growthPercent, 'percent'), sdk: text('n/a') },
+        cells: { rawBatched: raw === undefined ? text('not run (--quick)') : measured(raw.growthPercent, 'percent'), ours: measured(ours.growthPercent, 'percent'), sdk: text('n/a') },
         ratio: { key: 'churn.ours.heapGrowthPercent.worst', value: worst, text: `worst batch ${worst.toFixed(2)} %` },
         target: { key: 'churn.ours.heap', text: 'within 5 %', pass: worst <= 5, measured: worst },
       },
@@ -98,7 +98,7 @@ export const churn: Scenario = {
         scenario: 'churn',
         metric: 'listeners after vs start; tasks left pending',
         cells: {
-          raw: text('n/a'),
+          rawBatched: text('n/a'),
           ours: text(`${describeListeners(listenersStart)} → ${describeListeners(ours.listenersAfter?.at(-1) ?? listenersStart)}; ${pendingLeft} pending`),
           sdk: text('n/a'),
         },
@@ -107,7 +107,7 @@ export const churn: Scenario = {
     ]
     return {
       rows,
-      data: { tasks, batches, concurrency, raw: raw ?? null, ours },
+      data: { tasks, batches, concurrency, rawBatched: raw ?? null, ours },
       notes: [
         `churn: ${tasks.toLocaleString('en-US')} tasks per batch at concurrency ${concurrency.toLocaleString('en-US')}, after a warm-up; heapUsed after full GCs, each batch against the same start. Listener counts: every RunwareSocket event, and every event of its ws socket (reached through the injectable WebSocket constructor). raw is the yardstick for the heap's own noise; sdk-js is not measured.`,
       ],

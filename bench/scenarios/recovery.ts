@@ -4,7 +4,7 @@
  * task must resolve with its own result, and the simulator must have executed none twice.
  */
 import { randomUUID } from 'node:crypto'
-import { benchTask, OursClient, RawClient, SdkClient, type BenchClient, type ClientName } from '../clients/index.js'
+import { benchTask, OursClient, RawBatchedClient, SdkClient, type BenchClient, type ClientName } from '../clients/index.js'
 import { drive } from '../drive.js'
 import { formatValue, measured, text, type Row, type Scenario, type ScenarioContext, type ScenarioResult } from '../report.js'
 import { epochNow } from '../sim-protocol.js'
@@ -39,7 +39,7 @@ async function once(name: ClientName, context: ScenarioContext, limitMs: number)
   const { inFlight, latencyMs, initialDelayMs } = config.recovery
   const url = await sim.start({ latencyMs })
   const client: BenchClient =
-    name === 'raw' ? new RawClient(url) : name === 'ours' ? new OursClient(url, { reconnect: { initialDelayMs } }) : new SdkClient(url)
+    name === 'rawBatched' ? new RawBatchedClient(url) : name === 'ours' ? new OursClient(url, { reconnect: { initialDelayMs } }) : new SdkClient(url)
   let retryInMs: number | undefined
   let resumed: boolean | undefined
   if (client instanceof OursClient) {
@@ -119,8 +119,8 @@ export const recovery: Scenario = {
       if (round >= repeats.warmups) ours.push(outcome)
       log(`  ours round ${round + 1}: ${summary(outcome, inFlight, limitMs)}, drew ${outcome.retryInMs} ms, resumed ${outcome.resumed}, twice ${outcome.executedTwice}`)
     }
-    const raw = await once('raw', context, limitMs)
-    log(`  raw: ${summary(raw, inFlight, limitMs)}, rejected ${raw.rejected} (${raw.firstError})`)
+    const raw = await once('rawBatched', context, limitMs)
+    log(`  rawBatched: ${summary(raw, inFlight, limitMs)}, rejected ${raw.rejected} (${raw.firstError})`)
     // Last: sdk-js leaves its abandoned requests polling until their own 60 s timeout.
     const sdk = await once('sdk', context, sdkLimitMs)
     log(`  sdk: ${summary(sdk, inFlight, sdkLimitMs)}, executed twice ${sdk.executedTwice}`)
@@ -140,7 +140,7 @@ export const recovery: Scenario = {
         scenario: 'recovery',
         metric: `drop → all ${inFlight.toLocaleString('en-US')} resolved, ms`,
         cells: {
-          raw: text(`never (${summary(raw, inFlight, limitMs)}, one run)`),
+          rawBatched: text(`never (${summary(raw, inFlight, limitMs)}, one run)`),
           ours: measured(recovered, 'ms'),
           sdk:
             sdk.recoveryMs === undefined
@@ -154,7 +154,7 @@ export const recovery: Scenario = {
         scenario: 'recovery',
         metric: 'tasks lost (rejected or hanging), worst run',
         cells: {
-          raw: text(lostText(raw)),
+          rawBatched: text(lostText(raw)),
           ours: text(`${oursLost.toLocaleString('en-US')}${oursEarly > 0 ? ` (up to ${oursEarly} resolved before the drop)` : ''}`),
           sdk: text(lostText(sdk)),
         },
@@ -163,13 +163,13 @@ export const recovery: Scenario = {
       {
         scenario: 'recovery',
         metric: 'tasks executed twice by the server, worst run',
-        cells: { raw: text(String(raw.executedTwice)), ours: text(String(oursTwice)), sdk: text(String(sdk.executedTwice)) },
+        cells: { rawBatched: text(String(raw.executedTwice)), ours: text(String(oursTwice)), sdk: text(String(sdk.executedTwice)) },
         target: { key: 'recovery.ours.executedTwice', text: '0', pass: oursTwice === 0, measured: oursTwice },
       },
       {
         scenario: 'recovery',
         metric: 'extra executions (same id twice, or resent under a new id), worst run',
-        cells: { raw: text(String(raw.extraExecutions)), ours: text(String(oursExtra)), sdk: text(String(sdk.extraExecutions)) },
+        cells: { rawBatched: text(String(raw.extraExecutions)), ours: text(String(oursExtra)), sdk: text(String(sdk.extraExecutions)) },
         target: { key: 'recovery.ours.extraExecutions', text: '0', pass: oursExtra === 0, measured: oursExtra },
       },
     ]

@@ -1,7 +1,8 @@
 /**
- * The floor: the least a correct client must do. One `ws` socket, authenticate, then each `run`
- * sends its own frame and resolves from a Map by taskUUID when its items have arrived. No
- * batching, no deadlines, no recovery: a lost socket rejects whatever was pending.
+ * The floor: the least a correct client must do, done well. One `ws` socket, authenticate; each
+ * `run` puts its task in a pending array and a Map by taskUUID, and the tasks submitted before the
+ * next check phase (setImmediate) leave in one frame, one JSON.stringify per frame. No validation,
+ * no deadlines, no recovery: a lost socket rejects whatever was pending.
  */
 import { randomUUID } from 'node:crypto'
 import WebSocket from 'ws'
@@ -16,7 +17,6 @@ interface Waiter {
 
 interface Item {
   taskUUID?: string
-  taskType?: string
 }
 
 interface Inbound {
@@ -24,17 +24,18 @@ interface Inbound {
   errors?: (Item & { code?: string })[]
 }
 
-export class RawClient implements BenchClient {
-  readonly name = 'raw'
+export class RawBatchedClient implements BenchClient {
+  readonly name = 'rawBatched'
   readonly #url: string
   readonly #waiters = new Map<string, Waiter>()
+  #outgoing: (BenchTask & { taskUUID: string })[] = []
+  #flushing = false
   #socket: WebSocket | undefined
 
   constructor(url: string) {
     this.#url = url
   }
 
-  /** Tasks waiting for results. */
   get pending(): number {
     return this.#waiters.size
   }
@@ -46,7 +47,7 @@ export class RawClient implements BenchClient {
       socket.once('error', reject)
       socket.once('open', () => socket.send(JSON.stringify([{ taskType: 'authentication', apiKey: API_KEY }])))
       socket.once('message', (data: WebSocket.RawData) => {
-        const reply = JSON.parse(textOf(data)) as Inbound
+        const reply = JSON.parse(textOf(data)) as { data?: { taskType?: string }[] }
         if (reply.data?.[0]?.taskType !== 'authentication') {
           reject(new Error(`authentication failed: ${textOf(data)}`))
           return
@@ -61,13 +62,23 @@ export class RawClient implements BenchClient {
   }
 
   run(task: BenchTask): Promise<unknown[]> {
-    const socket = this.#socket
-    if (socket?.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'))
+    if (this.#socket?.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'))
     const taskUUID = randomUUID()
-    socket.send(JSON.stringify([{ ...task, taskUUID }]))
+    this.#outgoing.push({ ...task, taskUUID })
+    if (!this.#flushing) {
+      this.#flushing = true
+      setImmediate(this.#flush)
+    }
     return new Promise<unknown[]>((resolve, reject) => {
       this.#waiters.set(taskUUID, { resolve, reject, expected: task.numberResults, items: [] })
     })
+  }
+
+  readonly #flush = (): void => {
+    this.#flushing = false
+    const batch = this.#outgoing
+    this.#outgoing = []
+    this.#socket?.send(JSON.stringify(batch))
   }
 
   close(): Promise<void> {
