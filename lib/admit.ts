@@ -5,11 +5,12 @@
  * The caller's object is read once, into a snapshot of its own enumerable fields (what
  * JSON.stringify would send), inside one try: an inherited `taskType`, a getter that throws or
  * answers differently on each read, a revoked Proxy all end as `invalidTask`, and what was
- * validated is exactly what is sent.
+ * validated is exactly what is sent. A snapshot of primitives is kept as it is and encoded with
+ * the rest of its frame; one with nested values is encoded here, so a later change cannot reach it.
  */
-import { randomUUID } from 'node:crypto'
 import { libraryError, type RunwareError } from './errors.js'
-import { flatten, isUUID, type Task } from './protocol.js'
+import { flatten, isUUID, type Task, type WireTask } from './protocol.js'
+import { randomTaskUUID } from './uuid.js'
 import { completionOf, kindOf, RESERVED_TASK_TYPES, type Completion, type TaskKind } from './task-kinds.js'
 
 export interface PreparedTask {
@@ -17,7 +18,9 @@ export interface PreparedTask {
   taskType: string
   /** `deliveryMethod: "async"`: results are collected with getResponse after an acknowledgement. */
   async: boolean
-  encoded: string
+  /** True when the id was generated here (it cannot already be pending). */
+  generated: boolean
+  wire: WireTask
   completion: Completion
   kind: TaskKind
 }
@@ -45,14 +48,26 @@ export function prepareTask(input: unknown, isPending: (taskUUID: string) => boo
   }
 }
 
-/** The task's own enumerable fields, each read once: what JSON.stringify would send. */
+/**
+ * The task's own enumerable fields, each read once: what JSON.stringify would send, `taskUUID`
+ * first (the server and a reader of the wire see the id lead).
+ */
 function snapshot(input: object): Record<string, unknown> | string {
-  const copy: Record<string, unknown> = {}
+  const copy: Record<string, unknown> = { taskUUID: undefined }
   for (const key of Object.keys(input)) {
     if (UNSAFE_KEYS.has(key)) return `a task must not have a "${key}" field`
     copy[key] = (input as Record<string, unknown>)[key]
   }
   return copy
+}
+
+/** Every field a primitive: the snapshot cannot change, and encoding it cannot fail. */
+function isFlat(copy: Record<string, unknown>): boolean {
+  for (const key in copy) {
+    const value = copy[key]
+    if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean' && value !== undefined) return false
+  }
+  return true
 }
 
 function prepare(input: unknown, isPending: (taskUUID: string) => boolean): PreparedTask | RunwareError {
@@ -70,9 +85,9 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
     return invalid(`taskType "${taskType}" is managed by the client and cannot be run`, undefined, taskType)
   }
   let taskUUID = given.taskUUID
-  if (taskUUID === undefined) {
-    // Node builds the UUID as a rope of a dozen pieces (~450 bytes held per pending task): flatten it.
-    taskUUID = flatten(randomUUID())
+  const generated = taskUUID === undefined
+  if (generated) {
+    taskUUID = given.taskUUID = randomTaskUUID()
   } else if (!isUUID(taskUUID)) {
     return invalid(`task.taskUUID must be a UUID, got ${typeof taskUUID === 'string' ? JSON.stringify(taskUUID) : describe(taskUUID)}`, undefined, taskType)
   } else if (isPending(taskUUID)) {
@@ -85,15 +100,16 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
   }
   const completion = completionOf(given as Task)
   if (typeof completion === 'string') return invalid(`task.${completion}`, uuid, taskType)
-  let encoded: string
-  try {
-    encoded = JSON.stringify(given)
-  } catch (error) {
-    return invalid(`task cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`, uuid, taskType)
+  let wire: WireTask = given
+  if (!isFlat(given)) {
+    // Nested values are the caller's and may change, or fail to encode: fix them as text now.
+    try {
+      wire = flatten(JSON.stringify(given))
+    } catch (error) {
+      return invalid(`task cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`, uuid, taskType)
+    }
   }
-  // The generated id is spliced into the JSON rather than set on the snapshot: the id leads.
-  if (given.taskUUID === undefined) encoded = `{"taskUUID":"${uuid}"${encoded === '{}' ? '' : ','}${encoded.slice(1)}`
-  return { taskUUID: uuid, taskType, async: delivery === 'async', encoded: flatten(encoded), completion, kind: kindOf(taskType) }
+  return { taskUUID: uuid, taskType, async: delivery === 'async', generated, wire, completion, kind: kindOf(taskType) }
 }
 
 /** A standard AbortSignal, or anything shaped like one (a polyfill's). */

@@ -4,7 +4,6 @@
  * the receiver and the connection's hooks make. It never touches a socket itself: frames leave
  * through the `Wire` the client gives it.
  */
-import { randomUUID } from 'node:crypto'
 import type { PreparedTask } from './admit.js'
 import { backoffDelay } from './backoff.js'
 import type { Clock } from './clock.js'
@@ -17,7 +16,7 @@ import { Outbox } from './outbox.js'
 import { Poller } from './poller.js'
 import type { ErrorPolicy } from './policy.js'
 import { Prober } from './probes.js'
-import { flatten, reencode, type Envelope, type FrameError, type ResultItem } from './protocol.js'
+import { rewire, type Envelope, type FrameError, type ResultItem } from './protocol.js'
 import { Receiver, type TaskOps } from './receiver.js'
 import { Reconciler } from './reconcile.js'
 import { decideLost } from './recovery.js'
@@ -25,6 +24,7 @@ import type { Reporter } from './report.js'
 import type { Schedule } from './schedule.js'
 import { Signals } from './signals.js'
 import type { Wire } from './wire.js'
+import { randomTaskUUID } from './uuid.js'
 
 export interface EngineDeps {
   readonly options: ResolvedOptions
@@ -78,7 +78,7 @@ export class TaskEngine implements RecordOwner, TaskOps {
       id: prepared.taskUUID,
       taskType: prepared.taskType,
       kind: prepared.kind,
-      encoded: prepared.encoded,
+      wire: prepared.wire,
       expected: prepared.completion.kind === 'count' ? prepared.completion.count : 0,
       async: prepared.async,
       timeoutMs,
@@ -121,12 +121,12 @@ export class TaskEngine implements RecordOwner, TaskOps {
   retry(record: TaskRecord, error: RunwareError, delayMs: number): void {
     this.poller.stop(record)
     this.reconciler.forget(record)
-    const fresh = flatten(randomUUID())
+    const fresh = randomTaskUUID()
     const field = record.kind.countField
-    const encoded = reencode(record.encoded, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
+    const wire = rewire(record.wire, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
     // The move is checked before anything changes: a refused one leaves the record as it was.
     if (!this.ledger.canMove(record, 'waiting')) return
-    record.encoded = encoded
+    record.wire = wire
     this.ledger.rekey(record, fresh)
     this.ledger.move(record, 'waiting', { error, delayMs })
     this.#deps.schedule.add(record.wake, this.#deps.clock.now() + delayMs)

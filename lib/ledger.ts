@@ -54,8 +54,14 @@ export interface LedgerHooks {
 
 export class Ledger {
   readonly #byWire = new Map<string, TaskRecord>()
-  /** New tasks waiting to be sent, oldest first. Sets keep insertion order and delete in O(1). */
-  readonly #outbox = new Set<TaskRecord>()
+  /**
+   * New tasks waiting to be sent, oldest first from `#head`. A task that leaves the queue another
+   * way (settled, aborted) stays in the array and is skipped when reached: an array push is cheaper
+   * per task than a Set's add and delete, and the array is emptied whenever no new task waits.
+   */
+  readonly #fresh: (TaskRecord | undefined)[] = []
+  #head = 0
+  #freshCount = 0
   /** Retries and same-id resends: sent before new work, and never refused for a full queue. */
   readonly #urgent = new Set<TaskRecord>()
   #inFlight = 0
@@ -70,11 +76,11 @@ export class Ledger {
 
   /** New tasks waiting to be sent (the part `maxQueued` bounds). */
   get queued(): number {
-    return this.#outbox.size
+    return this.#freshCount
   }
 
   get waitingToSend(): number {
-    return this.#outbox.size + this.#urgent.size
+    return this.#freshCount + this.#urgent.size
   }
 
   get inFlight(): number {
@@ -102,7 +108,8 @@ export class Ledger {
     this.#byWire.set(record.wireUUID, record)
     this.#live += 1
     record.phase = 'queued'
-    this.#outbox.add(record)
+    this.#fresh.push(record)
+    this.#freshCount += 1
     this.hooks.moved(record, 'queued', undefined)
   }
 
@@ -122,7 +129,8 @@ export class Ledger {
       if (from === 'settled') return false
       throw new Error(`runware-socket: illegal task move ${from} → ${to} (${record.id})`)
     }
-    if (from === 'queued' && !this.#outbox.delete(record)) this.#urgent.delete(record)
+    // A queued task is in exactly one of the two queues: urgent, or else fresh.
+    if (from === 'queued' && !this.#urgent.delete(record) && --this.#freshCount === 0) this.#emptyFresh()
     if (ON_WIRE[from] !== ON_WIRE[to]) this.#inFlight += ON_WIRE[to] ? 1 : -1
     record.phase = to
     if (to === 'queued') this.#urgent.add(record)
@@ -134,24 +142,40 @@ export class Ledger {
   /** Takes up to `max` tasks for one frame, counting each submission under a fresh id. */
   take(max: number): TaskRecord[] {
     const batch: TaskRecord[] = []
-    for (const source of [this.#urgent, this.#outbox]) {
-      for (const record of source) {
-        if (batch.length >= max) break
-        // A same-id resend is not a new submission: it cannot run twice.
-        if (record.wireUUID !== record.countedAs) {
-          record.submissions += 1
-          record.countedAs = record.wireUUID
-        }
-        this.move(record, 'sent')
-        batch.push(record)
-      }
+    for (const record of this.#urgent) {
+      if (batch.length >= max) return batch
+      this.#send(record, batch)
     }
+    const fresh = this.#fresh
+    while (batch.length < max && this.#head < fresh.length) {
+      const record = fresh[this.#head]
+      // A taken slot is emptied at once: the array must not keep a settled task alive.
+      fresh[this.#head++] = undefined
+      // Skipped: it left the queue since (its move counted it out), or came back as urgent.
+      if (record?.phase === 'queued' && !this.#urgent.has(record)) this.#send(record, batch)
+    }
+    if (this.#head === fresh.length) this.#emptyFresh()
     return batch
+  }
+
+  #send(record: TaskRecord, batch: TaskRecord[]): void {
+    // A same-id resend is not a new submission: it cannot run twice.
+    if (record.wireUUID !== record.countedAs) {
+      record.submissions += 1
+      record.countedAs = record.wireUUID
+    }
+    this.move(record, 'sent')
+    batch.push(record)
+  }
+
+  #emptyFresh(): void {
+    this.#fresh.length = 0
+    this.#head = 0
   }
 
   /** A retry's fresh id: the record is found under it too from now on. */
   rekey(record: TaskRecord, wireUUID: string): void {
-    ;(record.aliases ??= []).push(record.wireUUID)
+    record.alias(record.wireUUID)
     record.wireUUID = wireUUID
     this.#byWire.set(wireUUID, record)
   }

@@ -6,7 +6,7 @@
  */
 import type { Clock } from './clock.js'
 import type { Ledger } from './ledger.js'
-import { encodeTask, getResponseTask, joinEncoded } from './protocol.js'
+import { encodeFrame, encodeTask, getResponseTask, joinEncoded } from './protocol.js'
 import { entry, type Schedule } from './schedule.js'
 
 export interface OutboxOptions {
@@ -92,10 +92,9 @@ export class Outbox {
       const room = Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight)
       if (room <= 0 || this.ledger.waitingToSend === 0) return
       const batch = this.ledger.take(room)
-      const encoded = batch.map((record) => record.encoded)
       // Written or not, these tasks are now in flight: if the socket just died, the
       // connection's loss handling reconciles them like any other task on the wire.
-      this.hooks.write(joinEncoded(encoded))
+      this.hooks.write(encodeFrame(batch.map((record) => record.wire)))
     }
   }
 }

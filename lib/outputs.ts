@@ -14,7 +14,7 @@ export function addOutput(record: TaskRecord, item: ResultItem): boolean {
   if (!(record.expected === 1 && items.length === 0 && record.phase === 'sent')) {
     const identity = identityOf(item, record.kind)
     if (identity !== undefined) {
-      const keys = (record.keys ??= new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
+      const keys = record.keys(() => new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
       if (keys.has(identity)) return false
       keys.add(identity)
     }
@@ -30,7 +30,7 @@ export function addOutput(record: TaskRecord, item: ResultItem): boolean {
  */
 export function isReplay(record: TaskRecord, item: ResultItem, frame: string | undefined, socket: number): boolean {
   if (frame === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
-  const frames = (record.frames ??= new Map<string, number>())
+  const frames = record.frames
   const seenOn = frames.get(frame)
   if (seenOn !== undefined && seenOn !== socket) return true
   frames.set(frame, socket)

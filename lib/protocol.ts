@@ -90,14 +90,41 @@ export function flatten(text: string): string {
 }
 
 /**
- * A task this client encoded, under another id, asking for `count` results when given (a retry asks
- * only for the missing ones). Parsing our own output is safe: it never came from the server.
+ * A task as the client keeps it until it is sent: the snapshot itself when every field is a
+ * primitive (nothing in it can change or fail to encode, so a frame is encoded once, from all its
+ * tasks together), or its JSON text, fixed at admission, when a field holds an object or an array.
  */
-export function reencode(encoded: string, taskUUID: string, count?: { field: string; value: number }): string {
-  const task = JSON.parse(encoded) as Task
-  task.taskUUID = taskUUID
-  if (count !== undefined) task[count.field] = count.value
-  return encodeTask(task)
+export type WireTask = Readonly<Record<string, unknown>> | string
+
+/** The same task under another id, asking for `count` results when given (a retry asks only for the missing ones). */
+export function rewire(task: WireTask, taskUUID: string, count?: { field: string; value: number }): WireTask {
+  if (typeof task !== 'string') return count === undefined ? { ...task, taskUUID } : { ...task, taskUUID, [count.field]: count.value }
+  // Parsing our own output is safe: it never came from the server.
+  const parsed = JSON.parse(task) as Task
+  parsed.taskUUID = taskUUID
+  if (count !== undefined) parsed[count.field] = count.value
+  return encodeTask(parsed)
+}
+
+/** One outbound frame: one JSON.stringify for a run of snapshots, the text of an encoded task as it is. */
+export function encodeFrame(tasks: readonly WireTask[]): string {
+  let texts = 0
+  for (const task of tasks) if (typeof task === 'string') texts += 1
+  if (texts === 0) return JSON.stringify(tasks)
+  if (texts === tasks.length) return joinEncoded(tasks as readonly string[])
+  const parts: string[] = []
+  let snapshots: WireTask[] = []
+  for (const task of tasks) {
+    if (typeof task !== 'string') {
+      snapshots.push(task)
+      continue
+    }
+    if (snapshots.length > 0) parts.push(JSON.stringify(snapshots).slice(1, -1))
+    snapshots = []
+    parts.push(task)
+  }
+  if (snapshots.length > 0) parts.push(JSON.stringify(snapshots).slice(1, -1))
+  return joinEncoded(parts)
 }
 
 /** Joins tasks encoded by `encodeTask` into one outbound frame. */

@@ -1,8 +1,14 @@
 /**
- * One timer for many deadlines: an indexed binary min-heap of entries by time, with a single
- * clock timer armed for the earliest. Adding, removing and moving an entry are O(log n), so 100k
- * pending tasks cost 100k heap slots, not 100k Node timers, and a settled task leaves the heap at
- * once (nothing is held until its deadline).
+ * One timer for many deadlines, with a single clock timer armed for the earliest. Entries live in
+ * one of two places:
+ *
+ *   the lane  entries added in time order (every task's deadline under one default timeout): a
+ *             FIFO, O(1) to add and remove; a removed entry is skipped when the head reaches it
+ *   the heap  everything else (retry delays, polls, per-task timeouts): an indexed binary
+ *             min-heap, O(log n)
+ *
+ * So 100k pending tasks cost 100k slots, not 100k Node timers, and a settled task is released at
+ * once or, in the lane, when the head passes it (the lane is compacted when most of it is stale).
  */
 import { MAX_TIMER_MS } from './backoff.js'
 import type { Clock, TimerHandle } from './clock.js'
@@ -10,7 +16,7 @@ import type { Clock, TimerHandle } from './clock.js'
 export interface ScheduleEntry {
   /** When to fire (clock ms). Read-only outside this module: use `Schedule.move`. */
   at: number
-  /** Position in the heap; -1 when not scheduled. */
+  /** Position in the heap (≥ 0), a slot in the lane (≤ -2), or -1 when not scheduled. */
   index: number
   readonly fire: () => void
 }
@@ -19,8 +25,23 @@ export function entry(fire: () => void): ScheduleEntry {
   return { at: 0, index: -1, fire }
 }
 
+export function isScheduled(item: ScheduleEntry): boolean {
+  return item.index !== -1
+}
+
+/** Lane slots are numbered from 0 for the lane's life and stored in `index` as -2 - slot. */
+const slotIndex = (slot: number): number => -2 - slot
+
 export class Schedule {
   readonly #heap: ScheduleEntry[] = []
+  /** Lane slots; a slot the head has passed is emptied at once, so what it held can be collected young. */
+  readonly #lane: (ScheduleEntry | undefined)[] = []
+  /** The slot number of `#lane[0]`, the position of the lane's first live entry, and live entries. */
+  #laneBase = 0
+  #laneHead = 0
+  #laneLive = 0
+  /** The time of the lane's last entry: an entry not earlier than it joins the lane. */
+  #laneLast = -Infinity
   #timer: TimerHandle | undefined
   #timerAt = Infinity
   #firing = false
@@ -32,16 +53,25 @@ export class Schedule {
   ) {}
 
   get size(): number {
-    return this.#heap.length
+    return this.#heap.length + this.#laneLive
   }
 
   /** Schedules `item` at `at`, or moves it there if already scheduled. */
   add(item: ScheduleEntry, at: number): void {
-    if (item.index >= 0) {
+    if (item.index !== -1) {
       this.move(item, at)
       return
     }
     item.at = at
+    if (at >= this.#laneLast) {
+      item.index = slotIndex(this.#laneBase + this.#lane.length)
+      this.#lane.push(item)
+      this.#laneLive += 1
+      this.#laneLast = at
+      // Behind a live head it cannot be the earliest: the armed timer stands.
+      if (this.#laneLive === 1 || this.#timer === undefined) this.#arm()
+      return
+    }
     item.index = this.#heap.length
     this.#heap.push(item)
     this.#up(item.index)
@@ -49,7 +79,12 @@ export class Schedule {
   }
 
   move(item: ScheduleEntry, at: number): void {
-    if (item.index < 0) {
+    if (item.index === -1) {
+      this.add(item, at)
+      return
+    }
+    if (item.index <= -2) {
+      this.remove(item)
       this.add(item, at)
       return
     }
@@ -62,7 +97,11 @@ export class Schedule {
 
   remove(item: ScheduleEntry): void {
     const index = item.index
-    if (index < 0) return
+    if (index === -1) return
+    if (index <= -2) {
+      this.#leaveLane(item)
+      return
+    }
     item.index = -1
     const last = this.#heap.pop()
     if (last !== undefined && last !== item) {
@@ -75,13 +114,66 @@ export class Schedule {
     // re-arming on every removal (most removals are of tasks that settled normally). With nothing
     // left it no longer holds the process open; `await run()` in a loop then costs no
     // setTimeout/clearTimeout pair per task.
-    if (this.#heap.length === 0) this.#timer?.unref?.()
+    if (this.size === 0) this.#timer?.unref?.()
+  }
+
+  #leaveLane(item: ScheduleEntry): void {
+    item.index = -1
+    this.#laneLive -= 1
+    if (this.#laneLive === 0) {
+      this.#resetLane()
+      if (this.#heap.length === 0) this.#timer?.unref?.()
+      return
+    }
+    this.#skipStale()
+    // Out-of-order removals leave stale slots behind a live head: compact when they are most of it.
+    const stale = this.#lane.length - this.#laneHead - this.#laneLive
+    if (stale > 1024 && stale > this.#laneLive) this.#compactLane()
+  }
+
+  /** The lane's first live entry, or undefined. */
+  #laneFirst(): ScheduleEntry | undefined {
+    return this.#laneLive > 0 ? this.#lane[this.#laneHead] : undefined
+  }
+
+  #skipStale(): void {
+    const lane = this.#lane
+    while (this.#laneHead < lane.length && lane[this.#laneHead]?.index !== slotIndex(this.#laneBase + this.#laneHead)) lane[this.#laneHead++] = undefined
+    if (this.#laneHead > 1024 && this.#laneHead * 2 > lane.length) {
+      lane.splice(0, this.#laneHead)
+      this.#laneBase += this.#laneHead
+      this.#laneHead = 0
+    }
+  }
+
+  #compactLane(): void {
+    const live = this.#lane.filter((item, position): item is ScheduleEntry => item?.index === slotIndex(this.#laneBase + position))
+    this.#laneBase += this.#lane.length
+    this.#lane.length = 0
+    this.#laneHead = 0
+    for (const item of live) {
+      item.index = slotIndex(this.#laneBase + this.#lane.length)
+      this.#lane.push(item)
+    }
+  }
+
+  #resetLane(): void {
+    this.#laneBase += this.#lane.length
+    this.#lane.length = 0
+    this.#laneHead = 0
+    this.#laneLast = -Infinity
   }
 
   /** Drops every entry and the timer. */
   clear(): void {
     for (const item of this.#heap) item.index = -1
     this.#heap.length = 0
+    for (let position = this.#laneHead; position < this.#lane.length; position++) {
+      const item = this.#lane[position]
+      if (item?.index === slotIndex(this.#laneBase + position)) item.index = -1
+    }
+    this.#laneLive = 0
+    this.#resetLane()
     this.#disarm()
   }
 
@@ -91,7 +183,7 @@ export class Schedule {
     this.#firing = true
     try {
       const now = this.clock.now()
-      for (let head = this.#heap[0]; head !== undefined && head.at <= now; head = this.#heap[0]) {
+      for (let head = this.#earliest(); head !== undefined && head.at <= now; head = this.#earliest()) {
         this.remove(head)
         head.fire()
       }
@@ -101,9 +193,16 @@ export class Schedule {
     }
   }
 
+  #earliest(): ScheduleEntry | undefined {
+    const heap = this.#heap[0]
+    const lane = this.#laneFirst()
+    if (heap === undefined) return lane
+    return lane === undefined || heap.at <= lane.at ? heap : lane
+  }
+
   #arm(): void {
     if (this.#firing) return
-    const head = this.#heap[0]
+    const head = this.#earliest()
     if (head === undefined) {
       this.#disarm()
       return

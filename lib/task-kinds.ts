@@ -48,11 +48,14 @@ export const RESERVED_TASK_TYPES: ReadonlySet<string> = new Set(['authentication
 /** How a task is known to be complete. */
 export type Completion =
   /** After `count` distinct result items. */
-  | { kind: 'count'; count: number }
+  | { readonly kind: 'count'; readonly count: number }
   /** When an item reports `status: "ready"` (modelUpload streams its stages as items). */
-  | { kind: 'ready' }
+  | { readonly kind: 'ready' }
 
 const MAX_RESULTS = 1_000
+const READY: Completion = { kind: 'ready' }
+/** Shared answers for the common counts: one task in the hot path allocates none. */
+const COUNTS: readonly Completion[] = Array.from({ length: 17 }, (_, count) => ({ kind: 'count', count }))
 
 function positiveInteger(value: unknown, fallback: number): number | undefined {
   if (value === undefined) return fallback
@@ -62,10 +65,10 @@ function positiveInteger(value: unknown, fallback: number): number | undefined {
 /** How many items complete `task`, or a message saying why the count field is unusable. */
 export function completionOf(task: Task): Completion | string {
   const kind = kindOf(task.taskType)
-  if (kind.completion === 'ready' || kind.countField === undefined) return { kind: 'ready' }
+  if (kind.completion === 'ready' || kind.countField === undefined) return READY
   const count = positiveInteger(task[kind.countField], 1)
   if (count === undefined) return `${kind.countField} must be an integer from 1 to ${MAX_RESULTS}`
-  return { kind: 'count', count }
+  return COUNTS[count] ?? { kind: 'count', count }
 }
 
 /** The field that asks for a number of results, for a retry that asks only for what is missing. */

@@ -3,8 +3,8 @@
  * and where it stands (its phase, moved only by ledger.ts along the lifecycle table).
  */
 import type { RunwareError } from './errors.js'
-import type { ResultItem } from './protocol.js'
-import { entry, type ScheduleEntry } from './schedule.js'
+import type { ResultItem, WireTask } from './protocol.js'
+import { entry, isScheduled, type ScheduleEntry } from './schedule.js'
 import type { TaskKind } from './task-kinds.js'
 
 export type TaskPhase = 'queued' | 'waiting' | 'sent' | 'unknown' | 'polling' | 'settled'
@@ -14,7 +14,7 @@ export interface RecordInit {
   id: string
   taskType: string
   kind: TaskKind
-  encoded: string
+  wire: WireTask
   /** Result items that complete a count-completed task; 0 for one completed by status (modelUpload). */
   expected: number
   async: boolean
@@ -49,48 +49,36 @@ export class TaskRecord implements ScheduleEntry {
   readonly async: boolean
   readonly timeoutMs: number
   readonly onResult: ((item: ResultItem) => void) | undefined
-  readonly onProgress: ((progress: number) => void) | undefined
   /** The taskUUID on the wire now (differs from `id` after a retry). */
   wireUUID: string
-  /** Every other id it went out under (retries), or undefined. */
-  aliases: string[] | undefined = undefined
   /**
-   * The task as it goes out now, encoded once at admission (a retry re-encodes it asking only for
-   * the results still missing). A caller mutating its object afterwards cannot change it.
+   * The task as it goes out now, fixed at admission (a retry rewires it asking only for the
+   * results still missing). A caller mutating its object afterwards cannot change it.
    */
-  encoded: string
+  wire: WireTask
   phase: TaskPhase = 'queued'
   items: ResultItem[] | undefined = undefined
-  /** Identities of `items` that carry one, to drop a replayed or re-polled copy. */
-  keys: Set<string> | undefined = undefined
-  /** Frames that brought it outputs without an id, by the socket they came on: the same frame on a later socket is a replay. */
-  frames: Map<string, number> | undefined = undefined
   /** Submissions under a fresh id, the first included (bounded by retry.maxAttempts). */
   submissions = 0
   /** The wire id the last counted submission went out under (a same-id resend is not counted). */
   countedAs: string | undefined = undefined
-  /** getResponse answers since polling started; drives the poll backoff. */
-  pollAttempt = 0
-  /** Empty getResponse answers in a row ("not known"). */
-  emptyAnswers = 0
-  /** Why it is polled when a `conflictTaskUUID` sent it there: the error to reject with if the server never knows it. */
-  conflict: RunwareError | undefined = undefined
   readonly #resolve: (items: ResultItem[]) => void
   readonly #reject: (error: RunwareError) => void
   readonly #owner: RecordOwner
-  #wake: ScheduleEntry | undefined = undefined
+  /** What most tasks never need, made on first use: 100,000 pending records do not each carry it. */
+  #extra: RecordExtra | undefined = undefined
 
   constructor(init: RecordInit) {
     this.id = init.id
     this.wireUUID = init.id
     this.taskType = init.taskType
     this.kind = init.kind
-    this.encoded = init.encoded
+    this.wire = init.wire
     this.expected = init.expected
     this.async = init.async
     this.timeoutMs = init.timeoutMs
     this.onResult = init.onResult
-    this.onProgress = init.onProgress
+    if (init.onProgress !== undefined) this.#more.onProgress = init.onProgress
     this.#resolve = init.resolve
     this.#reject = init.reject
     this.#owner = init.owner
@@ -101,14 +89,69 @@ export class TaskRecord implements ScheduleEntry {
     this.#owner.deadlineReached(this)
   }
 
+  get #more(): RecordExtra {
+    return (this.#extra ??= new RecordExtra())
+  }
+
+  get onProgress(): ((progress: number) => void) | undefined {
+    return this.#extra?.onProgress
+  }
+
+  /** Every other id it went out under (retries), or undefined. */
+  get aliases(): string[] | undefined {
+    return this.#extra?.aliases
+  }
+
+  /** Adds the id it went out under before a retry. */
+  alias(wireUUID: string): void {
+    ;(this.#more.aliases ??= []).push(wireUUID)
+  }
+
+  /** Identities of `items` that carry one, to drop a replayed or re-polled copy (made on first use). */
+  keys(make: () => Set<string>): Set<string> {
+    return (this.#more.keys ??= make())
+  }
+
+  /** Frames that brought it outputs without an id, by the socket they came on: the same frame on a later socket is a replay. */
+  get frames(): Map<string, number> {
+    return (this.#more.frames ??= new Map<string, number>())
+  }
+
+  /** getResponse answers since polling started; drives the poll backoff. */
+  get pollAttempt(): number {
+    return this.#extra?.pollAttempt ?? 0
+  }
+
+  set pollAttempt(value: number) {
+    this.#more.pollAttempt = value
+  }
+
+  /** Empty getResponse answers in a row ("not known"). */
+  get emptyAnswers(): number {
+    return this.#extra?.emptyAnswers ?? 0
+  }
+
+  set emptyAnswers(value: number) {
+    if (value !== 0 || this.#extra !== undefined) this.#more.emptyAnswers = value
+  }
+
+  /** Why it is polled when a `conflictTaskUUID` sent it there: the error to reject with if the server never knows it. */
+  get conflict(): RunwareError | undefined {
+    return this.#extra?.conflict
+  }
+
+  set conflict(error: RunwareError | undefined) {
+    this.#more.conflict = error
+  }
+
   /** The entry for a retry's delay or the next poll, created on first use. */
   get wake(): ScheduleEntry {
-    return (this.#wake ??= entry(() => this.#owner.woken(this)))
+    return (this.#more.wake ??= entry(() => this.#owner.woken(this)))
   }
 
   /** The wake entry if it was ever created (releasing a task must not create one). */
   get wakeIfAny(): ScheduleEntry | undefined {
-    return this.#wake
+    return this.#extra?.wake
   }
 
   get settled(): boolean {
@@ -117,7 +160,7 @@ export class TaskRecord implements ScheduleEntry {
 
   /** When the deadline falls (clock ms), or undefined when the task has none. */
   get deadline(): number | undefined {
-    return this.index >= 0 ? this.at : undefined
+    return isScheduled(this) ? this.at : undefined
   }
 
   get received(): number {
@@ -144,4 +187,16 @@ export class TaskRecord implements ScheduleEntry {
   fail(error: RunwareError): void {
     this.#reject(error)
   }
+}
+
+/** A record's rarely used parts. */
+class RecordExtra {
+  onProgress: ((progress: number) => void) | undefined = undefined
+  aliases: string[] | undefined = undefined
+  keys: Set<string> | undefined = undefined
+  frames: Map<string, number> | undefined = undefined
+  pollAttempt = 0
+  emptyAnswers = 0
+  conflict: RunwareError | undefined = undefined
+  wake: ScheduleEntry | undefined = undefined
 }

@@ -27,7 +27,7 @@ function record(): TaskRecord {
     id,
     taskType: 'imageInference',
     kind: kindOf('imageInference'),
-    encoded: `{"taskUUID":"${id}"}`,
+    wire: { taskUUID: id },
     expected: 1,
     async: false,
     timeoutMs: 1_000,
@@ -122,6 +122,33 @@ describe('the books', () => {
     ledger.move(a, 'queued')
     ledger.take(10)
     expect(a.submissions).toBe(2)
+  })
+
+  it('a queued task that leaves the queue another way is skipped by take, and counted out at once', () => {
+    const { ledger } = ledgerWithEvents()
+    const [a, b, c, d] = [record(), record(), record(), record()]
+    for (const r of [a, b, c, d]) ledger.admit(r)
+    ledger.move(b, 'settled')
+    // Leaves the fresh queue for a retry's delay, then comes back as urgent: sent once, first.
+    ledger.move(c, 'waiting')
+    expect([ledger.queued, ledger.waitingToSend]).toEqual([2, 2])
+    ledger.move(c, 'queued')
+    expect([ledger.queued, ledger.waitingToSend]).toEqual([2, 3])
+    expect(ledger.take(2)).toEqual([c, a])
+    expect(ledger.take(10)).toEqual([d])
+    expect(ledger.take(10)).toEqual([])
+    expect([ledger.queued, ledger.waitingToSend, ledger.inFlight]).toEqual([0, 0, 3])
+  })
+
+  it('the fresh queue starts over when it empties, however it emptied', () => {
+    const { ledger } = ledgerWithEvents()
+    const first = [record(), record()]
+    for (const r of first) ledger.admit(r)
+    for (const r of first) ledger.move(r, 'settled')
+    expect(ledger.queued).toBe(0)
+    const next = record()
+    ledger.admit(next)
+    expect(ledger.take(10)).toEqual([next])
   })
 
   it('a retried task is found under every id it went out under, until it settles', () => {

@@ -4,9 +4,11 @@ import {
   PING_FRAME,
   authFrame,
   encodeTask,
+  encodeFrame,
   encodeTasks,
   isUUID,
   joinEncoded,
+  rewire,
   type Envelope,
   type FrameError,
   type FrameIssue,
@@ -389,6 +391,28 @@ describe('encodeTasks / encodeTask / joinEncoded', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('encodeFrame of snapshots and encoded texts in any mix equals one stringify of the tasks', () => {
+    const flat = fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null)), { maxKeys: 5 })
+    const task = fc.record({ fields: fc.oneof(flat, fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue(), { maxKeys: 5 })), asText: fc.boolean() })
+    fc.assert(
+      fc.property(fc.array(task, { maxLength: 8 }), (tasks) => {
+        const wires = tasks.map(({ fields, asText }) => (asText ? encodeTask(fields as Task) : fields))
+        expect(encodeFrame(wires)).toBe(JSON.stringify(tasks.map((t) => t.fields)))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('rewire gives a snapshot or a text a new id and count, leaving the original alone', () => {
+    const snapshot = { taskUUID: U1, taskType: 'imageInference', numberResults: 4 }
+    const again = rewire(snapshot, U2, { field: 'numberResults', value: 1 })
+    expect(again).toEqual({ taskUUID: U2, taskType: 'imageInference', numberResults: 1 })
+    expect(snapshot.taskUUID).toBe(U1)
+    expect(rewire(snapshot, U2)).toEqual({ ...snapshot, taskUUID: U2 })
+    const text = encodeTask({ taskUUID: U1, taskType: 'imageInference', inputs: { image: 'x' }, numberResults: 4 })
+    expect(JSON.parse(rewire(text, U2, { field: 'numberResults', value: 2 }) as string)).toEqual({ taskUUID: U2, taskType: 'imageInference', inputs: { image: 'x' }, numberResults: 2 })
   })
 
   it('encodes exact frames', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js'
-import { Schedule, entry, type ScheduleEntry } from '../../lib/schedule.js'
+import { Schedule, entry, isScheduled, type ScheduleEntry } from '../../lib/schedule.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
 const T0 = 1_700_000_000_000
@@ -24,6 +24,21 @@ describe('Schedule', () => {
     const e = entry(() => undefined)
     expect(e.index).toBe(-1)
     expect(e.at).toBe(0)
+  })
+
+  it('many entries in time order, most removed out of order: the rest fire in order, and the removed never', () => {
+    const { clock, schedule, fired, make } = setup()
+    const entries = Array.from({ length: 5_000 }, (_, i) => make(String(i)))
+    entries.forEach((e, i) => schedule.add(e, T0 + 1_000 + i))
+    // Remove from the back and the middle first, then keep every tenth: stale slots pile up behind a live head.
+    for (let i = entries.length - 1; i >= 0; i--) if (i % 10 !== 0) schedule.remove(entries[i]!)
+    expect(schedule.size).toBe(500)
+    const late = make('late')
+    schedule.add(late, T0 + 500)
+    clock.advance(10_000)
+    expect(fired).toEqual(['late', ...entries.flatMap((_, i) => (i % 10 === 0 ? [String(i)] : []))])
+    expect(schedule.size).toBe(0)
+    expect(entries.every((e) => !isScheduled(e))).toBe(true)
   })
 
   it('fires entries in time order, each at its own time, whatever the insertion order', () => {
@@ -342,7 +357,11 @@ describe('Schedule', () => {
     })
   })
 
-  it('fires exactly what a naive model says, in order (random add/move/remove/advance)', () => {
+  it.each([
+    ['scattered times', fc.integer({ min: -20, max: 200 })],
+    // Mostly one fixed timeout: entries join the lane in time order, and leave it out of order.
+    ['mostly one timeout', fc.oneof({ weight: 4, arbitrary: fc.constant(100) }, { weight: 1, arbitrary: fc.integer({ min: -20, max: 200 }) })],
+  ])('fires exactly what a naive model says, in order (random add/move/remove/advance, %s)', (_name, delta) => {
     const IDS = 8
     type Op =
       | { kind: 'add'; id: number; delta: number }
@@ -350,7 +369,6 @@ describe('Schedule', () => {
       | { kind: 'remove'; id: number }
       | { kind: 'advance'; ms: number }
     const id = fc.integer({ min: 0, max: IDS - 1 })
-    const delta = fc.integer({ min: -20, max: 200 })
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('add' as const), id, delta }),
       fc.record({ kind: fc.constant('move' as const), id, delta }),
@@ -406,7 +424,7 @@ describe('Schedule', () => {
           expect(clock.pending).toBeLessThanOrEqual(1)
           expect(clock.keepingAlive).toBe(model.size > 0 ? 1 : 0)
           entries.forEach((e, i) => {
-            expect(e.index >= 0).toBe(model.has(i))
+            expect(isScheduled(e)).toBe(model.has(i))
             if (model.has(i)) expect(e.at).toBe(model.get(i))
           })
         }

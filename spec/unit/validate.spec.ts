@@ -3,6 +3,7 @@ import { RunwareError } from '../../lib/errors.js'
 import type { ResultItem } from '../../lib/protocol.js'
 import { completionOf, countField, itemKey } from '../../lib/task-kinds.js'
 import { checkRunOptions, prepareTask, type PreparedTask } from '../../lib/admit.js'
+import { encodeFrame } from '../../lib/protocol.js'
 
 const U1 = '7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f'
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -15,9 +16,14 @@ function prepared(input: unknown, isPending: (uuid: string) => boolean = never):
   return result
 }
 
+/** The task's text as it would leave in a frame of its own. */
+function onWire(p: PreparedTask): string {
+  return encodeFrame([p.wire]).slice(1, -1)
+}
+
 function refused(input: unknown, isPending: (uuid: string) => boolean = never): RunwareError {
   const result = prepareTask(input, isPending)
-  if (!(result instanceof RunwareError)) throw new Error(`expected invalidTask, got ${result.encoded}`)
+  if (!(result instanceof RunwareError)) throw new Error(`expected invalidTask, got ${onWire(result)}`)
   expect(result.code).toBe('invalidTask')
   expect(result.category).toBe('client')
   expect(result.retryable).toBe(false)
@@ -128,7 +134,7 @@ describe('prepareTask: accepted tasks', () => {
     const input = image()
     const p = prepared(input)
     expect(p.taskUUID).toMatch(UUID_V4)
-    expect(JSON.parse(p.encoded)).toEqual({ ...input, taskUUID: p.taskUUID })
+    expect(JSON.parse(onWire(p))).toEqual({ ...input, taskUUID: p.taskUUID })
     expect(input).not.toHaveProperty('taskUUID')
     expect(p.completion).toEqual({ kind: 'count', count: 1 })
   })
@@ -144,7 +150,7 @@ describe('prepareTask: accepted tasks', () => {
     const p = prepared(image({ taskUUID: U1, numberResults: 4 }))
     expect(p.taskUUID).toBe(U1)
     expect(p.completion).toEqual({ kind: 'count', count: 4 })
-    expect(JSON.parse(p.encoded)).toEqual({ ...image({ taskUUID: U1, numberResults: 4 }) })
+    expect(JSON.parse(onWire(p))).toEqual({ ...image({ taskUUID: U1, numberResults: 4 }) })
   })
 
   it.each(['sync', 'async'])('accepts deliveryMethod %s', (deliveryMethod) => {
@@ -159,25 +165,60 @@ describe('prepareTask: accepted tasks', () => {
   it('encodes the task once: mutating the input afterwards does not change encoded', () => {
     const input = image({ taskUUID: U1, numberResults: 2 })
     const p = prepared(input)
-    const encodedBefore = p.encoded
+    const encodedBefore = onWire(p)
     input.positivePrompt = 'a dog'
     input.numberResults = 9
     input.taskUUID = 'changed'
     delete input.model
-    expect(p.encoded).toBe(encodedBefore)
-    expect(JSON.parse(p.encoded)).toEqual({ taskType: 'imageInference', model: 'runware:100@1', positivePrompt: 'a cat', taskUUID: U1, numberResults: 2 })
+    expect(onWire(p)).toBe(encodedBefore)
+    expect(JSON.parse(onWire(p))).toEqual({ taskType: 'imageInference', model: 'runware:100@1', positivePrompt: 'a cat', taskUUID: U1, numberResults: 2 })
   })
 
-  // What goes on the wire is fixed when run() is called: the client keeps only `encoded` (a retry
-  // re-encodes from it), so a caller reusing and mutating a task template cannot change it.
+  // What goes on the wire is fixed when run() is called: the client keeps only its own snapshot (a
+  // retry rewires it), so a caller reusing and mutating a task template cannot change it.
   it('fixes what is sent at run(): mutating a nested object of the input afterwards does not change encoded', () => {
     const input = image({ taskUUID: U1, inputs: { referenceImages: ['a.png'] }, lora: [{ model: 'l1', weight: 1 }] })
     const p = prepared(input)
-    const before = p.encoded
+    const before = onWire(p)
     ;(input.inputs as { referenceImages: string[] }).referenceImages[0] = 'b.png'
     ;(input.lora as { weight: number }[])[0]!.weight = 0
-    expect(p.encoded).toBe(before)
-    expect(JSON.parse(p.encoded)).toMatchObject({ inputs: { referenceImages: ['a.png'] }, lora: [{ model: 'l1', weight: 1 }] })
+    expect(onWire(p)).toBe(before)
+    expect(JSON.parse(onWire(p))).toMatchObject({ inputs: { referenceImages: ['a.png'] }, lora: [{ model: 'l1', weight: 1 }] })
+  })
+})
+
+describe('prepareTask: what is kept for the wire', () => {
+  it('keeps a snapshot of primitives as an object of its own, the id first', () => {
+    const input = image({ numberResults: 2, seed: null, strength: 0.5, check: true })
+    const p = prepared(input)
+    expect(typeof p.wire).toBe('object')
+    expect(p.wire).not.toBe(input)
+    expect(Object.keys(p.wire)[0]).toBe('taskUUID')
+    expect(onWire(p).startsWith(`{"taskUUID":"${p.taskUUID}",`)).toBe(true)
+    expect(p.generated).toBe(true)
+  })
+
+  it('leads with a given id too, and says it was not generated', () => {
+    const p = prepared({ model: 'runware:100@1', positivePrompt: 'a cat', taskType: 'imageInference', taskUUID: U1 })
+    expect(onWire(p)).toBe(`{"taskUUID":"${U1}","model":"runware:100@1","positivePrompt":"a cat","taskType":"imageInference"}`)
+    expect(p.generated).toBe(false)
+  })
+
+  it.each([
+    ['an object', { inputs: { image: 'x' } }],
+    ['an array', { lora: [] }],
+    ['a Date (toJSON)', { when: new Date(0) }],
+    ['a function (omitted by JSON)', { fn: () => 1 }],
+  ])('keeps a task holding %s as its JSON text, fixed now', (_name, fields) => {
+    const p = prepared(image(fields))
+    expect(typeof p.wire).toBe('string')
+    expect(JSON.parse(onWire(p))).toEqual(JSON.parse(JSON.stringify({ taskUUID: p.taskUUID, ...image(fields) })))
+  })
+
+  it('encodes non-finite numbers and undefined fields as JSON does', () => {
+    const p = prepared(image({ a: Number.NaN, b: Infinity, c: undefined }))
+    expect(typeof p.wire).toBe('object')
+    expect(JSON.parse(onWire(p))).toEqual({ taskUUID: p.taskUUID, ...image(), a: null, b: null })
   })
 })
 
