@@ -23,7 +23,7 @@ export interface Config {
   memory: Repeats & { pending: number; warmupTasks: number }
   /** `runs` fresh clients, each measured `reps` times per level. */
   scaling: { runs: number; reps: number; small: number; large: number; measured: number; concurrency: number }
-  recovery: Repeats & { inFlight: number; latencyMs: number; initialDelayMs: number; limitMs: number; sdkLimitMs: number }
+  recovery: Repeats & { inFlight: number; sdkInFlight: number; latencyMs: number; initialDelayMs: number; limitMs: number; sdkLimitMs: number }
   /** Batches of `tasks`, each compared with the heap after the warm-up; raw only as the noise yardstick. */
   churn: { tasks: number; batches: number; concurrency: number; warmupTasks: number; withRaw: boolean }
 }
@@ -34,8 +34,8 @@ const FULL: Omit<Config, 'quick'> = {
   latency: { runs: 5, warmups: 1, tasks: 5_000, sdkLimitMs: 3_000, warmupTasks: 400_000 },
   memory: { runs: 5, warmups: 1, pending: 100_000, warmupTasks: 5_000 },
   scaling: { runs: 3, reps: 3, small: 1_000, large: 100_000, measured: 5_000, concurrency: 100 },
-  recovery: { runs: 5, warmups: 1, inFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
-  churn: { tasks: 100_000, batches: 3, concurrency: 1_000, warmupTasks: 10_000, withRaw: true },
+  recovery: { runs: 5, warmups: 2, inFlight: 10_000, sdkInFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
+  churn: { tasks: 100_000, batches: 10, concurrency: 1_000, warmupTasks: 10_000, withRaw: true },
 }
 
 /** `--quick`: the same scenarios, smaller (under a minute); only what differs from FULL. */
@@ -44,7 +44,7 @@ const QUICK: { [S in keyof typeof FULL]?: Partial<(typeof FULL)[S]> } = {
   latency: { runs: 3, tasks: 1_000, sdkLimitMs: 300, warmupTasks: 20_000 },
   memory: { runs: 1, warmups: 0, warmupTasks: 2_000 },
   scaling: { runs: 1, measured: 2_000 },
-  recovery: { runs: 3, limitMs: 5_000, sdkLimitMs: 2_000 },
+  recovery: { runs: 3, inFlight: 2_000, limitMs: 5_000, sdkLimitMs: 2_000 },
   churn: { batches: 1, warmupTasks: 5_000, withRaw: false },
 }
 

@@ -7,7 +7,7 @@ import type { Framing } from '../lib/simulator/index.js'
 
 /** The simulator options the bench uses (the JSON-safe subset). */
 export interface SimStartOptions {
-  /** The minimal server of floor-server.ts instead of the simulator (throughput and latency). */
+  /** The minimal server of floor-server.ts instead of the simulator (throughput, latency, churn). */
   floor?: boolean
   latencyMs?: number
   framing?: Framing

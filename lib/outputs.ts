@@ -10,8 +10,9 @@ import { identityOf } from './task-kinds.js'
 /** Adds an item unless one with its identity was already delivered; true when it is new. */
 export function addOutput(record: TaskRecord, item: ResultItem): boolean {
   const items = (record.items ??= [])
-  // A task completed by its first item cannot see a copy of it (it settles at once).
-  if (!(record.expected === 1 && items.length === 0 && record.phase === 'sent')) {
+  // The first item cannot be a copy; the identities are gathered from the items when a second
+  // comes (a task completed by its first item settles before one can).
+  if (items.length > 0) {
     const identity = identityOf(item, record.kind)
     if (identity !== undefined) {
       const keys = record.keys(() => new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))

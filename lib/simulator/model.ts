@@ -23,6 +23,8 @@ export interface SocketLink {
   /** A method, not a getter: a write can change the answer, so it must not be narrowed. */
   isUsable(): boolean
   write(frame: string): void
+  /** Writes every frame `work` writes in as few system calls as the socket allows. */
+  batch(work: () => void): void
   /** A network cut (frames already written still leave first); false when it was cut or closed already. */
   cut(): boolean
   /** Goes half-open; false unless it was open. */

@@ -65,14 +65,16 @@ export class Outbound {
     const units = socket.outbox
     socket.outbox = []
     const frames = toFrames(units, this.deps.framing, this.deps.maxItemsPerFrame)
-    for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i]
-      if (frame === undefined) continue
-      if (!socket.isUsable() || !this.send(socket, frame)) {
-        this.salvage(socket, frames, i)
-        return
+    socket.batch(() => {
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i]
+        if (frame === undefined) continue
+        if (!socket.isUsable() || !this.send(socket, frame)) {
+          this.salvage(socket, frames, i)
+          return
+        }
       }
-    }
+    })
   }
 
   /** Moves what a socket can no longer send to its session buffer (results only: replies are lost, as on a real cut). */

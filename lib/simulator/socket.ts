@@ -2,6 +2,13 @@
 import { WebSocket } from 'ws'
 import type { OutUnit, Session, SocketLink, SocketState } from './model.js'
 
+interface Corkable {
+  cork(): void
+  uncork(): void
+}
+
+const FRAMES_PER_WRITE = 64
+
 export class SimSocket implements SocketLink {
   state: SocketState = 'open'
   session: Session | undefined
@@ -10,6 +17,8 @@ export class SimSocket implements SocketLink {
   /** Clock time of the last frame in either direction (for the idle timeout). */
   lastActivity: number
   private pendingWrites = 0
+  private corked: Corkable | undefined
+  private corkedFrames = 0
   private terminateWhenFlushed = false
 
   constructor(
@@ -28,6 +37,34 @@ export class SimSocket implements SocketLink {
   write(frame: string): void {
     this.pendingWrites++
     this.ws.send(frame, this.written)
+    const corked = this.corked
+    if (corked !== undefined && ++this.corkedFrames % FRAMES_PER_WRITE === 0) {
+      corked.uncork()
+      corked.cork()
+    }
+  }
+
+  /**
+   * Node writes each frame with its own system call while the socket keeps up; a burst (a resume
+   * replaying thousands of results, one per frame) is corked, and let go every FRAMES_PER_WRITE
+   * frames so the client can start reading. `ws` has no public cork: its underlying net.Socket is
+   * reached where it exists, and otherwise the frames go one by one.
+   */
+  batch(work: () => void): void {
+    const net = (this.ws as unknown as { _socket?: Corkable })._socket
+    if (typeof net?.cork !== 'function' || typeof net.uncork !== 'function' || this.corked !== undefined) {
+      work()
+      return
+    }
+    this.corked = net
+    this.corkedFrames = 0
+    net.cork()
+    try {
+      work()
+    } finally {
+      this.corked = undefined
+      net.uncork()
+    }
   }
 
   /** Goes half-open: stays up, sends nothing, discards what it receives. False unless it was open. */
