@@ -16,8 +16,20 @@ export default defineConfig({
           ...common,
           name: 'ws',
           include: ['spec/**/*.spec.ts'],
+          exclude: ['spec/queue/**'],
           // Type-level specs (*.test-d.ts) are checked by tsc inside `vitest run`: a broken type fails npm test.
           typecheck: { enabled: true, include: ['spec/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        // The fleet on BullMQ: one redis-server for the run (spec/helpers/redis-global.ts), real worker processes.
+        test: {
+          ...common,
+          name: 'queue',
+          include: ['spec/queue/**/*.spec.ts'],
+          globalSetup: ['spec/helpers/redis-global.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
       {

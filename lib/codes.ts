@@ -51,6 +51,29 @@ export const LIBRARY_CODES = {
   modelUploadFailed: 'provider',
   // getResponse kept answering that it does not know the task (poll.maxEmptyAnswers times).
   taskUnknown: 'notFound',
+  // runware-socket/queue: no such job (never added, or removed after its retention).
+  jobNotFound: 'notFound',
+  // runware-socket/queue: the job failed without a task error of its own (stalled too often, bad data).
+  jobFailed: 'unknown',
+  // runware-socket/queue: result() waited its timeoutMs and the job had not finished.
+  resultTimeout: 'client',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES
+
+/**
+ * Library codes that say nothing about the task's own fate: the server may have it, or may not.
+ * Whoever tries again (the `run` command's restart, a fleet job's next attempt) uses the same
+ * taskUUID, so a task the server did run is collected, never run and paid for twice.
+ */
+export const FATE_UNKNOWN_CODES: ReadonlySet<string> = new Set<LibraryErrorCode>([
+  'taskTimeout',
+  'connectionClosed',
+  'connectionLost',
+  'aborted',
+  'queueFull',
+  'reconnectFailed',
+  'connectTimeout',
+  'authTimeout',
+  'frameTooLarge',
+])

@@ -3,6 +3,7 @@
  * own shutdown says nothing about it (left unrecorded, so a restart runs it under the same id); a
  * connection that failed for good stops the batch; an account error is recorded and stops it.
  */
+import { FATE_UNKNOWN_CODES } from '../codes.js'
 import { RunwareError } from '../errors.js'
 import type { ErrorRecord } from './jsonl.js'
 
@@ -12,8 +13,6 @@ export function describeError(error: unknown): string {
   return typeof error === 'string' ? error : JSON.stringify(error)
 }
 
-/** Library codes that say nothing about the task's own fate: its id is tried again by a restart. */
-const UNSETTLED_CODES: ReadonlySet<string> = new Set(['taskTimeout', 'connectionClosed', 'connectionLost', 'aborted', 'queueFull', 'reconnectFailed', 'connectTimeout', 'authTimeout'])
 
 /** What to do with a rejected task. */
 export type Disposition =
@@ -27,7 +26,7 @@ export type Disposition =
 export function disposition(error: unknown, connectionFailed: boolean, line: number, taskUUID: string, taskType: string): Disposition {
   if (connectionFailed) return { kind: 'fail', reason: `the connection failed: ${describeError(error)}` }
   if (!(error instanceof RunwareError)) return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
-  if (UNSETTLED_CODES.has(error.code)) return { kind: 'leave' }
+  if (FATE_UNKNOWN_CODES.has(error.code)) return { kind: 'leave' }
   const record: ErrorRecord = { line, taskUUID, taskType, status: 'error', code: error.code, message: error.message }
   if (error.parameter !== undefined) record.parameter = error.parameter
   if (error.category === 'quota') return { kind: 'record', record, stop: `the account refused work: ${describeError(error)}` }

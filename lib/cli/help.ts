@@ -18,6 +18,8 @@ Commands:
   demo       run a mixed workload through the built-in simulator with injected faults
   run        run a JSONL file of tasks against Runware, resumable
   simulate   start the Runware-protocol simulator as a standalone server
+  worker     run a fleet worker: jobs from a Redis queue (BullMQ) through one WebSocket
+  enqueue    put a JSONL file of tasks on that queue and collect the results, resumable
 
 Options:
   -h, --help     show help (also: runware-socket <command> --help)
@@ -125,4 +127,66 @@ Exit codes:
   0    closed after SIGINT/SIGTERM
   2    usage error
   3    cannot listen (port in use, address not available)
+`
+
+export const WORKER_HELP = `Usage: runware-socket worker --redis URL [--queue NAME] [--concurrency N] [--url URL]
+
+Runs one fleet worker: takes jobs from a BullMQ queue on Redis and runs each as a Runware task
+over one WebSocket. Start as many as you like, on as many machines, against the same Redis.
+The API key comes from RUNWARE_API_KEY (never printed). Needs bullmq and ioredis installed.
+
+A job whose worker died (SIGKILL, a lost machine) is taken over by another worker once its
+lock lapses (--lock-ms) and runs under the taskUUID it was last sent with: the server answers
+conflictTaskUUID and the results are collected, never executed or paid for twice. A permanent
+error fails the job at once; a retryable one goes again under a fresh taskUUID (recorded in
+the job before it is sent), at most the job's attempts.
+
+SIGTERM or SIGINT: takes no new jobs, lets those in flight finish within --drain-ms, leaves
+the rest to other workers (same ids), closes the socket, exits 0. A second signal stops at once.
+On a terminal, a status line on stderr shows jobs active, done, failed and resumed.
+
+Options:
+  --redis URL         redis:// or rediss:// URL of the queue's Redis (required)
+  --queue NAME        queue name (default runware)
+  --concurrency N     jobs in flight at once in this process (default 100)
+  --url URL           WebSocket URL (default wss://ws-api.runware.ai/v1)
+  --drain-ms MS       on SIGTERM/SIGINT, how long jobs in flight may take to finish (default 30000)
+  --lock-ms MS        BullMQ lock: a dead worker's jobs move on after about this long (default 30000)
+  -h, --help          show this help
+
+Exit codes:
+  0    drained after SIGTERM/SIGINT
+  2    usage error: bad flags, --redis missing, RUNWARE_API_KEY not set
+  3    cannot start: authentication refused, bullmq or ioredis not installed
+  130  a second SIGINT; 143 a second SIGTERM
+`
+
+export const ENQUEUE_HELP = `Usage: runware-socket enqueue <tasks.jsonl | -> --redis URL [--queue NAME] [--out FILE] [--no-wait]
+
+Puts every line of a JSON Lines file on the fleet's queue (one job per task, its taskUUID fixed
+now) and, unless --no-wait, waits for every job with a progress bar and writes one record per
+line in the format of \`run\` (see runware-socket run --help): ok with results, or error with the
+code and message the worker saw. Workers (runware-socket worker) do the work; this command
+needs no API key. Needs bullmq and ioredis installed.
+
+Resuming: run again with the same --out. Lines recorded there are skipped; a line whose job is
+already in the queue is not enqueued twice (its job id is its taskUUID, derived from the run
+the output names) and its result is collected. Bad lines are recorded with their line number.
+
+Options:
+  --redis URL         redis:// or rediss:// URL of the queue's Redis (required)
+  --queue NAME        queue name (default runware)
+  -o, --out FILE      append records to FILE and resume from it (default: stdout)
+  --no-wait           enqueue and exit; a later run with the same --out collects the results
+  --timeout-ms MS     how long to wait for each job (default 600000); unfinished ones stay
+                      unrecorded for a re-run
+  --attempts N        BullMQ attempts per job for retryable failures (default 3)
+  -h, --help          show this help
+
+Exit codes:
+  0    every line is recorded as ok (or, with --no-wait, every line was enqueued)
+  1    some lines are recorded as failures, or did not finish within --timeout-ms
+  2    usage error
+  3    stopped: Redis unreachable, output not writable, bullmq or ioredis not installed
+  130  interrupted by SIGINT; 143 by SIGTERM (the jobs stay queued)
 `

@@ -5,13 +5,14 @@
 import { readFileSync } from 'node:fs'
 import { UsageError } from './args.js'
 import { demo, parseDemoArgs } from './demo.js'
-import { DEMO_HELP, MAIN_HELP, RUN_HELP, SIMULATE_HELP } from './help.js'
+import { DEMO_HELP, ENQUEUE_HELP, MAIN_HELP, RUN_HELP, SIMULATE_HELP, WORKER_HELP } from './help.js'
+import { parseEnqueueArgs, parseWorkerArgs } from './fleet-args.js'
 import { EXIT, scrubbedIo, type Io } from './io.js'
 import { runBatch } from './run.js'
 import { parseRunArgs } from './run-args.js'
 import { parseSimulateArgs, simulate } from './simulate.js'
 
-const HELP: Readonly<Record<string, string>> = { demo: DEMO_HELP, run: RUN_HELP, simulate: SIMULATE_HELP }
+const HELP: Readonly<Record<string, string>> = { demo: DEMO_HELP, run: RUN_HELP, simulate: SIMULATE_HELP, worker: WORKER_HELP, enqueue: ENQUEUE_HELP }
 
 /** The package version, read from package.json beside lib/ (sources) or dist/ (the build). */
 export function version(): string {
@@ -62,6 +63,19 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
         const config = parseSimulateArgs(rest)
         if (config === 'help') return help(io, SIMULATE_HELP)
         return await simulate(config, io)
+      }
+      case 'worker': {
+        const config = parseWorkerArgs(rest, io.env)
+        if (config === 'help') return help(io, WORKER_HELP)
+        // Loaded on use: bullmq is an optional peer, and no other command needs it.
+        const { runWorker } = await import('./worker.js')
+        return await runWorker(config, io)
+      }
+      case 'enqueue': {
+        const config = parseEnqueueArgs(rest)
+        if (config === 'help') return help(io, ENQUEUE_HELP)
+        const { runEnqueue } = await import('./enqueue.js')
+        return await runEnqueue(config, io)
       }
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`)

@@ -61,6 +61,15 @@ export async function until(condition: () => boolean, what: string, options: num
   }
 }
 
+/** `until` for a condition that must be asked asynchronously (Redis, a file), every `everyMs`. */
+export async function eventually(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000, everyMs = 25): Promise<void> {
+  const started = performance.now()
+  while (!(await condition())) {
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => realSetTimeout(resolve, everyMs))
+  }
+}
+
 /**
  * Resolves after the simulator's pending "later this turn" work (zero-latency completions, result
  * flushes) has run: that work is queued with setImmediate, which runs in FIFO order.

@@ -9,9 +9,13 @@ const run = promisify(execFile)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const child = resolve(root, 'spec/packaging/children/loaded.ts')
 
-async function loadedBy(module: string): Promise<string[]> {
+async function urlsLoadedBy(module: string): Promise<string[]> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', child, module], { cwd: root, timeout: 30_000 })
-  const urls = JSON.parse(stdout) as string[]
+  return JSON.parse(stdout) as string[]
+}
+
+async function loadedBy(module: string): Promise<string[]> {
+  const urls = await urlsLoadedBy(module)
   // Only this project's modules; the dependencies (ws, eventemitter3, nanoid) are expected.
   return urls.filter((url) => url.startsWith(`file://${root}/lib/`)).map((url) => url.slice(`file://${root}/`.length))
 }
@@ -21,7 +25,7 @@ describe('the main entry', () => {
     const loaded = await loadedBy('./lib/index.ts')
     expect(loaded).toContain('lib/client.ts')
     expect(loaded).toContain('lib/engine.ts')
-    expect(loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path === 'lib/cli.ts')).toEqual([])
+    expect(loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path.startsWith('lib/queue/') || path === 'lib/cli.ts')).toEqual([])
     // The count, so a new module shows up here as a conscious change.
     expect(loaded.length).toBeLessThanOrEqual(45)
   })
@@ -29,5 +33,18 @@ describe('the main entry', () => {
   it('the check sees the simulator when an entry does load it', async () => {
     const loaded = await loadedBy('./lib/simulator/index.ts')
     expect(loaded.filter((path) => path.startsWith('lib/simulator/')).length).toBeGreaterThan(10)
+  })
+})
+
+describe('bullmq, an optional peer', () => {
+  const bullmq = (urls: readonly string[]): string[] => urls.filter((url) => url.includes('/node_modules/bullmq/') || url.includes('/node_modules/ioredis/'))
+
+  it('is loaded by neither the main entry nor the command line, until a fleet command runs', async () => {
+    expect(bullmq(await urlsLoadedBy('./lib/index.ts'))).toEqual([])
+    expect(bullmq(await urlsLoadedBy('./lib/cli/main.ts'))).toEqual([])
+  })
+
+  it('is loaded by runware-socket/queue (the check sees it when it is there)', async () => {
+    expect(bullmq(await urlsLoadedBy('./lib/queue/index.ts')).length).toBeGreaterThan(0)
   })
 })

@@ -1,0 +1,97 @@
+/** The command lines of `runware-socket worker` and `runware-socket enqueue` (the fleet on Redis). */
+import { resolve } from 'node:path'
+import { DEFAULTS } from '../options.js'
+import { expectPositionals, integerFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import type { Io } from './io.js'
+
+export interface WorkerConfig {
+  redis: string
+  queue: string
+  concurrency: number
+  url: string
+  drainMs: number
+  lockMs: number
+  apiKey: string
+}
+
+export interface EnqueueConfig {
+  input: string
+  redis: string
+  queue: string
+  output: string | undefined
+  wait: boolean
+  timeoutMs: number
+  attempts: number
+}
+
+export const FLEET_DEFAULTS = { queue: 'runware', concurrency: 100, drainMs: 30_000, lockMs: 30_000, timeoutMs: 600_000, attempts: 3 } as const
+
+function redisFlag(command: string, value: string | undefined): string {
+  if (value === undefined || value === '') throw new UsageError('--redis URL is required (e.g. redis://127.0.0.1:6379)', command)
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    throw new UsageError(`--redis is not a valid URL: ${JSON.stringify(value)}`, command)
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--redis must start with redis:// or rediss://, got ${JSON.stringify(value)}`, command)
+  return value
+}
+
+function queueFlag(command: string, value: string | undefined): string {
+  if (value === undefined) return FLEET_DEFAULTS.queue
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) throw new UsageError(`--queue must be 1 to 100 letters, digits, '.', '_' or '-', got ${JSON.stringify(value)}`, command)
+  return value
+}
+
+export function parseWorkerArgs(args: readonly string[], env: Io['env']): WorkerConfig | 'help' {
+  const { values, positionals } = parseFlags('worker', args, {
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    concurrency: { type: 'string' },
+    url: { type: 'string' },
+    'drain-ms': { type: 'string' },
+    'lock-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (values.help === true) return 'help'
+  expectPositionals('worker', positionals, [])
+  const redis = redisFlag('worker', values.redis)
+  const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
+  if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', 'worker')
+  return {
+    redis,
+    queue: queueFlag('worker', values.queue),
+    concurrency: integerFlag('worker', 'concurrency', values.concurrency, { min: 1, max: 10_000 }) ?? FLEET_DEFAULTS.concurrency,
+    url: urlFlag('worker', values.url) ?? DEFAULTS.url,
+    drainMs: integerFlag('worker', 'drain-ms', values['drain-ms'], { min: 0 }) ?? FLEET_DEFAULTS.drainMs,
+    lockMs: integerFlag('worker', 'lock-ms', values['lock-ms'], { min: 100 }) ?? FLEET_DEFAULTS.lockMs,
+    apiKey,
+  }
+}
+
+export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help' {
+  const { values, positionals } = parseFlags('enqueue', args, {
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    'no-wait': { type: 'boolean' },
+    'timeout-ms': { type: 'string' },
+    attempts: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (values.help === true) return 'help'
+  const [input = ''] = expectPositionals('enqueue', positionals, ['tasks.jsonl'])
+  const output = values.out
+  if (output === '') throw new UsageError('--out needs a file name', 'enqueue')
+  if (output !== undefined && input !== '-' && resolve(output) === resolve(input)) throw new UsageError('the output file must not be the input file', 'enqueue')
+  return {
+    input,
+    redis: redisFlag('enqueue', values.redis),
+    queue: queueFlag('enqueue', values.queue),
+    output,
+    wait: values['no-wait'] !== true,
+    timeoutMs: integerFlag('enqueue', 'timeout-ms', values['timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.timeoutMs,
+    attempts: integerFlag('enqueue', 'attempts', values.attempts, { min: 1, max: 100 }) ?? FLEET_DEFAULTS.attempts,
+  }
+}
