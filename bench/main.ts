@@ -6,6 +6,7 @@ import { libChoice, libRevision } from './build-lib.js'
 import { configFor } from './config.js'
 import { markdownTable, ratiosOf, rowsJson, targetsOf, type Row, type Scenario } from './report.js'
 import { churn } from './scenarios/churn.js'
+import { fleet } from './scenarios/fleet.js'
 import { latency } from './scenarios/latency.js'
 import { memory } from './scenarios/memory.js'
 import { recovery } from './scenarios/recovery.js'
@@ -19,7 +20,7 @@ import { SimControl } from './sim-control.js'
  * (sdk-js's rounds, even in their own process, slow the next ones down). Recovery runs last:
  * sdk-js leaves its abandoned requests polling until their own timeout.
  */
-const SCENARIOS: readonly Scenario[] = [latency, throughput, memory, scaling, churn, recovery]
+const SCENARIOS: readonly Scenario[] = [latency, throughput, memory, scaling, churn, fleet, recovery]
 
 const RESULTS = new URL('./results/', import.meta.url)
 
