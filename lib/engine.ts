@@ -159,6 +159,11 @@ export class TaskEngine implements RecordOwner, TaskOps {
       this.outbox.wake()
     } else if (record.phase === 'polling') {
       this.poller.due(record)
+    } else if (record.phase === 'sent' && record.async) {
+      // No acknowledgement within poll.ackTimeoutMs: the reply may be lost. Ask: known, it is
+      // polled; unknown, it is sent again under the same id (receiver.ts).
+      this.ledger.move(record, 'unknown')
+      this.prober.ask(record)
     }
   }
 
@@ -226,6 +231,8 @@ export class TaskEngine implements RecordOwner, TaskOps {
   // ---- task events: one place, from the ledger's moves ----
 
   #moved(record: TaskRecord, type: TaskEventType | null, detail: MoveDetail | undefined): void {
+    // An async task on the wire waits for its acknowledgement, but not for ever.
+    if (type === 'sent' && record.async) this.#deps.schedule.add(record.wake, this.#deps.clock.now() + this.#deps.options.poll.ackTimeoutMs)
     const reporter = this.#deps.reporter
     if (type === null || reporter.listenerCount('task') === 0) return
     reporter.emit('task', taskEvent(record, type, detail))

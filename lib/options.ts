@@ -81,6 +81,12 @@ export interface PollOptions {
   /** A poll with no answer after this long is sent again. @default 10_000 */
   timeoutMs?: number | undefined
   /**
+   * An async task whose acknowledgement has not come this long after it was sent is asked about
+   * with getResponse (the reply may have been lost): known, it is polled; unknown, it is sent again
+   * under the same id. @default 10_000
+   */
+  ackTimeoutMs?: number | undefined
+  /**
    * A polled task that getResponse answers with `{"data": []}` (it does not know the id) this many
    * times in a row rejects: with the server's `conflictTaskUUID` when that is why it was polled (a
    * caller-supplied id someone else used), `taskUnknown` otherwise. @default 3
@@ -183,7 +189,7 @@ export const DEFAULTS = {
   heartbeat: { intervalMs: 30_000, timeoutMs: 10_000 },
   reconnect: { initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2, maxAttempts: Infinity, stableAfterMs: 10_000 },
   retry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 30_000, multiplier: 2 },
-  poll: { initialDelayMs: 1_000, multiplier: 1.5, maxDelayMs: 10_000, timeoutMs: 10_000, maxEmptyAnswers: 3 },
+  poll: { initialDelayMs: 1_000, multiplier: 1.5, maxDelayMs: 10_000, timeoutMs: 10_000, ackTimeoutMs: 10_000, maxEmptyAnswers: 3 },
   resumeWindowMs: 120_000,
   resumeGraceMs: 1_000,
   recover: true,

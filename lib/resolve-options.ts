@@ -11,7 +11,7 @@ import { DEFAULTS, type PollOptions, type ReconnectOptions, type Required_, type
 
 const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
 const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number', stableAfterMs: 'number' } }
-const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', maxEmptyAnswers: 'number' } }
+const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', ackTimeoutMs: 'number', maxEmptyAnswers: 'number' } }
 
 /** Every option and its type, read by `checkShape`; ranges are checked in `resolveOptions`. */
 const OPTIONS: Shape = {
@@ -105,6 +105,7 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
   count(retry.maxAttempts, DEFAULTS.retry.maxAttempts, 'retry.maxAttempts')
   const poll = backoff<Required_<PollOptions>>(options.poll, { ...DEFAULTS.poll }, 'poll')
   duration(poll.timeoutMs, 0, 'poll.timeoutMs', { allowZero: false })
+  duration(poll.ackTimeoutMs, 0, 'poll.ackTimeoutMs', { allowZero: false, timer: true })
   count(poll.maxEmptyAnswers, DEFAULTS.poll.maxEmptyAnswers, 'poll.maxEmptyAnswers')
 
   return {

@@ -47,6 +47,10 @@ export interface Simulator {
   duplicateNext(n: number): void
   /** A malformed frame goes out before each of the next n result frames. */
   malformedNext(n: number): void
+  /** The next n async acknowledgements are never sent: the tasks run, only the replies are lost. */
+  loseAcks(n: number): void
+  /** The next n getResponse answers are never sent. */
+  loseAnswers(n: number): void
   /** Adds `ms` of latency to the next n tasks, or to every task until `delay(0)` when n is omitted. */
   delay(ms: number, n?: number): void
   /** Holds every result back (tasks stay pending) until releaseResults(). */

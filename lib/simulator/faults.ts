@@ -77,6 +77,9 @@ export class Faults {
   private malformedIndex = 0
   private delayScript: { ms: number; remaining: number } | undefined
   private countdown: number | undefined
+  private lostAcks = 0
+  private lostAnswers = 0
+  private readonly replyRandom: Random
   private readonly taskRandom: Random
   private readonly frameRandom: Random
   private readonly ruleRandom: Random
@@ -89,6 +92,7 @@ export class Faults {
     this.taskRandom = random.fork('chaos-tasks')
     this.frameRandom = random.fork('chaos-frames')
     this.ruleRandom = random.fork('fail-rules')
+    this.replyRandom = random.fork('chaos-replies')
   }
 
   // ---- scripting (the Simulator control methods) ----
@@ -126,6 +130,14 @@ export class Faults {
     this.delayScript = ms === 0 || remaining === 0 ? undefined : { ms, remaining }
   }
 
+  loseAcks(n: number): void {
+    this.lostAcks += count('n', n)
+  }
+
+  loseAnswers(n: number): void {
+    this.lostAnswers += count('n', n)
+  }
+
   /** Arms the countdown; n = 0 is "now" and is handled by the caller. */
   dropAfterFrames(n: number): void {
     this.countdown = count('n', n)
@@ -140,6 +152,8 @@ export class Faults {
     this.malformed = 0
     this.delayScript = undefined
     this.countdown = undefined
+    this.lostAcks = 0
+    this.lostAnswers = 0
   }
 
   // ---- decisions ----
@@ -207,6 +221,22 @@ export class Faults {
     if (this.duplicates > 0) this.duplicates--
     else if (!this.frameRandom.chance(this.chaos.duplicateRate)) return false
     this.stats.faults.duplicates++
+    return true
+  }
+
+  /** Whether this async acknowledgement is lost: the task runs, the client never hears of it. */
+  takeLostAck(): boolean {
+    if (this.lostAcks > 0) this.lostAcks--
+    else if (!this.replyRandom.chance(this.chaos.lostAckRate)) return false
+    this.stats.faults.lostAcks++
+    return true
+  }
+
+  /** Whether this getResponse answer is lost. */
+  takeLostAnswer(): boolean {
+    if (this.lostAnswers > 0) this.lostAnswers--
+    else if (!this.replyRandom.chance(this.chaos.lostAnswerRate)) return false
+    this.stats.faults.lostAnswers++
     return true
   }
 

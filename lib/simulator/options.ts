@@ -29,6 +29,10 @@ export interface ChaosOptions {
   delayRate?: number
   /** @default 1000 */
   delayMs?: number
+  /** Per async task: its acknowledgement is never sent (the task runs; only the reply is lost). @default 0 */
+  lostAckRate?: number
+  /** Per getResponse: the answer is never sent. @default 0 */
+  lostAnswerRate?: number
 }
 
 export interface SimulatorOptions {
@@ -113,6 +117,8 @@ export function resolveChaos(chaos: ChaosOptions = {}): ResolvedChaos {
     malformedRate: rate('malformedRate', chaos.malformedRate),
     delayRate: rate('delayRate', chaos.delayRate),
     delayMs: nonNegative('chaos.delayMs', chaos.delayMs ?? 1000),
+    lostAckRate: rate('lostAckRate', chaos.lostAckRate),
+    lostAnswerRate: rate('lostAnswerRate', chaos.lostAnswerRate),
   }
 }
 

@@ -125,6 +125,7 @@ export class Router {
     const taskUUID = this.requireTaskUUID(socket, task)
     if (taskUUID === undefined) return
     this.deps.stats.polls++
+    if (this.deps.faults.takeLostAnswer()) return
     // One frame with every generation of the task; exactly {"data":[]} when unknown (§6.3).
     this.control(socket, JSON.stringify({ data: this.deps.registry.answer(taskUUID, this.deps.clock.now()) }))
   }
@@ -158,7 +159,7 @@ export class Router {
       return
     }
     engine.accept(task, taskUUID, outcome.plan, session)
-    if (outcome.plan.deliveryMethod === 'async') {
+    if (outcome.plan.deliveryMethod === 'async' && !faults.takeLostAck()) {
       // One acknowledgement per task, whatever numberResults is (§6.2).
       this.deps.outbound.enqueue(socket, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID }], errors: [] })
     }

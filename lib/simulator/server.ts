@@ -173,6 +173,14 @@ class RunwareSimulator implements Simulator {
     this.faults.malformedNext(n)
   }
 
+  loseAcks(n: number): void {
+    this.faults.loseAcks(n)
+  }
+
+  loseAnswers(n: number): void {
+    this.faults.loseAnswers(n)
+  }
+
   delay(ms: number, n?: number): void {
     this.faults.delay(ms, n)
   }

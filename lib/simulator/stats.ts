@@ -16,6 +16,10 @@ export interface FaultStats {
   malformed: number
   /** Tasks given extra latency by delay() or chaos delayRate. */
   delays: number
+  /** Async acknowledgements never sent (loseAcks, chaos lostAckRate). */
+  lostAcks: number
+  /** getResponse answers never sent (loseAnswers, chaos lostAnswerRate). */
+  lostAnswers: number
   /** Injected failures by error code (failures only). */
   byCode: Record<string, number>
 }
@@ -89,6 +93,8 @@ export function createStats(): SimulatorStats {
       duplicates: 0,
       malformed: 0,
       delays: 0,
+      lostAcks: 0,
+      lostAnswers: 0,
       byCode: {},
     },
     failedTasks: new Map(),

@@ -78,7 +78,7 @@ describe('demo accounting', () => {
   })
 
   it('the summary says FAILED when anything is lost, ran twice or items differ', () => {
-    const faults = { drops: 1, silences: 0, failures: 1, authFailures: 0, rateLimits: 0, duplicates: 0, malformed: 0, delays: 0, byCode: {} }
+    const faults = { drops: 1, silences: 0, failures: 1, authFailures: 0, rateLimits: 0, duplicates: 0, malformed: 0, delays: 0, lostAcks: 0, lostAnswers: 0, byCode: {} }
     const report: DemoReport = {
       tasks: 2, completed: 1, rejectedByCode: new Map([['insufficientCredits', 1]]), lost: [], executedTwice: 0, resolvedItems: 3, itemsProduced: 3,
       retriedTasks: 0, retries: 0, retryCodes: new Map(), resubmits: 0, reconnects: 1, reconnectReasons: new Map([['socketClosed', 1]]), resumes: 1,

@@ -69,6 +69,7 @@ describe('the task lifecycle table', () => {
         it(`${name} moves and reports ${String(edge)}`, () => {
           const { ledger, events } = ledgerWithEvents()
           const r = at(ledger, from)
+          expect(ledger.canMove(r, to)).toBe(true)
           events.length = 0
           expect(ledger.move(r, to)).toBe(true)
           expect(r.phase).toBe(to)
@@ -78,6 +79,7 @@ describe('the task lifecycle table', () => {
         it(`${name} is refused: settled is terminal, nothing changes`, () => {
           const { ledger, events } = ledgerWithEvents()
           const r = at(ledger, 'settled')
+          expect(ledger.canMove(r, to)).toBe(false)
           events.length = 0
           expect(ledger.move(r, to)).toBe(false)
           expect(r.phase).toBe('settled')
@@ -89,6 +91,7 @@ describe('the task lifecycle table', () => {
         it(`${name} is a bug, and throws`, () => {
           const { ledger } = ledgerWithEvents()
           const r = at(ledger, from)
+          expect(ledger.canMove(r, to)).toBe(false)
           expect(() => ledger.move(r, to)).toThrow(/illegal task move/)
         })
       }
@@ -138,6 +141,21 @@ describe('the books', () => {
     expect(ledger.take(10)).toEqual([d])
     expect(ledger.take(10)).toEqual([])
     expect([ledger.queued, ledger.waitingToSend, ledger.inFlight]).toEqual([0, 0, 3])
+  })
+
+  it('take never gives more than it is asked for, from either queue', () => {
+    const { ledger } = ledgerWithEvents()
+    const records = [record(), record(), record(), record()]
+    for (const r of records) ledger.admit(r)
+    // Two of them become urgent (a same-id resend after a lost socket).
+    for (const r of ledger.take(2)) {
+      ledger.move(r, 'unknown')
+      ledger.move(r, 'queued')
+    }
+    expect(ledger.take(1)).toHaveLength(1)
+    expect(ledger.take(2)).toHaveLength(2)
+    expect(ledger.take(5)).toHaveLength(1)
+    expect(ledger.waitingToSend).toBe(0)
   })
 
   it('the fresh queue starts over when it empties, however it emptied', () => {

@@ -1,0 +1,28 @@
+/**
+ * The specs a mutation run uses: those that exercise the core in this process (Stryker activates
+ * a mutant through a global, so a spec that spawns a process would test unmutated code, slowly).
+ */
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    include: [
+      'spec/unit/**/*.spec.ts',
+      'spec/client/connection.spec.ts',
+      'spec/client/odd-frames.spec.ts',
+      'spec/client/tasks.spec.ts',
+      // The chaos spec (2,000 tasks, 3 s) is left out: it runs first for every mutant it covers, which is all of them.
+      'spec/recovery/settled.spec.ts',
+      'spec/recovery/state-machine.spec.ts',
+      'spec/recovery/tasks.spec.ts',
+      'spec/hardening/callers.spec.ts',
+      'spec/hardening/frames.spec.ts',
+      'spec/hardening/options.spec.ts',
+      'spec/hardening/secrets.spec.ts',
+      'spec/hardening/tasks.spec.ts',
+    ],
+  },
+})
