@@ -34,12 +34,13 @@ export function makeTask(random: () => number, index: number): DemoTask {
       const versions = between(random, 1, 3)
       return { taskType, expected: versions, task: { taskType, prompt, promptVersions: versions, promptMaxLength: 200 } }
     }
+    // The current schema's fields: a model and inputs.image (the legacy inputImage is for legacy names).
     case 'caption':
-      return { taskType, expected: 1, task: { taskType, inputImage: IMAGE } }
+      return { taskType, expected: 1, task: { taskType, model: 'runware:150@2', inputs: { image: IMAGE } } }
     case 'removeBackground':
-      return { taskType, expected: 1, task: { taskType, inputImage: IMAGE, outputType: 'URL' } }
+      return { taskType, expected: 1, task: { taskType, model: 'runware:109@1', inputs: { image: IMAGE }, outputType: 'URL' } }
     case 'upscale':
-      return { taskType, expected: 1, task: { taskType, inputImage: IMAGE, upscaleFactor: between(random, 2, 4) } }
+      return { taskType, expected: 1, task: { taskType, model: 'runware:500@1', inputs: { image: IMAGE }, upscaleFactor: between(random, 2, 4) } }
     case 'videoInference': {
       const count = between(random, 1, 2)
       return {

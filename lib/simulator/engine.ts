@@ -28,6 +28,8 @@ export interface EngineDeps {
   /** Stream for latency draws. */
   latencyRandom: Random
   latency: { min: number; max: number }
+  /** Load: latency grows by perTaskMs for every task already running, up to maxMs more. */
+  load: { perTaskMs: number; maxMs: number }
   asyncDurationMs: number
 }
 
@@ -42,11 +44,13 @@ export class Engine {
   accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session): void {
     const { stats, faults, clock, registry } = this.deps
     const failure = faults.failureFor(task)
-    const base = plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()
+    const base = (plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()) + this.queueing()
     const now = clock.now()
     const record: AcceptedTask = {
       taskUUID,
       taskType: task.taskType,
+      request: task,
+      doneAt: 0,
       plan,
       session,
       startedAt: now,
@@ -55,7 +59,7 @@ export class Engine {
       state: 'running',
       items: [],
     }
-    registry.add(record)
+    registry.add(record, now)
     stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     if (record.dueAt <= now) this.due(record)
     else this.deps.alarms.at(record.dueAt, () => { this.due(record) })
@@ -91,6 +95,12 @@ export class Engine {
     this.deps.ticker.request()
   }
 
+  /** Under load, work queues: each task waits longer the more are already running (Runware's rate-limit page). */
+  private queueing(): number {
+    const { perTaskMs, maxMs } = this.deps.load
+    return perTaskMs === 0 ? 0 : Math.min(maxMs, perTaskMs * this.deps.registry.inFlight)
+  }
+
   private latency(): number {
     const { min, max } = this.deps.latency
     return min === max ? min : min + this.deps.latencyRandom.next() * (max - min)
@@ -102,7 +112,7 @@ export class Engine {
     const items: DataItem[] = []
     for (let i = 0; i < successes; i++) items.push(this.item(record, i))
     record.items = items
-    record.state = 'done'
+    this.deps.registry.finish(record, this.deps.clock.now())
     this.deps.stats.itemsProduced += successes
     // Async results are only ever fetched with getResponse (runware-protocol.md §6.2).
     if (plan.deliveryMethod === 'async') return

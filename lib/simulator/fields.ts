@@ -3,6 +3,7 @@
  * per task); later checks then return their fallback, so a task plan can be read top to bottom.
  */
 import type { ErrorItem, Task } from '../protocol.js'
+import { modelMismatch } from './models.js'
 import { errorItem } from './replies.js'
 
 const capitalise = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1)
@@ -100,22 +101,58 @@ export class Fields {
     return match
   }
 
-  /** An input image given as `inputImage` (legacy) or `inputs.image` (current schema). */
-  inputImage(): string | undefined {
-    const legacy = this.task.inputImage
+  /** The model's AIR: required unless said otherwise; a model the catalogue lists for another type is refused. */
+  model(required = true): string | undefined {
+    const air = this.string('model', { required })
+    const mismatch = air === undefined ? undefined : modelMismatch(air, this.task.taskType)
+    if (mismatch !== undefined) this.fail('invalidModel', 'model', mismatch, { type: 'string' })
+    return air
+  }
+
+  /**
+   * The task's input media: `inputs.image` or `inputs.video` (the current schema; which kinds the
+   * type takes), or the legacy top-level `inputImage`. A string: a URL, a data URI, base64 data or
+   * a media UUID (mediaStorage's, imageUpload's).
+   */
+  input(kinds: readonly InputKind[] = ['image']): { kind: InputKind; value: string } | undefined {
     const inputs = this.task.inputs
-    const current = typeof inputs === 'object' && inputs !== null ? (inputs as Record<string, unknown>).image : undefined
-    const value = legacy ?? current
+    const given = typeof inputs === 'object' && inputs !== null && !Array.isArray(inputs) ? (inputs as Record<string, unknown>) : {}
+    const found = kinds.find((kind) => given[kind] !== undefined && given[kind] !== null)
+    const kind = found ?? 'image'
+    const value = this.task.inputImage ?? (found === undefined ? undefined : given[found])
+    const name = this.task.inputImage !== undefined ? 'inputImage' : `inputs.${kind}`
     if (value === undefined || value === null) {
-      this.missing('inputImage', 'string')
+      // The code older clients know; the parameter names the field the current schema uses.
+      this.fail('missingInputImage', kinds.length > 1 ? `inputs.${kinds.join('|')}` : `inputs.${kinds[0] ?? 'image'}`, `Missing required parameter 'inputs.${kinds.join("' or 'inputs.")}'.`, { type: 'string' })
       return undefined
     }
     if (typeof value !== 'string' || value === '') {
-      this.fail('invalidInputImage', 'inputImage', "Invalid value for 'inputImage' parameter. It must be a URL, a data URI, base64 data or an image UUID.", {
-        type: 'string',
-      })
+      this.fail('invalidInputImage', name, `Invalid value for '${name}' parameter. It must be a URL, a data URI, base64 data or a media UUID.`, { type: 'string' })
       return undefined
     }
-    return value
+    return { kind, value }
+  }
+
+  /** The legacy name of `input()` for image-only types. */
+  inputImage(): string | undefined {
+    return this.input(['image'])?.value
+  }
+
+  /** A non-empty array whose every element passes `check` (which says what is wrong, or undefined). */
+  list(name: string, check: (element: unknown) => string | undefined, rule: { max?: number } = {}): readonly unknown[] | undefined {
+    const value = this.task[name]
+    if (value === undefined || value === null) {
+      this.missing(name, 'array')
+      return undefined
+    }
+    const max = rule.max ?? 1_000
+    const problem = !Array.isArray(value) || value.length === 0 || value.length > max ? `It must be an array of 1 to ${max} elements.` : value.map(check).find((why) => why !== undefined)
+    if (problem !== undefined) {
+      this.fail(`invalid${capitalise(name)}`, name, `Invalid value for '${name}' parameter. ${problem}`, { type: 'array' })
+      return undefined
+    }
+    return value as unknown[]
   }
 }
+
+export type InputKind = 'image' | 'video'

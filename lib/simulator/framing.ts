@@ -76,5 +76,28 @@ export function toFrames(units: OutUnit[], framing: Framing, maxItemsPerFrame: n
       return units
     case 'batch':
       return batched(units, maxItemsPerFrame)
+    case 'mixed':
+      return mixed(units, maxItemsPerFrame)
   }
+}
+
+/** Each task's results as its own draw says; consecutive `batch` ones merge, as a batching server would. */
+function mixed(units: readonly OutUnit[], max: number): OutUnit[] {
+  const frames: OutUnit[] = []
+  let run: OutUnit[] = []
+  const flush = (): void => {
+    if (run.length > 0) frames.push(...batched(run, max))
+    run = []
+  }
+  for (const unit of units) {
+    const drawn = unit.kind === 'result' ? (unit.framing ?? 'task') : 'task'
+    if (drawn === 'batch') {
+      run.push(unit)
+      continue
+    }
+    flush()
+    frames.push(...(drawn === 'item' ? perItem([unit]) : [unit]))
+  }
+  flush()
+  return frames
 }

@@ -67,6 +67,8 @@ export interface ResultUnit {
   data: DataItem[]
   errors: ErrorItem[]
   session: Session
+  /** Under `mixed` framing: how this task's results are framed, drawn when it completed. */
+  framing?: 'item' | 'task' | 'batch'
 }
 
 export type OutUnit = ControlUnit | ReplyUnit | ResultUnit

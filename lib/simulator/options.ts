@@ -1,7 +1,10 @@
 import { systemClock, type Clock } from '../clock.js'
 
-/** How result items are cut into frames (the protocol allows all three; clients must count items). */
-export type Framing = 'item' | 'task' | 'batch'
+/**
+ * How result items are cut into frames (the protocol allows all three; clients must count items).
+ * `mixed` draws one of the three per task, seeded: what chaos runs use, so no client can lean on one.
+ */
+export type Framing = 'item' | 'task' | 'batch' | 'mixed'
 
 /** Seeded-random fault injection. Frame rates apply to each result frame, task rates to each accepted task. */
 export interface ChaosOptions {
@@ -42,8 +45,24 @@ export interface SimulatorOptions {
   port?: number
   /** Accepted API keys; when unset any non-empty string is accepted. */
   apiKeys?: readonly string[]
-  /** Answer auth failures in the legacy `{error: true, errorId, errorMessage}` shape. @default false */
+  /**
+   * The envelope of an auth failure: `errors` (a list, as Runware's errors page shows), `error` (a
+   * singular object, what the official TypeScript SDK reads) or `legacy` (`{error: true, errorId,
+   * errorMessage}`, older docs). Which one the live server sends is an open question. @default 'errors'
+   */
+  authErrorShape?: AuthErrorShape
+  /** The older switch for `authErrorShape: 'legacy'` (authErrorShape wins when both are given). @default false */
   legacyAuthErrors?: boolean
+  /**
+   * getResponse (and getTaskDetails) for a taskUUID the server does not know: `empty` answers
+   * `{"data": []}` (what the docs show); `error` answers an error item, `taskNotFound`, or
+   * `taskExpired` for one removed after `retentionMs` (both codes are the simulator's). @default 'empty'
+   */
+  unknownTaskAnswer?: 'empty' | 'error'
+  /** How long a finished task stays known (getResponse, conflicts); also bounds memory. @default 3_600_000 */
+  retentionMs?: number
+  /** Load: each task's latency grows by `perTaskMs` for every task already running, up to `maxMs` more. */
+  load?: { perTaskMs: number; maxMs?: number }
   /** Close a socket after this long without a frame in either direction (0 disables). @default 120_000 */
   idleTimeoutMs?: number
   /** How long a session's undelivered results are kept after its socket died. @default 120_000 */
@@ -63,7 +82,11 @@ export interface SimulatorOptions {
   clock?: Clock
 }
 
-const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch']
+const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch', 'mixed']
+
+export type AuthErrorShape = 'errors' | 'error' | 'legacy'
+const AUTH_ERROR_SHAPES: readonly AuthErrorShape[] = ['errors', 'error', 'legacy']
+const UNKNOWN_ANSWERS: readonly string[] = ['empty', 'error']
 
 export type ResolvedChaos = Required<ChaosOptions>
 
@@ -71,7 +94,10 @@ export interface ResolvedOptions {
   host: string
   port: number
   apiKeys: ReadonlySet<string> | undefined
-  legacyAuthErrors: boolean
+  authErrorShape: AuthErrorShape
+  unknownTaskAnswer: 'empty' | 'error'
+  retentionMs: number
+  load: { perTaskMs: number; maxMs: number }
   idleTimeoutMs: number
   resumeWindowMs: number
   latency: { min: number; max: number }
@@ -122,6 +148,14 @@ export function resolveChaos(chaos: ChaosOptions = {}): ResolvedChaos {
   }
 }
 
+function authErrorShape(options: SimulatorOptions): AuthErrorShape {
+  const shape = options.authErrorShape ?? (options.legacyAuthErrors === true ? 'legacy' : 'errors')
+  if (!AUTH_ERROR_SHAPES.includes(shape)) throw new RangeError(`unknown authErrorShape ${JSON.stringify(shape)}`)
+  const answer: string = options.unknownTaskAnswer ?? 'empty'
+  if (!UNKNOWN_ANSWERS.includes(answer)) throw new RangeError(`unknown unknownTaskAnswer ${JSON.stringify(answer)}`)
+  return shape
+}
+
 /** Applies defaults and rejects nonsense up front, so a typo fails at start, not mid-run. */
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const latency = options.latencyMs ?? 0
@@ -139,7 +173,10 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     host: options.host ?? '127.0.0.1',
     port,
     apiKeys: options.apiKeys === undefined ? undefined : new Set(options.apiKeys),
-    legacyAuthErrors: options.legacyAuthErrors ?? false,
+    authErrorShape: authErrorShape(options),
+    unknownTaskAnswer: options.unknownTaskAnswer ?? 'empty',
+    retentionMs: nonNegative('retentionMs', options.retentionMs ?? 3_600_000),
+    load: { perTaskMs: nonNegative('load.perTaskMs', options.load?.perTaskMs ?? 0), maxMs: nonNegative('load.maxMs', options.load?.maxMs ?? 60_000) },
     idleTimeoutMs: nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? 120_000),
     resumeWindowMs: nonNegative('resumeWindowMs', options.resumeWindowMs ?? 120_000),
     latency: range,

@@ -8,6 +8,7 @@ import type { Faults } from './faults.js'
 import { encodeUnit, toFrames } from './framing.js'
 import type { OutUnit, ResultUnit, Session, SocketLink } from './model.js'
 import type { Framing } from './options.js'
+import type { Random } from './random.js'
 import type { SessionStore } from './sessions.js'
 import type { SimulatorStats } from './stats.js'
 
@@ -23,6 +24,8 @@ export interface Lifecycle {
 
 export interface OutboundDeps {
   framing: Framing
+  /** Draws each task's framing under `mixed`. */
+  framingRandom: Random
   maxItemsPerFrame: number
   clock: Clock
   stats: SimulatorStats
@@ -31,6 +34,8 @@ export interface OutboundDeps {
   requestTick: () => void
   lifecycle: Lifecycle
 }
+
+const MIXED = ['item', 'task', 'batch'] as const
 
 export class Outbound {
   private readonly dirty = new Set<SocketLink>()
@@ -46,6 +51,7 @@ export class Outbound {
   /** Hands results to the session's live socket, or keeps them in its buffer for a resume. */
   deliver(session: Session, unit: ResultUnit): void {
     if (session.expired) return
+    if (this.deps.framing === 'mixed') unit.framing ??= this.deps.framingRandom.pick(MIXED)
     const socket = session.socket
     if (socket?.state === 'open') {
       this.enqueue(socket, unit)

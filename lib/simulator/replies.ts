@@ -83,8 +83,12 @@ export function authSuccessFrame(connectionSessionUUID: string): string {
   return JSON.stringify({ data: [{ taskType: 'authentication', connectionSessionUUID }] })
 }
 
-export function authErrorFrame(code: string, legacy: boolean): string {
-  if (legacy) {
+/**
+ * An auth failure in one of the three shapes clients meet (runware-protocol.md §2.3): the documented
+ * `errors` list, a singular `error` object, or the legacy `{error: true, errorId, errorMessage}`.
+ */
+export function authErrorFrame(code: string, shape: 'errors' | 'error' | 'legacy'): string {
+  if (shape === 'legacy') {
     return JSON.stringify({
       error: true,
       errorMessageContentId: 1212,
@@ -92,5 +96,6 @@ export function authErrorFrame(code: string, legacy: boolean): string {
       errorMessage: code === 'invalidApiKey' ? 'Invalid api key' : messageFor(code),
     })
   }
-  return JSON.stringify({ errors: [{ code, message: messageFor(code), parameter: 'apiKey', taskType: 'authentication' }] })
+  const error = { code, message: messageFor(code), parameter: 'apiKey', taskType: 'authentication' }
+  return shape === 'error' ? JSON.stringify({ error }) : JSON.stringify({ errors: [error] })
 }

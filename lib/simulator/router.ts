@@ -22,7 +22,11 @@ import {
 } from './replies.js'
 import type { SessionStore } from './sessions.js'
 import type { SimulatorStats } from './stats.js'
+import { createRandom } from './random.js'
 import { isSupportedTaskType, planTask } from './tasks.js'
+
+/** getTaskDetails' answer draws nothing at random. */
+const NO_RANDOM = createRandom(0)
 
 export interface RouterDeps {
   clock: Clock
@@ -33,7 +37,8 @@ export interface RouterDeps {
   engine: Engine
   outbound: Outbound
   apiKeys: ReadonlySet<string> | undefined
-  legacyAuthErrors: boolean
+  authErrorShape: 'errors' | 'error' | 'legacy'
+  unknownTaskAnswer: 'empty' | 'error'
   /** A bug while handling one task (or a throwing failTasks predicate): reported, never thrown. */
   onError: (error: unknown) => void
 }
@@ -88,6 +93,9 @@ export class Router {
       case 'getResponse':
         this.poll(socket, task)
         return
+      case 'getTaskDetails':
+        this.details(socket, task)
+        return
       default:
         this.work(socket, task)
     }
@@ -101,7 +109,7 @@ export class Router {
       (typeof apiKey !== 'string' || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
     if (refusal !== undefined || typeof apiKey !== 'string') {
       stats.authFailures++
-      this.control(socket, authErrorFrame(refusal ?? 'missingApiKey', this.deps.legacyAuthErrors))
+      this.control(socket, authErrorFrame(refusal ?? 'missingApiKey', this.deps.authErrorShape))
       return
     }
     const requested = task.connectionSessionUUID
@@ -126,8 +134,43 @@ export class Router {
     if (taskUUID === undefined) return
     this.deps.stats.polls++
     if (this.deps.faults.takeLostAnswer()) return
+    const { registry, clock } = this.deps
+    const now = clock.now()
+    const standing = registry.standing(taskUUID, now)
+    if (standing !== 'known' && this.deps.unknownTaskAnswer === 'error') {
+      this.reject(socket, this.notFound(task, taskUUID, standing))
+      return
+    }
     // One frame with every generation of the task; exactly {"data":[]} when unknown (§6.3).
-    this.control(socket, JSON.stringify({ data: this.deps.registry.answer(taskUUID, this.deps.clock.now()) }))
+    this.control(socket, JSON.stringify({ data: registry.answer(taskUUID, now) }))
+  }
+
+  /** getTaskDetails names an existing task by its taskUUID: never a conflict, never executed. */
+  private details(socket: SimSocket, task: Task): void {
+    if (!this.requireSession(socket, task)) return
+    const taskUUID = this.requireTaskUUID(socket, task)
+    if (taskUUID === undefined) return
+    const { registry, clock } = this.deps
+    const now = clock.now()
+    const standing = registry.standing(taskUUID, now)
+    if (standing !== 'known') {
+      this.reject(socket, this.notFound(task, taskUUID, standing))
+      return
+    }
+    const outcome = planTask(task, taskUUID, { details: (uuid) => registry.details(uuid, now) })
+    if (!outcome.ok) {
+      this.reject(socket, outcome.error)
+      return
+    }
+    this.deps.outbound.enqueue(socket, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID, ...outcome.plan.build(0, NO_RANDOM) }], errors: [] })
+  }
+
+  /** `taskNotFound`, or `taskExpired` for a task forgotten after its retention: codes of the simulator's. */
+  private notFound(task: Task, taskUUID: string, standing: 'expired' | 'unknown'): ErrorItem {
+    const scope = { taskType: task.taskType, taskUUID }
+    return standing === 'expired'
+      ? errorItem('taskExpired', `The task ${taskUUID} finished too long ago; its results are no longer kept.`, scope, { parameter: 'taskUUID', type: 'string' })
+      : errorItem('taskNotFound', `No task with taskUUID ${taskUUID} is known to this account.`, scope, { parameter: 'taskUUID', type: 'string' })
   }
 
   private work(socket: SimSocket, task: Task): void {
@@ -151,6 +194,14 @@ export class Router {
     const outcome = planTask(task, taskUUID)
     if (!outcome.ok) {
       this.reject(socket, outcome.error)
+      return
+    }
+    if (task.dryRun === true || socket.dryRun) {
+      // Validated, not run (runware-protocol.md §2.1): one placeholder per result it would have had.
+      // The reply's shape is the simulator's: Runware documents the flag, not the answer.
+      this.deps.stats.dryRuns++
+      const data = Array.from({ length: outcome.plan.expected }, () => ({ taskType: task.taskType, taskUUID, dryRun: true }))
+      this.deps.outbound.enqueue(socket, { kind: 'reply', data, errors: [] })
       return
     }
     const refusal = faults.rateLimitFor(task)

@@ -53,6 +53,7 @@ class RunwareSimulator implements Simulator {
     })
     this.outbound = new Outbound({
       framing: options.framing,
+      framingRandom: random.fork('framing'),
       maxItemsPerFrame: options.maxItemsPerFrame,
       clock,
       stats: this.stats,
@@ -65,7 +66,7 @@ class RunwareSimulator implements Simulator {
         countdownReached: () => { this.dropAll() },
       },
     })
-    const registry = new Registry()
+    const registry = new Registry(options.retentionMs)
     this.engine = new Engine({
       clock,
       alarms: this.alarms,
@@ -77,6 +78,7 @@ class RunwareSimulator implements Simulator {
       resultRandom: random.fork('results'),
       latencyRandom: random.fork('latency'),
       latency: options.latency,
+      load: options.load,
       asyncDurationMs: options.asyncDurationMs,
     })
     this.router = new Router({
@@ -88,7 +90,8 @@ class RunwareSimulator implements Simulator {
       engine: this.engine,
       outbound: this.outbound,
       apiKeys: options.apiKeys,
-      legacyAuthErrors: options.legacyAuthErrors,
+      authErrorShape: options.authErrorShape,
+      unknownTaskAnswer: options.unknownTaskAnswer,
       onError: reportError,
     })
     // No `path` option: every path and query string is accepted, as official SDKs add their own.

@@ -25,6 +25,8 @@ export class SimSocket implements SocketLink {
     readonly id: number,
     readonly ws: WebSocket,
     now: number,
+    /** Opened with `?dryRun=1`: tasks are validated and answered, never executed. */
+    readonly dryRun = false,
   ) {
     this.lastActivity = now
   }

@@ -37,7 +37,8 @@ export class SocketPool {
 
   accept(ws: WebSocket, path: string): void {
     const { clock, stats } = this.deps
-    const socket = new SimSocket(this.nextId++, ws, clock.now())
+    // `?dryRun=1` (sdk-js appends it when asked to): every task on this socket is validated, not run.
+    const socket = new SimSocket(this.nextId++, ws, clock.now(), /[?&]dryRun=(1|true)(&|$)/.test(path))
     this.sockets.add(socket)
     stats.connections++
     stats.openSockets++

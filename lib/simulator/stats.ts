@@ -40,6 +40,8 @@ export interface SimulatorStats {
   tasksReceived: number
   /** getResponse requests answered. */
   polls: number
+  /** Tasks validated and answered without running (`dryRun`). */
+  dryRuns: number
   /**
    * Executions by taskUUID. A task is executed once the server accepts it for work: validated, not a
    * conflict, not rate-limited. An injected failure models a runtime failure, so it counts.
@@ -76,6 +78,7 @@ export function createStats(): SimulatorStats {
     resumes: 0,
     tasksReceived: 0,
     polls: 0,
+    dryRuns: 0,
     executions,
     executedTwice: () => [...executions].filter(([, count]) => count > 1).map(([taskUUID]) => taskUUID),
     resultsSent: 0,

@@ -19,16 +19,16 @@ describe('deliveryMethod async and getResponse', () => {
     const clock = new ManualClock()
     const sim = await h.simulator({ clock, asyncDurationMs: 10_000 })
     const { client } = await h.authed(sim)
-    const task = imageTask({ deliveryMethod: 'async', numberResults: 3, includeCost: true })
+    const task = { taskType: 'videoInference', taskUUID: randomUUID(), model: 'klingai:5@3', positivePrompt: 'waves', deliveryMethod: 'async', numberResults: 3, includeCost: true }
     client.send([task])
     const ack = await client.next(is.task(task.taskUUID))
-    expect(ack.body).toEqual({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
+    expect(ack.body).toEqual({ data: [{ taskType: 'videoInference', taskUUID: task.taskUUID }] })
     expect(sim.stats.executions.get(task.taskUUID)).toBe(1)
 
     clock.advance(3_000)
     const early = await poll(client, task.taskUUID)
     expect(early.data).toHaveLength(3)
-    for (const item of early.data) expect(item).toMatchObject({ taskType: 'imageInference', taskUUID: task.taskUUID, status: 'processing' })
+    for (const item of early.data) expect(item).toMatchObject({ taskType: 'videoInference', taskUUID: task.taskUUID, status: 'processing' })
     const p1 = early.data[0]?.progress as number
     expect(p1).toBeGreaterThanOrEqual(0)
     expect(p1).toBeLessThan(100)
@@ -42,11 +42,11 @@ describe('deliveryMethod async and getResponse', () => {
     const done = await poll(client, task.taskUUID)
     expect(done.data).toHaveLength(3)
     for (const item of done.data) {
-      expect(item).toMatchObject({ status: 'success', taskUUID: task.taskUUID, imageURL: expect.stringMatching(/example\.invalid/) as string })
+      expect(item).toMatchObject({ status: 'success', taskUUID: task.taskUUID, videoURL: expect.stringMatching(/example\.invalid/) as string })
       expect(typeof item.cost).toBe('number')
     }
     // Same items, same order, on every poll.
-    expect((await poll(client, task.taskUUID)).data.map((i) => i.imageUUID)).toEqual(done.data.map((i) => i.imageUUID))
+    expect((await poll(client, task.taskUUID)).data.map((i) => i.videoUUID)).toEqual(done.data.map((i) => i.videoUUID))
     expect(sim.stats.itemsProduced).toBe(3)
     expect(sim.stats.resultsSent).toBe(0)
     expect(sim.stats.polls).toBe(4)

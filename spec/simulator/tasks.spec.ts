@@ -129,25 +129,27 @@ describe('other task types', () => {
     expect(await rejection(client, { ...base, taskUUID: randomUUID(), promptMaxLength: 5 })).toMatchObject({ code: 'invalidPromptMaxLength', min: 12, max: 400 })
   })
 
-  it('caption reads inputImage or inputs.image and returns text', async () => {
+  it('caption reads inputs.image (or the legacy inputImage) and returns text; the current name requires model', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
-    const [legacy] = await run(client, { taskType: 'caption', taskUUID: randomUUID(), inputImage: 'https://example.invalid/in.png' })
+    const [legacy] = await run(client, { taskType: 'imageCaption', taskUUID: randomUUID(), inputImage: 'https://example.invalid/in.png' })
     expect(typeof legacy?.text).toBe('string')
-    const [current] = await run(client, { taskType: 'caption', taskUUID: randomUUID(), inputs: { image: randomUUID() } })
+    const [current] = await run(client, { taskType: 'caption', taskUUID: randomUUID(), model: 'runware:150@2', inputs: { image: randomUUID() } })
     expect(typeof current?.text).toBe('string')
-    expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID() })).toMatchObject({ code: 'missingInputImage' })
+    expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID(), model: 'runware:150@2' })).toMatchObject({ code: 'missingInputImage' })
+    expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({ code: 'missingModel', parameter: 'model' })
   })
 
   it('removeBackground and upscale return an image; upscaleFactor must be 2..4', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
-    for (const taskType of ['removeBackground', 'upscale']) {
-      const [item] = await run(client, { taskType, taskUUID: randomUUID(), inputImage: randomUUID() })
+    for (const [taskType, model] of [['removeBackground', 'runware:109@1'], ['upscale', 'runware:500@1']]) {
+      const [item] = await run(client, { taskType, taskUUID: randomUUID(), model, inputs: { image: randomUUID() } })
       expect(isUUID(item?.imageUUID)).toBe(true)
       expect(item?.imageURL).toMatch(/^https:\/\/example\.invalid\//)
     }
-    const bad = await rejection(client, { taskType: 'upscale', taskUUID: randomUUID(), inputImage: randomUUID(), upscaleFactor: 8 })
+    for (const taskType of ['removeBackground', 'upscale']) expect(await rejection(client, { taskType, taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({ code: 'missingModel' })
+    const bad = await rejection(client, { taskType: 'imageUpscale', taskUUID: randomUUID(), inputImage: randomUUID(), upscaleFactor: 8 })
     expect(bad).toMatchObject({ code: 'invalidUpscaleFactor', min: 2, max: 4 })
   })
 
