@@ -117,7 +117,15 @@ export class Engine {
     // Async results are only ever fetched with getResponse (runware-protocol.md §6.2).
     if (plan.deliveryMethod === 'async') return
     const { outbound } = this.deps
-    if (successes > 0) outbound.deliver(session, { kind: 'result', data: items, errors: [], session })
+    if (plan.streamed) {
+      // Stages happen one after another on the real service: a frame each, never merged.
+      for (const item of items) {
+        outbound.deliver(session, { kind: 'result', data: [item], errors: [], session, framing: 'task' })
+        outbound.flushAll()
+      }
+    } else if (successes > 0) {
+      outbound.deliver(session, { kind: 'result', data: items, errors: [], session })
+    }
     if (failure !== undefined) {
       const error = errorItem(failure.code, failure.message, { taskType, taskUUID })
       outbound.deliver(session, { kind: 'result', data: [], errors: [error], session })

@@ -15,7 +15,9 @@
  * (seeded PRNG), stats.ts (counters).
  *
  * How to extend it, most common first:
- *   a task type           a Planner in the table in tasks.ts (validation with Fields, fake outputs)
+ *   a task type           a Planner in planners/ and a row in tasks.ts' table (validation with Fields, fake outputs)
+ *   a model               an entry in models.ts (its limits, whether it reports progress)
+ *   an error code         a row in codes.ts (where it comes from: wire, classifier, pattern, invented)
  *   an error message      MESSAGES in replies.ts
  *   a scripted fault      a queue in faults.ts, its control in api.ts and server.ts
  *   a chaos rate          ChaosOptions in options.ts, its draw in faults.ts
@@ -23,9 +25,11 @@
  */
 export { startSimulator } from './server.js'
 export type { Simulator, SimulatorEvents } from './api.js'
-export type { ChaosOptions, Framing, SimulatorOptions } from './options.js'
+export type { AuthErrorShape, ChaosOptions, Framing, SimulatorOptions } from './options.js'
 export { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES } from './options.js'
 export type { FaultStats, SimulatorStats } from './stats.js'
 export type { FailOptions, FailTasksRule } from './faults.js'
 export { MALFORMED_FRAMES } from './faults.js'
 export { FAKE_ORIGIN } from './replies.js'
+export { SIMULATOR_CODES, sourceOf, type CodeSource } from './codes.js'
+export { DEFAULT_LIMITS, type ImageLimits, type ModelEntry } from './models.js'

@@ -40,7 +40,11 @@ export class Registry {
   private readonly expired = new Map<string, number>()
   private running = 0
 
-  constructor(private readonly retentionMs: number) {}
+  constructor(
+    private readonly retentionMs: number,
+    /** Told the number of tasks known after every change (stats.tasksKnown). */
+    private readonly onSize: (size: number) => void = () => undefined,
+  ) {}
 
   /** Tasks accepted and not yet finished (the load mode's measure). */
   get inFlight(): number {
@@ -62,7 +66,9 @@ export class Registry {
   add(record: AcceptedTask, now: number): void {
     this.sweep(now)
     this.records.set(record.taskUUID, record)
+    this.expired.delete(record.taskUUID)
     this.running += 1
+    this.onSize(this.records.size)
   }
 
   /** The task finished: it stays known for retentionMs. */
@@ -124,7 +130,10 @@ export class Registry {
       if (record === undefined || record.doneAt + this.retentionMs > now) break
       finished[this.finishedHead++] = undefined
       this.records.delete(record.taskUUID)
+      // Deleted first: a re-set would keep its old place, and the purge below reads the map in order.
+      this.expired.delete(record.taskUUID)
       this.expired.set(record.taskUUID, now)
+      this.onSize(this.records.size)
     }
     if (this.finishedHead > 1024 && this.finishedHead * 2 > finished.length) {
       this.finished = finished.slice(this.finishedHead)

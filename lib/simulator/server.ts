@@ -66,7 +66,7 @@ class RunwareSimulator implements Simulator {
         countdownReached: () => { this.dropAll() },
       },
     })
-    const registry = new Registry(options.retentionMs)
+    const registry = new Registry(options.retentionMs, (size) => (this.stats.tasksKnown = size))
     this.engine = new Engine({
       clock,
       alarms: this.alarms,

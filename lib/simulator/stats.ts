@@ -42,6 +42,8 @@ export interface SimulatorStats {
   polls: number
   /** Tasks validated and answered without running (`dryRun`). */
   dryRuns: number
+  /** Tasks the server knows now (running, or finished within retentionMs): what its memory holds. */
+  tasksKnown: number
   /**
    * Executions by taskUUID. A task is executed once the server accepts it for work: validated, not a
    * conflict, not rate-limited. An injected failure models a runtime failure, so it counts.
@@ -79,6 +81,7 @@ export function createStats(): SimulatorStats {
     tasksReceived: 0,
     polls: 0,
     dryRuns: 0,
+    tasksKnown: 0,
     executions,
     executedTwice: () => [...executions].filter(([, count]) => count > 1).map(([taskUUID]) => taskUUID),
     resultsSent: 0,

@@ -25,6 +25,8 @@ export interface TaskPlan {
   cost: number | undefined
   /** Whether getResponse reports `progress` while it runs (per type, and per model). */
   progress: boolean
+  /** Each item is a stage of its own, sent in its own frame whatever the framing. */
+  streamed: boolean
   /** The type-specific fields of result item `index`; taskType, taskUUID and cost are added by the caller. */
   build: (index: number, random: Random) => Record<string, unknown>
 }
@@ -90,6 +92,7 @@ export function planTask(task: Task, taskUUID: string, context: PlanContext = NO
       expected: work.expected,
       cost: task.includeCost === true ? work.cost : undefined,
       progress: work.progress ?? (planner.progress && reportsProgress(task.taskType, model)),
+      streamed: work.streamed ?? false,
       build: work.build,
     },
   }

@@ -84,6 +84,7 @@ export const modelUpload: Planner = {
     return {
       expected: UPLOAD_STAGES.length,
       cost: 0,
+      streamed: true,
       build: (index) => {
         const status = UPLOAD_STAGES[index] ?? 'ready'
         return status === 'ready' ? { status, message: 'The model is ready (simulated).', air } : { status, message: `Upload ${status} (simulated).` }

@@ -16,6 +16,8 @@ export interface Work {
   build: (index: number, random: Random) => Record<string, unknown>
   /** Overrides the type's progress reporting (the model's word). */
   progress?: boolean
+  /** Items are stages that happen one after another (modelUpload): each leaves in a frame of its own. */
+  streamed?: boolean
 }
 
 /** Read-only views a planner may need of the server's state (getTaskDetails reads the registry). */
