@@ -25,6 +25,8 @@ export const CHAOS_PRESETS: Readonly<Record<ChaosLevel, Readonly<ChaosOptions>>>
     malformedRate: 0.01,
     delayRate: 0.01,
     delayMs: 500,
+    lostAckRate: 0.02,
+    lostAnswerRate: 0.01,
   },
 }
 
@@ -42,5 +44,6 @@ export function describeChaos(level: ChaosLevel): string {
     `malformed ${percent(chaos.malformedRate)}`,
   ]
   if ((chaos.delayRate ?? 0) > 0) parts.push(`+${chaos.delayMs ?? 1000} ms delay ${percent(chaos.delayRate)}`)
+  if ((chaos.lostAckRate ?? 0) > 0) parts.push(`lost acknowledgement ${percent(chaos.lostAckRate)} and getResponse answer ${percent(chaos.lostAnswerRate)}`)
   return `${level}: ${parts.join(', ')}`
 }

@@ -50,14 +50,15 @@ export const DEMO_CLIENT_OPTIONS = {
   reconnect: { initialDelayMs: 50, maxDelayMs: 500, stableAfterMs: 2_000 },
   // High enough that only permanent codes reject (six retryable failures in a row: ~1e-8).
   retry: { maxAttempts: 8, initialDelayMs: 20, maxDelayMs: 300 },
-  poll: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 1_000 },
+  poll: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 1_000, ackTimeoutMs: 1_000 },
   resumeGraceMs: 100,
   connectTimeoutMs: 2_000,
   authTimeoutMs: 2_000,
   taskTimeoutMs: 25_000,
 } as const satisfies RunwareSocketOptions
 
-const DEMO_SIMULATOR = { latencyMs: { min: 10, max: 150 }, asyncDurationMs: 400, framing: 'task' } as const
+// Framing drawn per task from all three modes, seeded: no client may lean on one of them.
+const DEMO_SIMULATOR = { latencyMs: { min: 10, max: 150 }, asyncDurationMs: 400, framing: 'mixed' } as const
 
 /** A key the in-process simulator accepts; not a secret, and still never printed. */
 const DEMO_API_KEY = 'demo-key-simulator-only'
@@ -144,7 +145,7 @@ export function formatDemoSummary(report: DemoReport, color: boolean): string {
     ['latency p99', formatDuration(report.p99), ''],
     ['wall time', formatDuration(report.wallMs), ''],
   ]
-  const injected = `  injected: ${faults.drops} socket drops, ${faults.silences} silences, ${faults.failures} task failures, ${faults.rateLimits} rate limits, ${faults.duplicates} duplicate frames, ${faults.malformed} malformed frames (${report.protocolErrors} reached the client), ${faults.delays} delays`
+  const injected = `  injected: ${faults.drops} socket drops, ${faults.silences} silences, ${faults.failures} task failures, ${faults.rateLimits} rate limits, ${faults.duplicates} duplicate frames, ${faults.malformed} malformed frames (${report.protocolErrors} reached the client), ${faults.delays} delays, ${faults.lostAcks} lost acknowledgements, ${faults.lostAnswers} lost getResponse answers`
   const ok = demoPassed(report)
   const paint = (text: string, code: number): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
   const verdictLine = ok

@@ -119,8 +119,16 @@ Options:
   --latency-ms MS        latency of sync tasks: N or MIN-MAX (default 0)
   --async-ms MS          how long async tasks take before getResponse reports success (default 3000)
   --chaos LEVEL          off | light | heavy (default off)
-  --framing MODE         item | task | batch: how result items are cut into frames (default task)
+  --framing MODE         item | task | batch | mixed: how result items are cut into frames;
+                         mixed draws one of the three per task, seeded (default task)
   --api-key KEY          accept only this key; repeat for several (default: any non-empty key)
+  --auth-error-shape S   errors | error | legacy: the envelope of an auth failure, a list as the
+                         errors page shows, a singular object, or {error:true, errorId} (default errors)
+  --unknown-task ANSWER  empty | error: getResponse for an unknown taskUUID answers {"data":[]},
+                         or the error taskNotFound (taskExpired once forgotten) (default empty)
+  --retention-ms MS      how long a finished task stays known to getResponse and conflict checks;
+                         also bounds memory (default 3600000)
+  --load-per-task-ms MS  load: each task's latency grows by MS per task already running (default 0)
   -h, --help             show this help
 
 Exit codes:

@@ -2,7 +2,7 @@
  * `runware-socket simulate`: the simulator as a standalone server. Prints its URL on stdout (the
  * one line a script waits for), runs until SIGINT/SIGTERM, then closes every socket and exits 0.
  */
-import { startSimulator, type Framing, type SimulatorOptions } from '../simulator/index.js'
+import { startSimulator, type AuthErrorShape, type Framing, type SimulatorOptions } from '../simulator/index.js'
 import { choiceFlag, expectPositionals, integerFlag, latencyFlag, parseFlags, UsageError } from './args.js'
 import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'
 import { EXIT, type Io } from './io.js'
@@ -16,11 +16,17 @@ export interface SimulateConfig {
   chaos: ChaosLevel
   framing: Framing
   apiKeys: string[]
+  authErrorShape: AuthErrorShape
+  unknownTask: 'empty' | 'error'
+  retentionMs: number
+  loadPerTaskMs: number
 }
 
-export const SIMULATE_DEFAULTS = { port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3_000, chaos: 'off', framing: 'task' } as const
+export const SIMULATE_DEFAULTS = { port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3_000, chaos: 'off', framing: 'task', authErrorShape: 'errors', unknownTask: 'empty', retentionMs: 3_600_000, loadPerTaskMs: 0 } as const
 
-const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch']
+const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch', 'mixed']
+const AUTH_SHAPES: readonly AuthErrorShape[] = ['errors', 'error', 'legacy']
+const UNKNOWN_ANSWERS = ['empty', 'error'] as const
 
 export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'help' {
   const { values, positionals } = parseFlags('simulate', args, {
@@ -32,6 +38,10 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     chaos: { type: 'string' },
     framing: { type: 'string' },
     'api-key': { type: 'string', multiple: true },
+    'auth-error-shape': { type: 'string' },
+    'unknown-task': { type: 'string' },
+    'retention-ms': { type: 'string' },
+    'load-per-task-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -49,6 +59,10 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     chaos: choiceFlag('simulate', 'chaos', values.chaos, CHAOS_LEVELS) ?? SIMULATE_DEFAULTS.chaos,
     framing: choiceFlag('simulate', 'framing', values.framing, FRAMINGS) ?? SIMULATE_DEFAULTS.framing,
     apiKeys,
+    authErrorShape: choiceFlag('simulate', 'auth-error-shape', values['auth-error-shape'], AUTH_SHAPES) ?? SIMULATE_DEFAULTS.authErrorShape,
+    unknownTask: choiceFlag('simulate', 'unknown-task', values['unknown-task'], UNKNOWN_ANSWERS) ?? SIMULATE_DEFAULTS.unknownTask,
+    retentionMs: integerFlag('simulate', 'retention-ms', values['retention-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.retentionMs,
+    loadPerTaskMs: integerFlag('simulate', 'load-per-task-ms', values['load-per-task-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.loadPerTaskMs,
   }
 }
 
@@ -61,6 +75,10 @@ export function simulatorOptions(config: SimulateConfig): SimulatorOptions {
     asyncDurationMs: config.asyncMs,
     framing: config.framing,
     chaos: CHAOS_PRESETS[config.chaos],
+    authErrorShape: config.authErrorShape,
+    unknownTaskAnswer: config.unknownTask,
+    retentionMs: config.retentionMs,
+    load: { perTaskMs: config.loadPerTaskMs },
     ...(config.apiKeys.length === 0 ? {} : { apiKeys: config.apiKeys }),
   }
 }

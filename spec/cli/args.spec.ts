@@ -86,7 +86,7 @@ describe('run flags', () => {
 
 describe('simulate flags', () => {
   it('defaults to port 8080 on 127.0.0.1, chaos off, any key', () => {
-    expect(parseSimulateArgs([])).toEqual({ port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3000, chaos: 'off', framing: 'task', apiKeys: [] })
+    expect(parseSimulateArgs([])).toEqual({ port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3000, chaos: 'off', framing: 'task', apiKeys: [], authErrorShape: 'errors', unknownTask: 'empty', retentionMs: 3_600_000, loadPerTaskMs: 0 })
   })
 
   it('takes --port 0, a latency range and repeated --api-key', () => {

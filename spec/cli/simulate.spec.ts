@@ -1,6 +1,8 @@
 import { createServer } from 'node:net'
 import { RunwareServer } from '@runware/sdk-js'
 import { describe, expect, it } from 'vitest'
+import { parseSimulateArgs, simulatorOptions } from '../../lib/cli/simulate.js'
+import { TestClient } from '../helpers/test-client.js'
 import { exitOf, spawnCli, useCli } from './process.js'
 
 const LISTENING = /^runware simulator listening on (ws:\/\/127\.0\.0\.1:(\d+)\/v1)$/m
@@ -62,5 +64,39 @@ describe('runware-socket simulate', () => {
     const cli = spawnCli(['simulate', '--port', '70000'])
     expect((await exitOf(cli)).code).toBe(2)
     expect(cli.stderr()).toContain('--port must be a whole number from 0 to 65535')
+  })
+})
+
+describe('runware-socket simulate: the fidelity options (#13)', () => {
+  it('--help lists every option', async () => {
+    const cli = spawnCli(['simulate', '--help'])
+    expect((await exitOf(cli)).code).toBe(0)
+    for (const flag of ['--port', '--host', '--seed', '--latency-ms', '--async-ms', '--chaos', '--framing', '--api-key', '--auth-error-shape', '--unknown-task', '--retention-ms', '--load-per-task-ms']) {
+      expect(cli.stdout()).toContain(flag)
+    }
+    expect(cli.stdout()).toMatch(/item \| task \| batch \| mixed/)
+  })
+
+  it('parses the new flags into simulator options, and refuses bad values', () => {
+    const config = parseSimulateArgs(['--framing', 'mixed', '--auth-error-shape', 'legacy', '--unknown-task', 'error', '--retention-ms', '1000', '--load-per-task-ms', '5'])
+    if (config === 'help') throw new Error('help')
+    expect(simulatorOptions(config)).toMatchObject({ framing: 'mixed', authErrorShape: 'legacy', unknownTaskAnswer: 'error', retentionMs: 1000, load: { perTaskMs: 5 } })
+    expect(() => parseSimulateArgs(['--auth-error-shape', 'xml'])).toThrow(/--auth-error-shape must be one of errors, error, legacy/)
+    expect(() => parseSimulateArgs(['--unknown-task', 'maybe'])).toThrow(/--unknown-task must be one of empty, error/)
+    expect(() => parseSimulateArgs(['--retention-ms', '-1'])).toThrow(/--retention-ms/)
+  })
+
+  it('a standalone simulator with --auth-error-shape error answers a bad key with a singular error object', async () => {
+    const cli = spawnCli(['simulate', '--port', '0', '--api-key', 'good-key', '--auth-error-shape', 'error'])
+    const url = (await cli.waitFor(LISTENING))[1] ?? ''
+    const client = await TestClient.connect(url)
+    try {
+      client.send([{ taskType: 'authentication', apiKey: 'bad' }])
+      expect((await client.next()).body).toMatchObject({ error: { code: 'invalidApiKey' } })
+    } finally {
+      await client.close()
+      cli.child.kill('SIGTERM')
+      await exitOf(cli)
+    }
   })
 })

@@ -46,7 +46,9 @@ describe('chaos', () => {
     const sim = await startSimulator({
       seed,
       latencyMs: { min: 0, max: 20 },
-      chaos: { dropRate: 0.004, silenceRate: 0.002, failRate: 0.03, permanentShare: 0.3, rateLimitRate: 0.005, duplicateRate: 0.02, malformedRate: 0.01 },
+      // Framing drawn per task: a client that leans on one framing fails here.
+      framing: 'mixed',
+      chaos: { dropRate: 0.004, silenceRate: 0.002, failRate: 0.03, permanentShare: 0.3, rateLimitRate: 0.005, duplicateRate: 0.02, malformedRate: 0.01, lostAckRate: 0.02, lostAnswerRate: 0.002 },
     })
     const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url })
     const errors: string[] = []
@@ -140,7 +142,7 @@ describe('chaos', () => {
         fc.integer({ min: 5, max: 40 }),
         fc.array(fc.record({ after: fc.integer({ min: 0, max: 40 }), fault }), { maxLength: 6 }),
         async (seed, count, schedule) => {
-          const sim = await startSimulator({ seed, latencyMs: { min: 0, max: 10 }, framing: 'item' })
+          const sim = await startSimulator({ seed, latencyMs: { min: 0, max: 10 }, framing: 'mixed' })
           const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url })
           try {
             const pending = [...schedule].sort((a, b) => a.after - b.after)
