@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/', '.scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'coverage/', '.scratch/', '.stryker-tmp/', 'reports/', 'stryker-setup-*.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

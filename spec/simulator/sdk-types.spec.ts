@@ -25,13 +25,13 @@ describe.each(FRAMINGS)('@runware/sdk-js, framing %s', (framing) => {
       expect(text).toMatchObject({ taskType: 'textInference', finishReason: 'stop' })
       expect(typeof text.text).toBe('string')
 
-      const audio = first(await runware.audioInference({ model: 'elevenlabs:1@1', positivePrompt: 'rain', duration: 5 } as never))
+      const audio = first(await runware.audioInference({ model: 'elevenlabs:1@1', positivePrompt: 'rain', duration: 5 }))
       expect(audio.audioURL).toMatch(/^https:\/\/example\.invalid\//)
 
-      const model3d = first(await runware.threeDInference({ model: 'runware:300@1' } as never))
+      const model3d = first(await runware.threeDInference({ model: 'runware:300@1' }))
       expect((model3d.outputs as { files: unknown[] }).files).toHaveLength(1)
 
-      const svg = first(await runware.vectorize({ model: 'recraft:1@1', inputs: { image: 'https://example.invalid/in.png' } } as never))
+      const svg = first(await runware.vectorize({ model: 'recraft:1@1', inputs: { image: 'https://example.invalid/in.png' } }))
       expect(svg.imageURL).toMatch(/\.svg$/)
 
       const mask = first(await runware.imageMasking({ model: 'runware:35@1', inputs: { image: 'https://example.invalid/in.png' } } as never))
@@ -40,10 +40,10 @@ describe.each(FRAMINGS)('@runware/sdk-js, framing %s', (framing) => {
       const guide = first(await runware.controlNetPreprocess({ inputImage: 'https://example.invalid/in.png', preProcessorType: 'canny' } as never))
       expect(typeof guide.guideImageUUID).toBe('string')
 
-      const stored = first(await runware.mediaStorage({ operation: 'upload', media: 'https://example.invalid/cat.png' } as never))
+      const stored = first(await runware.mediaStorage({ operation: 'upload', media: 'https://example.invalid/cat.png' }))
       expect(typeof stored.mediaUUID).toBe('string')
 
-      const details = first(await runware.getTaskDetails({ taskUUID: String(text.taskUUID) } as never))
+      const details = first(await runware.getTaskDetails({ taskUUID: String(text.taskUUID) }))
       expect(details).toMatchObject({ taskType: 'getTaskDetails', taskUUID: text.taskUUID })
       expect((details.request as Loose[])[0]).toMatchObject({ taskType: 'textInference' })
 
