@@ -12,7 +12,7 @@ import type { RunwareQueue } from '../queue/queue.js'
 import { describeError, disposition } from './disposition.js'
 import type { EnqueueConfig } from './fleet-args.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { countTaskLines, emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { countTaskLines, emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
 import { checkInput } from './run-args.js'
 import { Progress } from './progress.js'
 import { loadQueue } from './worker.js'
@@ -77,20 +77,14 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
       batch = []
     }
     const source = config.input === '-' ? io.stdin() : createReadStream(config.input)
-    for await (const line of readLines(source)) {
+    for await (const parsed of pendingLines(source, recorded, runId, () => (stats.skipped += 1))) {
       if (interrupted !== undefined) break
-      const parsed = parseTaskLine(line.text, line.number, runId)
-      if (parsed.kind === 'blank') continue
-      if (isRecorded(recorded, line.number, parsed.taskUUID)) {
-        stats.skipped += 1
-        continue
-      }
       if (parsed.kind === 'bad') {
-        write({ line: line.number, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })
+        write({ line: parsed.line, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })
         stats.failed += 1
         continue
       }
-      batch.push({ task: parsed.task, pending: { line: line.number, taskUUID: parsed.taskUUID, taskType: parsed.taskType } })
+      batch.push({ task: parsed.task, pending: { line: parsed.line, taskUUID: parsed.taskUUID, taskType: parsed.taskType } })
       if (batch.length >= BULK) await flush()
     }
     if (interrupted === undefined) await flush()

@@ -105,6 +105,19 @@ export function parseTaskLine(text: string, lineNumber: number, runId = ''): Par
   return { kind: 'task', task, taskUUID, taskType }
 }
 
+/** A line a batch still has to take on: a task, or a bad line to record. */
+export type PendingLine = { line: number } & Exclude<ParsedLine, { kind: 'blank' }>
+
+/** The input's lines, parsed; blank lines dropped, lines already recorded counted with `skipped` and dropped. */
+export async function* pendingLines(source: AsyncIterable<Buffer | string>, recorded: Recorded, runId: string, skipped: () => void): AsyncGenerator<PendingLine, void, undefined> {
+  for await (const line of readLines(source)) {
+    const parsed = parseTaskLine(line.text, line.number, runId)
+    if (parsed.kind === 'blank') continue
+    if (isRecorded(recorded, line.number, parsed.taskUUID)) skipped()
+    else yield { line: line.number, ...parsed }
+  }
+}
+
 export interface OkRecord {
   /** The run the record belongs to (its ids derive from it); a restart with the same output keeps it. */
   run?: string

@@ -12,7 +12,7 @@ import { untyped } from '../task-types.js'
 import type { Task } from '../protocol.js'
 import { describeError, disposition } from './disposition.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { countTaskLines, emptyRecorded, isRecorded, openRecordFile, outputRecordSink, parseTaskLine, readLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { countTaskLines, emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
 import { checkInput, type RunConfig } from './run-args.js'
 import { Progress } from './progress.js'
 import { formatDuration } from './summary.js'
@@ -194,24 +194,18 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
     const stopped = (): boolean => control.stop !== undefined
     try {
       const source = config.input === '-' ? io.stdin() : createReadStream(config.input)
-      for await (const line of readLines(source)) {
+      for await (const parsed of pendingLines(source, recorded, runId, () => (stats.skipped += 1))) {
         if (stopped()) break
-        const parsed = parseTaskLine(line.text, line.number, runId)
-        if (parsed.kind === 'blank') continue
-        if (isRecorded(recorded, line.number, parsed.taskUUID)) {
-          stats.skipped += 1
-          continue
-        }
         if (parsed.kind === 'bad') {
           stats.queued += 1
-          if (write({ line: line.number, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })) stats.failed += 1
+          if (write({ line: parsed.line, taskUUID: parsed.taskUUID, status: 'error', code: 'invalidTask', message: parsed.message })) stats.failed += 1
           continue
         }
         while (inflight.size >= config.concurrency && !stopped()) await nextWake()
         // A line read but not sent is simply not recorded: the restart reads it again.
         if (stopped()) break
         stats.queued += 1
-        dispatch(line.number, parsed.task, parsed.taskUUID, parsed.taskType)
+        dispatch(parsed.line, parsed.task, parsed.taskUUID, parsed.taskType)
       }
       stats.eof = !stopped()
     } catch (error) {

@@ -2,21 +2,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseEnqueueArgs, parseWorkerArgs } from '../../lib/cli/fleet-args.js'
 import { UsageError } from '../../lib/cli/args.js'
 import { RunwareQueue } from '../../lib/queue/index.js'
 import { exitOf, spawnCli, useCli } from '../cli/process.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import { connection, freshQueueName, redisUrl, useClosing } from './fleet-harness.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 
-const redisUrl = inject('redisUrl')
 const harness = useHarness()
 useCli()
-const opened: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close()
-})
+const closing = useClosing()
 
 describe('worker and enqueue flags', () => {
   const env = { RUNWARE_API_KEY: API_KEY }
@@ -62,7 +59,7 @@ describe('worker and enqueue flags', () => {
 describe('the commands running', () => {
   it('a worker whose key is refused exits 3 and never prints the key', async () => {
     const sim = await harness.simulator({ apiKeys: ['the-only-good-key-123'] })
-    const worker = spawnCli(['worker', '--redis', redisUrl, '--queue', `spec-cmd-${process.pid}-a`, '--url', sim.url], { RUNWARE_API_KEY: API_KEY })
+    const worker = spawnCli(['worker', '--redis', redisUrl, '--queue', freshQueueName('spec-cmd'), '--url', sim.url], { RUNWARE_API_KEY: API_KEY })
     expect((await exitOf(worker)).code).toBe(3)
     expect(worker.stderr()).toMatch(/cannot connect: invalidApiKey/)
     expect(worker.stderr() + worker.stdout()).not.toContain(API_KEY)
@@ -70,15 +67,15 @@ describe('the commands running', () => {
 
   it('enqueue --no-wait adds the jobs and exits 0; a worker then runs them', async () => {
     const sim = await harness.simulator()
-    const name = `spec-cmd-${process.pid}-b`
+    const name = freshQueueName('spec-cmd')
     const dir = mkdtempSync(join(tmpdir(), 'runware-enqueue-'))
     const input = join(dir, 'tasks.jsonl')
     writeFileSync(input, `${Array.from({ length: 5 }, () => JSON.stringify(IMAGE)).join('\n')}\n`)
     const enqueue = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--no-wait', '--out', join(dir, 'out.jsonl')])
     expect((await exitOf(enqueue)).code).toBe(0)
     expect(enqueue.stderr()).toMatch(/enqueued 5 job\(s\)/)
-    const queue = new RunwareQueue({ connection: { url: redisUrl }, name })
-    opened.push(queue)
+    const queue = new RunwareQueue({ connection, name })
+    closing(queue)
     expect(await queue.queue.getJobCountByTypes('waiting')).toBe(5)
     const worker = spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url], { RUNWARE_API_KEY: API_KEY })
     await worker.waitFor(/worker: ready/, 'stderr')

@@ -5,20 +5,17 @@
  * job completes exactly once, the simulator ran no taskUUID twice, nothing is left in the queue,
  * and every process exits by itself.
  */
-import { afterEach, expect, inject, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { RunwareQueue } from '../../lib/queue/index.js'
 import { exitOf, spawnCli, useCli, type Cli } from '../cli/process.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import { connection, freshQueueName, redisUrl, useClosing } from './fleet-harness.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { eventually } from '../helpers/wait.js'
 
-const redisUrl = inject('redisUrl')
 const harness = useHarness()
 useCli()
-const opened: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close()
-})
+const closing = useClosing()
 
 const JOBS = 2_000
 
@@ -26,9 +23,9 @@ it('2,000 jobs, a worker SIGKILLed and replaced, another SIGTERMed: each job onc
   const sim = await harness.simulator({ latencyMs: { min: 20, max: 120 }, seed: 7 })
   // Retryable failures at completion: the worker tries again under a fresh id, recorded first.
   sim.failTasks({ fraction: 0.05 }, 'timeoutProvider')
-  const name = `spec-fleet-${process.pid}`
-  const queue = new RunwareQueue({ connection: { url: redisUrl }, name, jobOptions: { backoff: { type: 'fixed', delay: 50 } } })
-  opened.push(queue)
+  const name = freshQueueName('spec-fleet')
+  const queue = new RunwareQueue({ connection, name, jobOptions: { backoff: { type: 'fixed', delay: 50 } } })
+  closing(queue)
   const start = (): Cli =>
     spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--concurrency', '40', '--lock-ms', '1000', '--drain-ms', '10000'], { RUNWARE_API_KEY: API_KEY })
   const workers = [start(), start(), start()]

@@ -4,25 +4,21 @@
  * retryable ones go again under fresh ids the job records, results and errors survive the queue.
  */
 import { Job } from 'bullmq'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RunwareError } from '../../lib/errors.js'
 import { RunwareQueue, startRunwareWorker, type RunwareJobData, type RunwareWorker } from '../../lib/queue/index.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import { connection, freshQueueName, useClosing } from './fleet-harness.js'
 import { until } from '../helpers/wait.js'
 
-const connection = { url: inject('redisUrl') }
 const harness = useHarness()
-const opened: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close()
-})
+const closing = useClosing()
 
-let queues = 0
 /** A queue of its own per test: nothing one test leaves behind reaches another. */
 function queue(): RunwareQueue {
-  const q = new RunwareQueue({ connection, name: `spec-queue-${process.pid}-${++queues}`, jobOptions: { backoff: { type: 'fixed', delay: 10 } } })
-  opened.push(q)
+  const q = new RunwareQueue({ connection, name: freshQueueName('spec-queue'), jobOptions: { backoff: { type: 'fixed', delay: 10 } } })
+  closing(q)
   return q
 }
 
@@ -34,7 +30,7 @@ function worker(q: RunwareQueue, url: string, options: { concurrency?: number; r
     client: { apiKey: API_KEY, url, retry: { initialDelayMs: options.retryDelayMs ?? 5, maxDelayMs: 10 } },
     lockDurationMs: 2_000,
   })
-  opened.push(w)
+  closing(w)
   return w
 }
 

@@ -6,37 +6,31 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Job } from 'bullmq'
-import { afterEach, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RunwareQueue, startRunwareWorker, type RunwareJobData, type RunwareWorker } from '../../lib/queue/index.js'
 import { exitOf, spawnCli, useCli } from '../cli/process.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import { connection, freshQueueName, redisUrl, useClosing } from './fleet-harness.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { eventually, until } from '../helpers/wait.js'
 
-const redisUrl = inject('redisUrl')
-const connection = { url: redisUrl }
 const harness = useHarness()
 useCli()
-const opened: { close(): Promise<void> }[] = []
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close()
-})
+const closing = useClosing()
 
-let queues = 0
-const queueName = (): string => `spec-resume-${process.pid}-${++queues}`
 
 function worker(name: string, url: string): RunwareWorker {
   const w = startRunwareWorker({ connection, name, concurrency: 10, client: { apiKey: API_KEY, url }, lockDurationMs: 1_000 })
-  opened.push(w)
+  closing(w)
   return w
 }
 
 describe('a worker killed with SIGKILL mid-job', () => {
   it('another worker resumes the job under the taskUUID it was sent with: collected, not run twice', async () => {
     const sim = await harness.simulator()
-    const name = queueName()
+    const name = freshQueueName('spec-resume')
     const q = new RunwareQueue({ connection, name })
-    opened.push(q)
+    closing(q)
     sim.holdResults()
     const { jobId, taskUUID } = await q.add({ ...IMAGE, numberResults: 2 })
     const doomed = spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--lock-ms', '1000', '--concurrency', '5'], { RUNWARE_API_KEY: API_KEY })
@@ -60,7 +54,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
 describe('enqueue killed, then run again with the same --out', () => {
   it('enqueues nothing twice and records every line once', async () => {
     const sim = await harness.simulator({ latencyMs: 20 })
-    const name = queueName()
+    const name = freshQueueName('spec-resume')
     const dir = mkdtempSync(join(tmpdir(), 'runware-enqueue-'))
     const input = join(dir, 'tasks.jsonl')
     const out = join(dir, 'out.jsonl')
@@ -69,7 +63,7 @@ describe('enqueue killed, then run again with the same --out', () => {
     // No worker yet: the first enqueue adds every job, then waits; it is killed while it waits.
     const first = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--out', out])
     const q = new RunwareQueue({ connection, name })
-    opened.push(q)
+    closing(q)
     await eventually(() => existsSync(out) && readFileSync(out, 'utf8').includes('"invalidTask"'), 'the bad line recorded', 20_000)
     await eventually(async () => (await q.queue.getJobCountByTypes('waiting')) === 31, 'every job enqueued', 20_000)
     first.child.kill('SIGKILL')

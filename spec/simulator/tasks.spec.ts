@@ -1,32 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { DataItem } from '../../lib/protocol.js'
 import { isUUID } from '../../lib/protocol.js'
-import { is, type TestClient } from '../helpers/test-client.js'
+import { is } from '../helpers/test-client.js'
 import { useHarness } from '../helpers/harness.js'
+import { rejection, run } from './speak.js'
 import { imageTask } from '../fixtures/tasks.js'
 
 const h = useHarness()
-
-/** Sends one task and collects its result items (or its first error). */
-async function run(client: TestClient, task: Record<string, unknown> & { taskUUID: string }, expected = 1): Promise<DataItem[]> {
-  client.send([task])
-  const items: DataItem[] = []
-  while (items.length < expected) {
-    const frame = await client.next(is.task(task.taskUUID))
-    if (frame.errors.length > 0) throw new Error(frame.text)
-    items.push(...frame.data)
-  }
-  return items
-}
-
-async function rejection(client: TestClient, task: Record<string, unknown> & { taskUUID: string }): Promise<Record<string, unknown>> {
-  client.send([task])
-  const frame = await client.next(is.task(task.taskUUID))
-  expect(frame.body).toMatchObject({ data: [] })
-  expect(frame.errors).toHaveLength(1)
-  return frame.errors[0]!
-}
 
 describe('imageInference', () => {
   it('produces numberResults items echoing taskType and taskUUID, with fake URLs, seeds and NSFWContent', async () => {
