@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { imageLimits } from '../models.js'
 import { FAKE_ORIGIN } from '../replies.js'
-import { IMAGE_FORMATS, mediaOutput, OUTPUT_TYPES, round, seedField, seedFor, type Planner } from './shared.js'
+import { IMAGE_FORMATS, imageEdit, mediaOutput, OUTPUT_TYPES, round, seedField, seedFor, type Planner } from './shared.js'
 
 const CAPTIONS = [
   'A simulated caption: an image with a subject in the foreground.',
@@ -96,10 +96,7 @@ export const vectorize: Planner = {
   deliveryMethods: ['sync', 'async'],
   progress: false,
   plan(_task, f) {
-    f.model()
-    f.input(['image'])
-    const outputType = f.choice('outputType', OUTPUT_TYPES, 'URL')
-    f.choice('outputFormat', ['SVG'] as const, 'SVG')
+    const { outputType } = imageEdit(f, ['SVG'] as const, 'SVG')
     return { expected: 1, cost: 0.002, build: () => mediaOutput('image', outputType, 'SVG', 'image/svg+xml') }
   },
 }
@@ -109,10 +106,7 @@ export const imageMasking: Planner = {
   deliveryMethods: ['sync', 'async'],
   progress: false,
   plan(_task, f) {
-    f.model()
-    f.input(['image'])
-    const outputType = f.choice('outputType', OUTPUT_TYPES, 'URL')
-    const outputFormat = f.choice('outputFormat', IMAGE_FORMATS, 'PNG')
+    const { outputType, outputFormat } = imageEdit(f, IMAGE_FORMATS, 'PNG')
     return {
       expected: 1,
       cost: 0.0006,

@@ -66,6 +66,13 @@ export function seedFor(seed: number, index: number, random: Random): number {
   return seed >= 0 ? seed + index : random.int(1, MAX_SEED)
 }
 
+/** An image-to-image task's common fields: model, inputs.image, outputType and outputFormat. */
+export function imageEdit<F extends string>(f: Fields, formats: readonly F[], fallback: F): { outputType: OutputType; outputFormat: F } {
+  f.model()
+  f.input(['image'])
+  return { outputType: f.choice('outputType', OUTPUT_TYPES, 'URL'), outputFormat: f.choice('outputFormat', formats, fallback) }
+}
+
 /** The seed field: a caller's, or -1 for "draw one". */
 export function seedField(f: Fields): number {
   return f.integer('seed', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: -1 })
