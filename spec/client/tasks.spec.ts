@@ -6,6 +6,7 @@ import { ManualClock } from '../helpers/manual-clock.js'
 import { record, taskEvents, useHarness } from '../helpers/harness.js'
 import { failure, until, waitFor } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import type { WireTask } from '../helpers/scripted-server.js'
 
 const image = IMAGE
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -100,6 +101,24 @@ describe('run', () => {
     expect(server.frames.map((frame) => frame.length)).toEqual([4, 4, 2])
     await Promise.all(Array.from({ length: 3 }, () => client.run(image)))
     expect(server.frames.map((frame) => frame.length)).toEqual([4, 4, 2, 3])
+  })
+
+  it('the frames of one tick leave together, before any answer comes back', async () => {
+    // The server answers nothing until all ten tasks are in: a client that sends one frame per
+    // flush and the next only when results return would wait here forever.
+    const held: WireTask[] = []
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        held.push(...tasks)
+        if (held.length === 10) reply({ data: held.map((task) => ({ taskType: task.taskType, taskUUID: task.taskUUID, imageUUID: randomUUID() })) })
+      },
+    })
+    const client = h.client(server.url, { maxBatchSize: 4 })
+    await client.connect()
+    const runs = Array.from({ length: 10 }, () => client.run(image))
+    await until(() => server.frames.length === 3, 'three frames with no answer yet')
+    expect(server.frames.map((frame) => frame.length)).toEqual([4, 4, 2])
+    expect(await Promise.all(runs)).toHaveLength(10)
   })
 
   it('keeps at most maxInFlight tasks on the wire; the rest wait in the queue', async () => {
