@@ -5,7 +5,7 @@ import { RunwareSocket } from '../../lib/client.js'
 const make = (options: Record<string, unknown>): RunwareSocket => new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1', ...options })
 
 describe('timer limits', () => {
-  for (const path of ['connectTimeoutMs', 'authTimeoutMs', 'heartbeat.intervalMs', 'heartbeat.timeoutMs'] as const) {
+  for (const path of ['connectTimeoutMs', 'authTimeoutMs', 'heartbeat.intervalMs', 'heartbeat.timeoutMs', 'poll.ackTimeoutMs'] as const) {
     it(`${path} above 2^31 − 1 ms throws (Node would fire it after 1 ms)`, () => {
       const [head, tail] = path.split('.') as [string, string | undefined]
       const options = tail === undefined ? { [head]: 2 ** 31 } : { [head]: { [tail]: 2 ** 31 } }
