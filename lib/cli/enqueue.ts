@@ -51,7 +51,7 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
   try {
     sink = config.output === undefined ? outputRecordSink(io.stdout, io.stdout.isTTY === true ? () => progress.clear() : undefined) : openRecordFile(config.output, recorded.validBytes)
   } catch (error) {
-    io.stderr.write(`enqueue: cannot open ${config.output ?? 'stdout'} for appending: ${describeError(error)}\n`)
+    io.stderr.write(`enqueue: ${describeError(error)}\n`)
     return EXIT.fatal
   }
   if (config.output !== undefined && recorded.runId === undefined && runId !== '') sink.write({ run: runId, started: new Date().toISOString() })

@@ -187,7 +187,7 @@ export async function readRecorded(path: string): Promise<Recorded> {
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyRecorded()
-    throw error
+    throw new Error(`cannot read ${path}: ${fileProblem(error)}`, { cause: error })
   } finally {
     stream.destroy()
   }
@@ -240,8 +240,20 @@ export interface RecordSink {
  * Appends to a file, one write(2) per record: a kill -9 leaves at most one partial last line,
  * which the next run cuts off (`validBytes`) before appending.
  */
+/** Why a file could not be opened, in words (the output's errors end the run with exit 3). */
+export function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  const words: Record<string, string> = { ENOENT: 'its directory does not exist', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory', ENOTDIR: 'a part of its path is not a directory' }
+  return (code === undefined ? undefined : words[code]) ?? (error instanceof Error ? error.message : String(error))
+}
+
 export function openRecordFile(path: string, validBytes: number): RecordSink {
-  const fd = openSync(path, 'a')
+  let fd: number
+  try {
+    fd = openSync(path, 'a')
+  } catch (error) {
+    throw new Error(`cannot open ${path} for appending: ${fileProblem(error)}`, { cause: error })
+  }
   try {
     if (fstatSync(fd).size > validBytes) ftruncateSync(fd, validBytes)
   } catch (error) {

@@ -20,14 +20,8 @@ import { formatDuration } from './summary.js'
 function openSink(config: RunConfig, io: Io, validBytes: number, progress: Progress): RecordSink {
   // Records and the bar on one terminal: clear the bar's line before each record.
   if (config.output === undefined) return outputRecordSink(io.stdout, io.stdout.isTTY === true ? () => progress.clear() : undefined)
-  try {
-    return openRecordFile(config.output, validBytes)
-  } catch (error) {
-    // Not a usage error: the flags are fine, the output is not writable (exit 3, as documented).
-    const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? error)
-    throw new Error(`cannot open ${config.output} for appending: ${why}`, { cause: error })
-  }
+  // A throw here is not a usage error: the flags are fine, the output is not writable (exit 3, as documented).
+  return openRecordFile(config.output, validBytes)
 }
 
 /** `drain`: wait for the tasks in flight and record them (an account error); not when nothing more can be recorded. */

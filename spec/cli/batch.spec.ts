@@ -163,6 +163,13 @@ describe('run ids', () => {
     expect(sim.stats.tasksReceived).toBe(0)
   })
 
+  it('an output that cannot be opened for writing (a directory) stops before anything runs: exit 3, and it says why', async () => {
+    const io = fakeIo({ RUNWARE_API_KEY: 'batch-key' })
+    expect(await main(['run', input, '-o', dir, '--url', sim.url], io)).toBe(3)
+    expect(io.err()).toContain('it is a directory')
+    expect(sim.stats.tasksReceived).toBe(0)
+  })
+
   it('the bar knows the file\'s total from the start (not the lines read so far)', async () => {
     const io = fakeIo()
     const tty = { ...io, stderr: { write: (text: string) => io.stderr.write(text), isTTY: true } }

@@ -65,6 +65,19 @@ describe('the commands running', () => {
     expect(worker.stderr() + worker.stdout()).not.toContain(API_KEY)
   })
 
+  it('enqueue into an output whose directory is missing stops before anything is enqueued: exit 3, and it says why', async () => {
+    const name = freshQueueName('spec-cmd')
+    const dir = mkdtempSync(join(tmpdir(), 'runware-enqueue-'))
+    const input = join(dir, 'tasks.jsonl')
+    writeFileSync(input, `${JSON.stringify(IMAGE)}\n`)
+    const enqueue = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--out', join(dir, 'nowhere', 'out.jsonl')])
+    expect((await exitOf(enqueue)).code).toBe(3)
+    expect(enqueue.stderr()).toMatch(/cannot open .*out\.jsonl for appending: its directory does not exist/)
+    const queue = new RunwareQueue({ connection, name })
+    closing(queue)
+    expect(await queue.queue.getJobCountByTypes('waiting', 'active', 'completed')).toBe(0)
+  })
+
   it('enqueue --no-wait adds the jobs and exits 0; a worker then runs them', async () => {
     const sim = await harness.simulator()
     const name = freshQueueName('spec-cmd')
