@@ -1,114 +1,37 @@
 /**
- * A raw client that sends one frame per task: one `ws` socket, authenticate, then each `run`
- * sends its own frame and resolves from a Map by taskUUID when its items have arrived. No
- * batching, no deadlines, no recovery. What most hand-written clients do, and about four times
- * weaker than batching (raw-batched.ts is the floor).
+ * A raw client that sends one frame per task (its waiter in the Map, raw-socket.ts): no
+ * batching. What most hand-written clients do, and about four times weaker than batching
+ * (raw-batched.ts is the floor).
  */
 import { randomUUID } from 'node:crypto'
-import WebSocket from 'ws'
-import { API_KEY, type BenchClient, type BenchTask } from './types.js'
-
-interface Waiter {
-  resolve: (items: unknown[]) => void
-  reject: (error: Error) => void
-  expected: number
-  items: unknown[]
-}
-
-interface Item {
-  taskUUID?: string
-  taskType?: string
-}
-
-interface Inbound {
-  data?: Item[]
-  errors?: (Item & { code?: string })[]
-}
+import { RawSocket } from './raw-socket.js'
+import type { BenchClient, BenchTask } from './types.js'
 
 export class RawPerMessageClient implements BenchClient {
   readonly name = 'rawPerMessage'
-  readonly #url: string
-  readonly #waiters = new Map<string, Waiter>()
-  #socket: WebSocket | undefined
+  readonly #raw: RawSocket
 
   constructor(url: string) {
-    this.#url = url
+    this.#raw = new RawSocket(url)
   }
 
   /** Tasks waiting for results. */
   get pending(): number {
-    return this.#waiters.size
+    return this.#raw.pending
   }
 
   connect(): Promise<void> {
-    const socket = new WebSocket(this.#url, { perMessageDeflate: false })
-    this.#socket = socket
-    return new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.once('open', () => socket.send(JSON.stringify([{ taskType: 'authentication', apiKey: API_KEY }])))
-      socket.once('message', (data: WebSocket.RawData) => {
-        const reply = JSON.parse(textOf(data)) as Inbound
-        if (reply.data?.[0]?.taskType !== 'authentication') {
-          reject(new Error(`authentication failed: ${textOf(data)}`))
-          return
-        }
-        socket.off('error', reject)
-        socket.on('message', (frame: WebSocket.RawData) => this.#receive(frame))
-        socket.on('close', () => this.#failAll(new Error('socket closed')))
-        socket.on('error', () => undefined)
-        resolve()
-      })
-    })
+    return this.#raw.connect()
   }
 
   run(task: BenchTask): Promise<unknown[]> {
-    const socket = this.#socket
-    if (socket?.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'))
+    if (!this.#raw.open) return Promise.reject(new Error('not connected'))
     const taskUUID = randomUUID()
-    socket.send(JSON.stringify([{ ...task, taskUUID }]))
-    return new Promise<unknown[]>((resolve, reject) => {
-      this.#waiters.set(taskUUID, { resolve, reject, expected: task.numberResults, items: [] })
-    })
+    this.#raw.send(JSON.stringify([{ ...task, taskUUID }]))
+    return this.#raw.expect(taskUUID, task.numberResults)
   }
 
   close(): Promise<void> {
-    const socket = this.#socket
-    this.#socket = undefined
-    if (socket === undefined || socket.readyState === WebSocket.CLOSED) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      socket.once('close', () => resolve())
-      socket.terminate()
-    })
+    return this.#raw.close()
   }
-
-  #receive(frame: WebSocket.RawData): void {
-    const message = JSON.parse(textOf(frame)) as Inbound
-    for (const item of message.data ?? []) {
-      const waiter = item.taskUUID === undefined ? undefined : this.#waiters.get(item.taskUUID)
-      if (waiter === undefined) continue
-      waiter.items.push(item)
-      if (waiter.items.length >= waiter.expected) {
-        this.#waiters.delete(item.taskUUID!)
-        waiter.resolve(waiter.items)
-      }
-    }
-    for (const error of message.errors ?? []) {
-      const waiter = error.taskUUID === undefined ? undefined : this.#waiters.get(error.taskUUID)
-      if (waiter === undefined) continue
-      this.#waiters.delete(error.taskUUID!)
-      waiter.reject(new Error(error.code ?? 'error'))
-    }
-  }
-
-  #failAll(error: Error): void {
-    const waiters = [...this.#waiters.values()]
-    this.#waiters.clear()
-    for (const waiter of waiters) waiter.reject(error)
-  }
-}
-
-function textOf(data: WebSocket.RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8')
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
-  return Buffer.from(data).toString('utf8')
 }
