@@ -280,3 +280,48 @@ describe('heartbeat', () => {
     expect(client.state).toBe('ready')
   })
 })
+
+describe('session resume', () => {
+  const h = useHarness()
+  const SESSION = '8b7a4f1e-2b63-4c4f-9a55-0a4c5e2d7f10'
+
+  /** Drops the socket, lets `waitMs` pass on the client's clock (the reconnect delay is 990 ms), and waits for ready. */
+  async function dropAndWait(server: { socket(): { terminate(): void } }, client: ReturnType<typeof h.client>, clock: ManualClock, waitMs: number): Promise<StateEvent> {
+    const lost = waitForState(client, 'reconnecting')
+    server.socket().terminate()
+    await lost
+    const ready = waitForState(client, 'ready')
+    clock.advance(waitMs)
+    return ready
+  }
+
+  it('asks for its session again only within resumeWindowMs of losing it (the window\'s last millisecond included)', async () => {
+    const server = await h.scripted()
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false, resumeWindowMs: 1_000, reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 }, random: () => 0.99 })
+    await client.connect()
+    const first = client.sessionUUID
+    expect(first).toMatch(/^[0-9a-f-]{36}$/)
+    // The socket opens at lost + 1,000 ms: still inside the window.
+    expect(await dropAndWait(server, client, clock, 1_000)).toMatchObject({ to: 'ready', resumed: true })
+    expect(server.auths[1]).toEqual({ taskType: 'authentication', apiKey: API_KEY, connectionSessionUUID: first })
+    // lost + 1,001 ms: the window has closed; a fresh session is asked for.
+    expect(await dropAndWait(server, client, clock, 1_001)).toMatchObject({ to: 'ready', resumed: false })
+    expect(server.auths[2]).toEqual({ taskType: 'authentication', apiKey: API_KEY })
+  })
+
+  it('says resumed only when the server re-attached the session it was asked for', async () => {
+    let fresh = 0
+    const server = await h.scripted({
+      // The first socket gets SESSION; every later one a new session, whatever was asked.
+      onAuth: (_task, reply) => reply({ data: [{ taskType: 'authentication', connectionSessionUUID: fresh++ === 0 ? SESSION : crypto.randomUUID() }] }),
+    })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false, reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 }, random: () => 0.99 })
+    await client.connect()
+    const ready = await dropAndWait(server, client, clock, 1_000)
+    expect(server.auths[1]?.connectionSessionUUID).toBe(SESSION)
+    expect(ready.resumed).toBe(false)
+    expect(client.sessionUUID).not.toBe(SESSION)
+  })
+})

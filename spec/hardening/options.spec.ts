@@ -1,6 +1,7 @@
 /** Options are checked once, at construction (#9 items 8 and 9, cleartext URLs): a typo or a wrong type throws and names its path. */
 import { describe, expect, it } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
+import { DEFAULT_URL } from '../../lib/index.js'
 
 const make = (options: Record<string, unknown>): RunwareSocket => new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1', ...options })
 
@@ -58,6 +59,11 @@ describe('unknown keys and wrong types', () => {
 })
 
 describe('cleartext URLs', () => {
+  it('the default URL is the documented Runware endpoint, over TLS', () => {
+    expect(DEFAULT_URL).toBe('wss://ws-api.runware.ai/v1')
+    expect(() => new RunwareSocket({ apiKey: 'k' })).not.toThrow()
+  })
+
   it('refuses ws:// to a host that is not loopback: the key would cross the network in cleartext', () => {
     expect(() => new RunwareSocket({ apiKey: 'k', url: 'ws://ws-api.runware.ai/v1' })).toThrow(/cleartext/)
     expect(() => new RunwareSocket({ apiKey: 'k', url: 'ws://10.0.0.5:8080/v1' })).toThrow('allowCleartext')

@@ -30,6 +30,8 @@ export interface ScriptOptions {
   onTasks?: (tasks: WireTask[], reply: (frame: unknown) => void) => void
   /** Answer pings (default true). */
   pong?: boolean
+  /** Called for each ping before the pong (if any) is sent; `reply` answers on that socket. */
+  onPing?: (reply: (frame: unknown) => void) => void
   /** Answer authentication (default: a fresh session UUID, or the one asked for). */
   onAuth?: (task: WireTask, reply: (frame: unknown) => void) => void
 }
@@ -63,6 +65,7 @@ export async function startScripted(options: ScriptOptions = {}): Promise<Script
       }
       if (first?.taskType === 'ping') {
         counters.pings += 1
+        options.onPing?.(reply)
         if (options.pong !== false) reply({ data: [{ taskType: 'ping', pong: true }] })
         return
       }

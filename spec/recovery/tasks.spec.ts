@@ -6,6 +6,7 @@ import { ManualClock } from '../helpers/manual-clock.js'
 import { record, taskEvents, useHarness } from '../helpers/harness.js'
 import { failure, until, waitFor, waitForState } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import type { WireTask } from '../helpers/scripted-server.js'
 
 const image = IMAGE
 
@@ -138,6 +139,62 @@ describe('recovery when the fate of a task is unknown', () => {
     // Never resent under a new id.
     expect(ofType(events, 'retry')).toHaveLength(0)
     expect(ofType(events, 'sent')).toHaveLength(50)
+  })
+
+  it('a task whose results the resume replays is never asked about: the client waits for the replay', async () => {
+    const sim = await h.simulator({ latencyMs: 20 })
+    // A reconnect ~500 ms after the drop: every result is finished and buffered by then.
+    const client = h.client(sim.url, { ...quick, reconnect: { initialDelayMs: 500, maxDelayMs: 500 }, random: () => 0.99 })
+    const events = taskEvents(client)
+    await client.connect()
+    sim.holdResults()
+    const runs = Array.from({ length: 20 }, () => client.run(image))
+    await until(() => sim.stats.tasksReceived === 20, 'all tasks on the server')
+    sim.dropAll()
+    await waitForState(client, 'reconnecting')
+    sim.releaseResults()
+    expect((await Promise.all(runs)).every((items) => items.length === 1)).toBe(true)
+    expect(sim.stats.resumes).toBe(1)
+    expect(sim.stats.replayed).toBeGreaterThan(0)
+    expect(sim.stats.polls).toBe(0)
+    expect(ofType(events, 'resubmit')).toHaveLength(0)
+  })
+
+  it('after a resume, replayed results that arrive in later frames are waited for, not asked about', async () => {
+    // The server replays the finished results only when it sees the client's ping, just before the pong.
+    let held: WireTask[] = []
+    const server = await h.scripted({
+      onTasks: (tasks) => (held = tasks),
+      onPing: (reply) => {
+        if (server.connections > 1) reply({ data: held.map((task) => ({ taskType: task.taskType, taskUUID: task.taskUUID, imageUUID: randomUUID() })) })
+      },
+    })
+    const client = h.client(server.url, { ...quick, heartbeat: false })
+    await client.connect()
+    const runs = Array.from({ length: 3 }, () => client.run(image))
+    await until(() => held.length === 3, 'the tasks on the server')
+    const ready = waitFor(client, 'state', (event) => event.to === 'ready')
+    server.socket().terminate()
+    expect((await ready)[0]).toMatchObject({ resumed: true })
+    expect((await Promise.all(runs)).every((items) => items.length === 1)).toBe(true)
+    // One frame: the tasks. No getResponse, no resend.
+    expect(server.frames).toHaveLength(1)
+  })
+
+  it('after a resume, the pong of one ping ends the wait for the replay: a long resumeGraceMs costs nothing', async () => {
+    const sim = await h.simulator({ latencyMs: 1_000 })
+    // If only the grace ended the wait, nothing would be asked for a minute: the results would come
+    // as pushes, and no getResponse would be sent.
+    const client = h.client(sim.url, { ...quick, resumeGraceMs: 60_000 })
+    await client.connect()
+    const runs = Array.from({ length: 10 }, () => client.run(image))
+    await until(() => sim.stats.tasksReceived === 10, 'tasks on the server')
+    sim.dropAll()
+    await waitForState(client, 'ready')
+    await until(() => sim.stats.polls >= 10, 'every task still running asked about')
+    expect(sim.stats.resumes).toBe(1)
+    expect((await Promise.all(runs)).every((items) => items.length === 1)).toBe(true)
+    expect(sim.stats.executedTwice()).toEqual([])
   })
 
   it('asks getResponse for tasks still running after the resume, and collects them', async () => {

@@ -492,3 +492,93 @@ describe('authFrame', () => {
     expect(JSON.parse(authFrame('a"b\\c'))).toEqual([{ taskType: 'authentication', apiKey: 'a"b\\c' }])
   })
 })
+
+describe('parseFrame: what is wrong with a frame, said exactly', () => {
+  // The words reach the caller in the `error` event and the log: a frame tells what it got.
+  const item = (fields: string): string => `{"taskType":"imageInference","taskUUID":"${U1}"${fields}}`
+
+  it.each([
+    ['5', 'notObject', 'frame is number 5, not an object'],
+    ['[1]', 'notObject', 'frame is an array, not an object'],
+    // One part is not an object: the whole array is the frame, and it is not an envelope.
+    ['[{"data":[]},5]', 'notObject', 'frame is an array, not an object'],
+    ['{}', 'emptyEnvelope', 'frame has neither data nor errors'],
+    ['{"data":[null]}', 'emptyEnvelope', 'data item is null, not an object'],
+    ['{"data":[[1]]}', 'emptyEnvelope', 'data item is an array, not an object'],
+    ['{"data":[{"taskUUID":7}]}', 'emptyEnvelope', 'data item taskUUID is number 7'],
+    ['{"data":[{"taskUUID":{}}]}', 'emptyEnvelope', 'data item taskUUID is an object'],
+    ['{"data":[{"taskType":null}]}', 'emptyEnvelope', 'data item taskType is null'],
+    ['{"data":"x"}', 'emptyEnvelope', 'data is string x'],
+    ['{"errors":5}', 'emptyEnvelope', 'errors is number 5'],
+    ['{"errors":[true]}', 'emptyEnvelope', 'error item is boolean true, not an object'],
+    ['not json', 'notJson', 'frame is not valid JSON'],
+  ])('%s → %s: "%s"', (text, reason, message) => {
+    expect(fails(text)).toEqual({ reason, message, excerpt: text })
+  })
+
+  it('an excerpt of exactly 120 characters is whole; 121 are cut', () => {
+    const exact = `x${'y'.repeat(119)}`
+    expect(fails(exact).excerpt).toBe(exact)
+    expect(fails(`${exact}z`).excerpt).toBe(`${exact}…`)
+  })
+
+  it('a good item beside bad ones is kept, each bad one named', () => {
+    const text = `{"data":[${item('')},5,{"taskUUID":7},{"taskType":[]}]}`
+    expect(parseFrame(text)).toEqual({
+      ok: true,
+      envelope: {
+        data: [{ taskType: 'imageInference', taskUUID: U1 }],
+        errors: [],
+        legacy: false,
+        issues: [
+          { reason: 'itemNotObject', message: 'data item is number 5, not an object' },
+          { reason: 'badField', message: 'data item taskUUID is number 7' },
+          { reason: 'badField', message: 'data item taskType is an array' },
+        ],
+      },
+    })
+  })
+
+  it('an errors-only frame has no issue about the data it does not carry, and the reverse', () => {
+    expect(ok('{"errors":[{"code":"c","message":"m"}]}').issues).toEqual([])
+    expect(ok(`{"data":[${item('')},{"taskUUID":"${U2}"}]}`).issues).toEqual([])
+  })
+
+  it('a data frame with an error beside it keeps the error (the common frame is not read as results only)', () => {
+    expect(ok(`{"data":[${item('')}],"error":{"code":"c","message":"m"}}`).errors).toEqual([{ code: 'c', message: 'm' }])
+    expect(ok(`{"data":[${item('')}],"errors":[{"code":"c","message":"m"}]}`).errors).toEqual([{ code: 'c', message: 'm' }])
+  })
+
+  it('a results frame with one bad item is read item by item, not taken whole', () => {
+    expect(ok(`{"data":[${item('')},{"taskType":"x","taskUUID":5}]}`).data).toEqual([{ taskType: 'imageInference', taskUUID: U1 }])
+    expect(ok(`{"data":[${item('')},{"taskUUID":"${U2}","taskType":5}]}`).data).toEqual([{ taskType: 'imageInference', taskUUID: U1 }])
+  })
+
+  it('error items: a bad code, parameter or field is named and the item kept', () => {
+    const env = ok(`{"errors":[{"message":"m"},{"code":"c","parameter":5},{"code":"c","taskType":5,"documentation":[]}]}`)
+    expect(env.errors).toEqual([{ code: 'protocolError', message: 'm' }, { code: 'c', message: 'c' }, { code: 'c', message: 'c' }])
+    expect(env.issues).toEqual([
+      { reason: 'badField', message: 'error item code is missing' },
+      { reason: 'badField', message: 'error parameter is number 5' },
+      { reason: 'badField', message: 'error taskType is number 5' },
+      { reason: 'badField', message: 'error documentation is an array' },
+    ])
+  })
+
+  it('an array-wrapped envelope with one empty answer is an answer, whatever its other parts hold', () => {
+    expect(parseFrame('[{"data":[]},{"data":[5]}]')).toMatchObject({ ok: true, envelope: { data: [], issues: [{ message: 'data item is number 5, not an object' }] } })
+  })
+
+  it('an unsafe key is dropped and named, even inside an array inside an item', () => {
+    const env = ok(`{"data":[${item(',"outputs":[{"__proto__":{"polluted":true},"url":"u"}]')}]}`)
+    expect(env.data[0]?.outputs).toEqual([{ url: 'u' }])
+    expect(env.issues).toEqual([{ reason: 'unsafeKey', message: 'dropped key "__proto__"' }])
+  })
+
+  it('depth counts through arrays as well as objects', () => {
+    const deep = (levels: number): string => `${'['.repeat(levels)}1${']'.repeat(levels)}`
+    // Envelope 1, data 2, item 3, the field's arrays from 4.
+    expect(fails(`{"data":[${item(`,"x":${deep(62)}`)}]}`)).toMatchObject({ reason: 'tooDeep', message: 'frame nests deeper than 64 levels' })
+    expect(ok(`{"data":[${item(`,"x":${deep(61)}`)}]}`).data).toHaveLength(1)
+  })
+})
