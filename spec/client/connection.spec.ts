@@ -7,6 +7,7 @@ import { ManualClock } from '../helpers/manual-clock.js'
 import { API_KEY, WHATWG, record, useHarness } from '../helpers/harness.js'
 import { until, waitFor, waitForState } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
+import type { WireTask } from '../helpers/scripted-server.js'
 
 const image = IMAGE
 
@@ -323,5 +324,67 @@ describe('session resume', () => {
     expect(server.auths[1]?.connectionSessionUUID).toBe(SESSION)
     expect(ready.resumed).toBe(false)
     expect(client.sessionUUID).not.toBe(SESSION)
+  })
+})
+
+describe('what the handshake and the socket report', () => {
+  const h = useHarness()
+  const SESSION = '8b7a4f1e-2b63-4c4f-9a55-0a4c5e2d7f10'
+
+  it('an auth reply without a session is a failed handshake: reconnecting, authReplyInvalid, protocolError', async () => {
+    let replies = 0
+    const server = await h.scripted({
+      onAuth: (_task, reply) => reply({ data: [{ taskType: 'authentication', ...(replies++ === 0 ? {} : { connectionSessionUUID: SESSION }) }] }),
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 } })
+    const states = record(client, 'state')
+    await client.connect()
+    expect(states.find((event) => event.to === 'reconnecting')).toMatchObject({ from: 'authenticating', reason: 'authReplyInvalid', code: 'protocolError' })
+    expect(client.sessionUUID).toBe(SESSION)
+  })
+
+  it('results that ride in the same frame as the auth reply reach their tasks; nothing is asked about', async () => {
+    let held: WireTask[] = []
+    const server = await h.scripted({
+      onTasks: (tasks) => (held = tasks),
+      onAuth: (task, reply) => {
+        const session = { taskType: 'authentication', connectionSessionUUID: task.connectionSessionUUID ?? SESSION }
+        reply({ data: [session, ...held.map((t) => ({ taskType: t.taskType, taskUUID: t.taskUUID, imageUUID: crypto.randomUUID() }))] })
+      },
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 }, heartbeat: false })
+    const orphans = record(client, 'orphan')
+    await client.connect()
+    const runs = Array.from({ length: 3 }, () => client.run(image))
+    await until(() => held.length === 3, 'the tasks on the server')
+    server.socket().terminate()
+    expect((await Promise.all(runs)).map((items) => items.length)).toEqual([1, 1, 1])
+    expect(server.frames).toHaveLength(1)
+    expect(orphans).toEqual([])
+  })
+
+  it('a close from the server: its code in the detail, its reason only when it gave one', async () => {
+    const server = await h.scripted()
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 } })
+    const states = record(client, 'state')
+    await client.connect()
+    server.socket().close(4001)
+    await until(() => states.some((event) => event.to === 'reconnecting'), 'the loss reported')
+    const lost = states.find((event) => event.to === 'reconnecting')
+    expect(lost).toMatchObject({ reason: 'socketClosed', detail: 'close code 4001', closeCode: 4001 })
+    expect(lost).not.toHaveProperty('closeReason')
+  })
+
+  it('logs each transition and each loss, and sends a User-Agent', async () => {
+    const lines: [string, string, Record<string, unknown>][] = []
+    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push([level, message, fields ?? {}])
+    const server = await h.scripted()
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 }, logger: { debug: log('debug'), info: log('info') } })
+    await client.connect()
+    expect(lines).toContainEqual(['debug', 'state authenticating → ready', expect.objectContaining({ reason: 'authenticated' })])
+    if (!WHATWG) expect(server.headers['user-agent']).toBe('runware-socket')
+    server.socket().terminate()
+    await until(() => lines.some(([, message]) => message === 'socket lost'), 'the loss logged')
+    expect(lines.find(([, message]) => message === 'socket lost')).toEqual(['info', 'socket lost', expect.objectContaining({ reason: 'socketClosed', detail: 'close code 1006' })])
   })
 })

@@ -18,6 +18,15 @@ describe('timer limits', () => {
   }
 })
 
+describe('backoff limits', () => {
+  for (const path of ['reconnect', 'retry', 'poll'] as const) {
+    it(`${path}.maxDelayMs above 2^31 − 1 ms throws; 2^31 − 1 is accepted`, () => {
+      expect(() => make({ [path]: { maxDelayMs: 2 ** 31 } })).toThrow(`${path}.maxDelayMs`)
+      expect(() => make({ [path]: { maxDelayMs: 2 ** 31 - 1 } })).not.toThrow()
+    })
+  }
+})
+
 describe('unknown keys and wrong types', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['tiemoutMs', { tiemoutMs: 5 }],

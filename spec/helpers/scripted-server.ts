@@ -16,6 +16,8 @@ export interface ScriptedServer {
   readonly auths: WireTask[]
   readonly pings: number
   readonly connections: number
+  /** The HTTP headers of the most recent upgrade request. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** The most recent socket. */
   socket(): WebSocket
   /** Sends a frame (a value is JSON-encoded; a string goes as is) on the most recent socket. */
@@ -48,8 +50,10 @@ export async function startScripted(options: ScriptOptions = {}): Promise<Script
   let latest: WebSocket | undefined
   const counters = { pings: 0, connections: 0 }
 
-  server.on('connection', (socket) => {
+  let headers: Record<string, string | string[] | undefined> = {}
+  server.on('connection', (socket, request) => {
     latest = socket
+    headers = request.headers
     counters.connections += 1
     const reply = (frame: unknown): void => {
       socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
@@ -89,6 +93,9 @@ export async function startScripted(options: ScriptOptions = {}): Promise<Script
     },
     get connections() {
       return counters.connections
+    },
+    get headers() {
+      return headers
     },
     socket() {
       if (latest === undefined) throw new Error('no connection yet')

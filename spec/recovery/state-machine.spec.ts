@@ -46,6 +46,9 @@ describe('reconnect state machine', () => {
     await server.close()
     const results = await pending
     for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'reconnectFailed', retryable: true })
+    // The message says how many attempts were made and what the last one met.
+    const message = ((results[0] as PromiseRejectedResult).reason as Error).message
+    expect(message).toMatch(WHATWG ? /^gave up after 3 reconnect attempts \(last: socketClosed: close code 1006\)$/ : /^gave up after 3 reconnect attempts \(last: socketError: .*ECONNREFUSED.*\)$/)
     expect(client.state).toBe('failed')
     expect(states.filter((event) => event.to === 'reconnecting').map((event) => event.attempt)).toEqual([1, 2, 3])
     // A standard WebSocket's error event says nothing: its close (1006) is all there is to report.

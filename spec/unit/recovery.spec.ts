@@ -48,6 +48,8 @@ describe('decideTaskError: an error that names the task', () => {
     ['notFound', 'polling', 'reject'],
     // The answer to a probe after a reconnect: the server never got it.
     ['notFound', 'unknown', 'resend'],
+    // Only notFound means "never received": a refusal while the fate was unknown is still a refusal.
+    ['validation', 'unknown', 'reject'],
     ['rateLimit', 'sent', 'retry'],
     ['timeout', 'sent', 'retry'],
     ['provider', 'polling', 'retry'],
