@@ -211,6 +211,48 @@ describe('Schedule', () => {
     expect(fired).toEqual(['a'])
   })
 
+  it('entries that went to the heap (added out of order) may be added again after clear()', () => {
+    const { clock, schedule, fired, make } = setup()
+    const [late, early, middle] = ['late', 'early', 'middle'].map(make) as [ScheduleEntry, ScheduleEntry, ScheduleEntry]
+    schedule.add(late, T0 + 300)
+    schedule.add(early, T0 + 100)
+    schedule.add(middle, T0 + 200)
+    schedule.clear()
+    expect([late, early, middle].map((e) => e.index)).toEqual([-1, -1, -1])
+    schedule.add(early, T0 + 50)
+    schedule.add(middle, T0 + 60)
+    clock.advance(60)
+    expect(fired).toEqual(['early', 'middle'])
+  })
+
+  it('an entry earlier than every other, added once the in-order ones are gone, fires on time', () => {
+    const { clock, schedule, make, times } = setup()
+    const a = make('a')
+    const c = make('c')
+    const b = make('b')
+    const soon = make('soon')
+    schedule.add(a, T0 + 100)
+    schedule.add(c, T0 + 300)
+    schedule.add(b, T0 + 200) // out of order
+    schedule.remove(a)
+    schedule.remove(c)
+    // Only b is left, and the timer is armed for it (T0 + 200); soon must not wait for b.
+    schedule.add(soon, T0 + 50)
+    clock.advance(300)
+    expect(times.get('soon')).toBe(T0 + 50)
+    expect(times.get('b')).toBe(T0 + 200)
+  })
+
+  it('with keepAlive false, moving an entry later keeps the timer unref\'d', () => {
+    const clock = new ManualClock(T0)
+    const schedule = new Schedule(clock, false)
+    const e = entry(() => undefined)
+    schedule.add(e, T0 + 100)
+    schedule.move(e, T0 + 200)
+    expect(clock.pending).toBe(1)
+    expect(clock.keepingAlive).toBe(0)
+  })
+
   it('an entry added from inside a firing callback fires correctly (due now, and later)', () => {
     const { clock, schedule, fired, make, times } = setup()
     const dueNow = make('dueNow')
