@@ -4,46 +4,29 @@
  * phase (setImmediate) leave in one frame, one JSON.stringify per frame.
  */
 import { randomUUID } from 'node:crypto'
-import { RawSocket } from './raw-socket.js'
-import type { BenchClient, BenchTask } from './types.js'
+import { RawClient } from './raw-socket.js'
+import type { BenchTask } from './types.js'
 
-export class RawBatchedClient implements BenchClient {
+export class RawBatchedClient extends RawClient {
   readonly name = 'rawBatched'
-  readonly #raw: RawSocket
   #outgoing: (BenchTask & { taskUUID: string })[] = []
   #flushing = false
 
-  constructor(url: string) {
-    this.#raw = new RawSocket(url)
-  }
-
-  get pending(): number {
-    return this.#raw.pending
-  }
-
-  connect(): Promise<void> {
-    return this.#raw.connect()
-  }
-
   run(task: BenchTask): Promise<unknown[]> {
-    if (!this.#raw.open) return Promise.reject(new Error('not connected'))
+    if (!this.raw.open) return Promise.reject(new Error('not connected'))
     const taskUUID = randomUUID()
     this.#outgoing.push({ ...task, taskUUID })
     if (!this.#flushing) {
       this.#flushing = true
       setImmediate(this.#flush)
     }
-    return this.#raw.expect(taskUUID, task.numberResults)
+    return this.raw.expect(taskUUID, task.numberResults)
   }
 
   readonly #flush = (): void => {
     this.#flushing = false
     const batch = this.#outgoing
     this.#outgoing = []
-    this.#raw.send(JSON.stringify(batch))
-  }
-
-  close(): Promise<void> {
-    return this.#raw.close()
+    this.raw.send(JSON.stringify(batch))
   }
 }

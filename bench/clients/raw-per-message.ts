@@ -4,34 +4,16 @@
  * (raw-batched.ts is the floor).
  */
 import { randomUUID } from 'node:crypto'
-import { RawSocket } from './raw-socket.js'
-import type { BenchClient, BenchTask } from './types.js'
+import { RawClient } from './raw-socket.js'
+import type { BenchTask } from './types.js'
 
-export class RawPerMessageClient implements BenchClient {
+export class RawPerMessageClient extends RawClient {
   readonly name = 'rawPerMessage'
-  readonly #raw: RawSocket
-
-  constructor(url: string) {
-    this.#raw = new RawSocket(url)
-  }
-
-  /** Tasks waiting for results. */
-  get pending(): number {
-    return this.#raw.pending
-  }
-
-  connect(): Promise<void> {
-    return this.#raw.connect()
-  }
 
   run(task: BenchTask): Promise<unknown[]> {
-    if (!this.#raw.open) return Promise.reject(new Error('not connected'))
+    if (!this.raw.open) return Promise.reject(new Error('not connected'))
     const taskUUID = randomUUID()
-    this.#raw.send(JSON.stringify([{ ...task, taskUUID }]))
-    return this.#raw.expect(taskUUID, task.numberResults)
-  }
-
-  close(): Promise<void> {
-    return this.#raw.close()
+    this.raw.send(JSON.stringify([{ ...task, taskUUID }]))
+    return this.raw.expect(taskUUID, task.numberResults)
   }
 }

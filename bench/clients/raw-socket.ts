@@ -5,7 +5,7 @@
  * differ only in how a task leaves (raw-batched.ts, raw-per-message.ts).
  */
 import WebSocket from 'ws'
-import { API_KEY } from './types.js'
+import { API_KEY, type BenchClient, type BenchTask, type ClientName } from './types.js'
 
 interface Waiter {
   resolve: (items: unknown[]) => void
@@ -103,6 +103,31 @@ export class RawSocket {
     const waiters = [...this.#waiters.values()]
     this.#waiters.clear()
     for (const waiter of waiters) waiter.reject(error)
+  }
+}
+
+/** A raw client: the shared socket, and how a task leaves (`run`). */
+export abstract class RawClient implements BenchClient {
+  abstract readonly name: ClientName
+  protected readonly raw: RawSocket
+
+  constructor(url: string) {
+    this.raw = new RawSocket(url)
+  }
+
+  /** Tasks waiting for results. */
+  get pending(): number {
+    return this.raw.pending
+  }
+
+  connect(): Promise<void> {
+    return this.raw.connect()
+  }
+
+  abstract run(task: BenchTask): Promise<unknown[]>
+
+  close(): Promise<void> {
+    return this.raw.close()
   }
 }
 
