@@ -2,6 +2,7 @@
  * Flag parsing on node:util parseArgs (strict: unknown flags are usage errors), plus the value
  * checks every command shares. Anything wrong with the command line is a UsageError (exit 2).
  */
+import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export class UsageError extends Error {
@@ -67,17 +68,29 @@ export function latencyFlag(command: string, value: string | undefined): number 
   return min === max ? min : { min, max }
 }
 
-/** A ws: or wss: URL; undefined when absent. */
-export function urlFlag(command: string, value: string | undefined): string | undefined {
+/** A URL flag whose scheme must be one of `schemes` (e.g. ['ws', 'wss']); undefined when absent. */
+export function schemeUrlFlag(command: string, flag: string, value: string | undefined, schemes: readonly string[]): string | undefined {
   if (value === undefined) return undefined
   let parsed: URL
   try {
     parsed = new URL(value)
   } catch {
-    throw new UsageError(`--url is not a valid URL: ${JSON.stringify(value)}`, command)
+    throw new UsageError(`--${flag} is not a valid URL: ${JSON.stringify(value)}`, command)
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new UsageError(`--url must start with ws:// or wss://, got ${JSON.stringify(value)}`, command)
+  if (!schemes.includes(parsed.protocol.slice(0, -1))) throw new UsageError(`--${flag} must start with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}, got ${JSON.stringify(value)}`, command)
   return value
+}
+
+/** A ws: or wss: URL; undefined when absent. */
+export function urlFlag(command: string, value: string | undefined): string | undefined {
+  return schemeUrlFlag(command, 'url', value, ['ws', 'wss'])
+}
+
+/** An output file flag: not empty, and never the input file. */
+export function outputFlag(command: string, flag: string, output: string | undefined, input: string): string | undefined {
+  if (output === '') throw new UsageError(`--${flag} needs a file name`, command)
+  if (output !== undefined && input !== '-' && resolve(output) === resolve(input)) throw new UsageError('the output file must not be the input file', command)
+  return output
 }
 
 /** Exactly `count` positionals, or a usage error that says what is missing or extra. */

@@ -1,7 +1,6 @@
 /** The command lines of `runware-socket worker` and `runware-socket enqueue` (the fleet on Redis). */
-import { resolve } from 'node:path'
 import { DEFAULTS } from '../options.js'
-import { expectPositionals, integerFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import { expectPositionals, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface WorkerConfig {
@@ -28,14 +27,7 @@ export const FLEET_DEFAULTS = { queue: 'runware', concurrency: 100, drainMs: 30_
 
 function redisFlag(command: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError('--redis URL is required (e.g. redis://127.0.0.1:6379)', command)
-  let parsed: URL
-  try {
-    parsed = new URL(value)
-  } catch {
-    throw new UsageError(`--redis is not a valid URL: ${JSON.stringify(value)}`, command)
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--redis must start with redis:// or rediss://, got ${JSON.stringify(value)}`, command)
-  return value
+  return schemeUrlFlag(command, 'redis', value, ['redis', 'rediss']) ?? value
 }
 
 function queueFlag(command: string, value: string | undefined): string {
@@ -82,9 +74,7 @@ export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help
   })
   if (values.help === true) return 'help'
   const [input = ''] = expectPositionals('enqueue', positionals, ['tasks.jsonl'])
-  const output = values.out
-  if (output === '') throw new UsageError('--out needs a file name', 'enqueue')
-  if (output !== undefined && input !== '-' && resolve(output) === resolve(input)) throw new UsageError('the output file must not be the input file', 'enqueue')
+  const output = outputFlag('enqueue', 'out', values.out, input)
   return {
     input,
     redis: redisFlag('enqueue', values.redis),

@@ -1,8 +1,7 @@
 /** `runware-socket run`'s command line: flags, defaults, and the checks made before anything runs. */
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { DEFAULTS } from '../options.js'
-import { expectPositionals, integerFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import { expectPositionals, integerFlag, outputFlag, parseFlags, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface RunConfig {
@@ -32,9 +31,7 @@ export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig
   })
   if (values.help === true) return 'help'
   const [input = ''] = expectPositionals('run', positionals, ['tasks.jsonl'])
-  const output = values.output
-  if (output === '') throw new UsageError('--output needs a file name', 'run')
-  if (output !== undefined && input !== '-' && resolve(output) === resolve(input)) throw new UsageError('the output file must not be the input file', 'run')
+  const output = outputFlag('run', 'output', values.output, input)
   const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
   if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', 'run')
   return {
