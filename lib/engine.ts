@@ -57,6 +57,7 @@ export class TaskEngine implements RecordOwner, TaskOps {
     this.prober = new Prober(schedule, clock, { roundSize, timeoutMs: options.poll.timeoutMs }, {
       send: (wireUUID) => this.outbox.poll(wireUUID),
       unknown: (record) => this.#receiver.unknown(record),
+      run: deps.run,
     })
     this.poller = new Poller(this.prober, schedule, clock, options.poll)
     this.reconciler = new Reconciler(this.prober, schedule, clock, options.resumeGraceMs, () => wire.ping())

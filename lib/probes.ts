@@ -4,7 +4,9 @@
  * every getResponse goes through here, in rounds, one round out at a time per socket. A round of N
  * probes gets N answers; once every answer that names a task has come, the probes left unnamed
  * are exactly the ids the server does not know. A round not fully answered within `timeoutMs` is
- * asked again (what it left unnamed), and a lost socket voids the round.
+ * asked again (what it left unnamed), and a lost socket voids the round. A round leaves at the end
+ * of the tick, so that every question asked in one tick (the polls due at one moment, the tasks
+ * found unknown after a reconnect) shares it instead of waiting a round trip per question.
  */
 import type { Clock } from './clock.js'
 import type { TaskRecord } from './ledger.js'
@@ -22,6 +24,8 @@ export interface ProberHooks {
   send(wireUUID: string): void
   /** The round is answered and the server did not know this task's id. */
   unknown(record: TaskRecord): void
+  /** Runs `work` as library work (the monitor): a microtask is outside every other entry point. */
+  run(work: () => void): void
 }
 
 export class Prober {
@@ -31,6 +35,7 @@ export class Prober {
   #round: Map<string, TaskRecord> | undefined
   #empties = 0
   #ready = false
+  #soon = false
   readonly #timer = entry(() => this.#timedOut())
 
   constructor(
@@ -44,7 +49,7 @@ export class Prober {
   ask(record: TaskRecord): void {
     if (this.#round?.get(record.wireUUID) === record) return
     this.#waiting.add(record)
-    this.#next()
+    this.#atEndOfTick()
   }
 
   /** No longer wanted (settled, resent, retried). A probe already out still counts when answered. */
@@ -67,7 +72,7 @@ export class Prober {
   /** A socket is ready: send what waits. */
   ready(): void {
     this.#ready = true
-    this.#next()
+    this.#atEndOfTick()
   }
 
   /** The socket died: the round's answers will never come; its probes are asked again. */
@@ -82,6 +87,21 @@ export class Prober {
     this.#waiting.clear()
     this.#round = undefined
     this.#empties = 0
+  }
+
+  #atEndOfTick(): void {
+    if (this.#soon) return
+    this.#soon = true
+    queueMicrotask(this.#nextScheduled)
+  }
+
+  readonly #nextScheduled = (): void => {
+    this.#soon = false
+    this.hooks.run(this.#nextRound)
+  }
+
+  readonly #nextRound = (): void => {
+    this.#next()
   }
 
   #next(): void {

@@ -62,6 +62,16 @@ describe('odd frames from the server', () => {
     expect(orphans).toHaveLength(0)
   })
 
+  it('a pong is `taskType: "ping"` with `pong: true`: a ping item without it, or a pong flag on another type, is an orphan', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => reply({ data: [{ taskType: 'ping' }, { taskType: 'ping', pong: 'yes' }, { taskType: 'imageInference', pong: true }, ok(tasks[0])] }),
+    })
+    const client = h.client(server.url)
+    const orphans = record(client, 'orphan')
+    await expect(client.run(image)).resolves.toHaveLength(1)
+    expect(orphans.map((orphan) => orphan.item)).toEqual([{ taskType: 'ping' }, { taskType: 'ping', pong: 'yes' }, { taskType: 'imageInference', pong: true }])
+  })
+
   it('reports items for an unknown task as orphans', async () => {
     const server = await h.scripted({
       onTasks: (tasks, reply) => reply({ data: [ok(undefined, { taskType: 'imageInference', taskUUID: randomUUID() }), ok(tasks[0])] }),

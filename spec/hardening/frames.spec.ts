@@ -141,7 +141,8 @@ describe('frame size', () => {
     expect(items.map((item) => item.imageUUID)).toEqual(['small'])
     expect(errors[0]).toMatchObject({ code: 'frameTooLarge' })
     expect(errors[0]?.message).toContain('1024')
-    expect(states.some((event) => event.to === 'reconnecting')).toBe(true)
+    // The state event says why, as a code a listener can switch on.
+    expect(states.find((event) => event.to === 'reconnecting')).toMatchObject({ reason: 'frameTooLarge', code: 'frameTooLarge' })
     // Sent once: the drop left its fate unknown, and the probe found it.
     expect(server.frames.filter((frame) => frame[0]?.taskType === 'imageInference')).toHaveLength(1)
   })

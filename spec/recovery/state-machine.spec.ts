@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { StateEvent } from '../../lib/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { WHATWG, record, useHarness } from '../helpers/harness.js'
+import { WHATWG, record, taskEvents, useHarness } from '../helpers/harness.js'
 import { failure, until, waitFor, waitForState } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
 
@@ -57,6 +57,20 @@ describe('reconnect state machine', () => {
     await expect(client.run(image)).rejects.toMatchObject({ code: 'reconnectFailed' })
   })
 
+  it('connect() after failed starts afresh: a full set of reconnect attempts again', async () => {
+    const server = await h.scripted()
+    // Nothing listens at the URL any more: every attempt is refused.
+    await server.close()
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0, maxAttempts: 2 } })
+    const states = record(client, 'state')
+    const attempts = (): (number | undefined)[] => states.splice(0).filter((event) => event.to === 'reconnecting').map((event) => event.attempt)
+    await expect(client.connect()).rejects.toMatchObject({ code: 'reconnectFailed' })
+    expect(attempts()).toEqual([1, 2])
+    await expect(client.connect()).rejects.toMatchObject({ code: 'reconnectFailed' })
+    expect(attempts()).toEqual([1, 2])
+    expect(client.state).toBe('failed')
+  })
+
   it('a retryable error that names no task drops the socket and reconnects', async () => {
     const server = await h.scripted()
     const client = h.client(server.url, { reconnect: { initialDelayMs: 0 } })
@@ -89,6 +103,30 @@ describe('reconnect state machine', () => {
     clock.advance(1)
     await expect(task).resolves.toHaveLength(1)
     expect(client.state).toBe('ready')
+  })
+
+  it('a shorter rate-limit pause never cuts a longer one short', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => reply({ data: tasks.map((task) => ({ taskType: task.taskType, taskUUID: task.taskUUID, imageUUID: 'x' })) }),
+    })
+    const clock = new ManualClock()
+    // The first pause is 999 ms of a 1000 ms ceiling; the second, 100 ms of 2000 ms.
+    const draws = [0.999, 0.05]
+    const client = h.client(server.url, { clock, heartbeat: false, retry: { initialDelayMs: 1_000 }, random: () => draws.shift() ?? 0.5 })
+    await client.connect()
+    const events = taskEvents(client)
+    for (let i = 0; i < 2; i++) {
+      server.send({ errors: [{ code: 'rateLimitExceeded', message: 'slow down' }] })
+      await waitFor(client, 'error')
+    }
+    expect(draws).toHaveLength(0)
+    const task = client.run(image)
+    clock.advance(998)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(events.map((event) => event.type)).toEqual(['queued'])
+    clock.advance(1)
+    await expect(task).resolves.toHaveLength(1)
+    expect(events.map((event) => event.type)).toEqual(['queued', 'sent', 'settled'])
   })
 
   it('resets the attempt count only after the socket stayed ready for stableAfterMs', async () => {

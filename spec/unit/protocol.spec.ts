@@ -511,9 +511,22 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
     ['{"data":"x"}', 'emptyEnvelope', 'data is string x'],
     ['{"errors":5}', 'emptyEnvelope', 'errors is number 5'],
     ['{"errors":[true]}', 'emptyEnvelope', 'error item is boolean true, not an object'],
+    // Every issue is named, in order.
+    ['{"data":[5,null]}', 'emptyEnvelope', 'data item is number 5, not an object; data item is null, not an object'],
     ['not json', 'notJson', 'frame is not valid JSON'],
   ])('%s → %s: "%s"', (text, reason, message) => {
     expect(fails(text)).toEqual({ reason, message, excerpt: text })
+  })
+
+  it.each([
+    ['only errors', `{"errors":[{"code":"invalidModel","message":"no","taskUUID":"${U1}"}]}`],
+    ['only the singular error', `{"error":{"code":"invalidModel","message":"no","taskUUID":"${U1}"}}`],
+    ['data and null errors', `{"data":[{"taskType":"imageInference","taskUUID":"${U1}","nested":{"a":1}}],"errors":null}`],
+    ['null data beside errors', `{"data":null,"errors":[{"code":"invalidModel","message":"no","taskUUID":"${U1}"}]}`],
+  ])('a frame with %s has nothing wrong with it: no issue (an issue is a protocolError event)', (_name, text) => {
+    const parsed = parseFrame(text)
+    expect(parsed.ok).toBe(true)
+    if (parsed.ok) expect(parsed.envelope.issues).toEqual([])
   })
 
   it('an excerpt of exactly 120 characters is whole; 121 are cut', () => {
