@@ -83,23 +83,18 @@ describe('getResponse requests, counted', () => {
   it('polls a running task once per delay, ×multiplier up to the cap, one question out at a time, and never after it settles', async () => {
     const { start, after, answer } = await setUp({ poll: { initialDelayMs: 1_000, multiplier: 2, maxDelayMs: 4_000, timeoutMs: 60_000 } })
     const id = randomUUID()
-    const {
-      runs: [run],
-    } = await start([id])
+    const { runs: [run] } = await start([id])
     expect(await after(999)).toBe(0)
     expect(await after(1)).toBe(1)
     // Unanswered, and a minute from being asked again: no second question meanwhile.
     expect(await after(30_000)).toBe(1)
-    await answer(processing(id))
-    expect(await after(1_999)).toBe(1)
-    expect(await after(1)).toBe(2)
-    await answer(processing(id))
-    expect(await after(3_999)).toBe(2)
-    expect(await after(1)).toBe(3)
-    await answer(processing(id))
-    // The cap: 4 s, not 8 s.
-    expect(await after(3_999)).toBe(3)
-    expect(await after(1)).toBe(4)
+    // Each answer of "still running" sets the next delay: 2 s, 4 s, then the cap (4 s, not 8 s).
+    let count = 1
+    for (const delay of [2_000, 4_000, 4_000]) {
+      await answer(processing(id))
+      expect(await after(delay - 1)).toBe(count)
+      expect(await after(1)).toBe(++count)
+    }
     await answer(success(id))
     await expect(run).resolves.toHaveLength(1)
     expect(await after(120_000)).toBe(4)
