@@ -57,6 +57,10 @@ export const LIBRARY_CODES = {
   jobFailed: 'unknown',
   // runware-socket/queue: result() waited its timeoutMs and the job had not finished.
   resultTimeout: 'client',
+  // runware-socket/queue: add() of a task under a job id that already holds a different task.
+  jobConflict: 'client',
+  // runware-socket/queue: Redis did not answer within the bound (checkRedis).
+  redisUnavailable: 'connection',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES

@@ -15,7 +15,7 @@ import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
 import { countTaskLines, emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
 import { checkInput } from './run-args.js'
 import { Progress } from './progress.js'
-import { loadQueue } from './worker.js'
+import { fleetConnection, lineLogger, loadQueue } from './worker.js'
 
 /** Jobs added per round trip, and results awaited at once. */
 const BULK = 500
@@ -32,6 +32,14 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
   const queueModule = await loadQueue()
   if (typeof queueModule === 'string') {
     io.stderr.write(`enqueue: ${queueModule}\n`)
+    return EXIT.fatal
+  }
+  const connection = fleetConnection(config.redis)
+  try {
+    const facts = await queueModule.checkRedis(connection, { timeoutMs: config.redisTimeoutMs })
+    for (const warning of facts.warnings) io.stderr.write(`enqueue: warning: ${warning}\n`)
+  } catch (error) {
+    io.stderr.write(`enqueue: cannot start: ${describeError(error)}\n`)
     return EXIT.fatal
   }
   const recorded = config.output === undefined ? emptyRecorded() : await readRecorded(config.output)
@@ -64,7 +72,12 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
     interrupted ??= signal
     for (const wake of wakers) wake()
   })
-  const queue = new queueModule.RunwareQueue({ connection: { url: config.redis }, name: config.queue })
+  const queue = new queueModule.RunwareQueue({
+    connection,
+    name: config.queue,
+    keepCompleted: { ageSeconds: config.keepCompletedS },
+    logger: lineLogger((line) => progress.log(line), 'enqueue'),
+  })
   const pending: Pending[] = []
   progress.start()
   try {

@@ -10,6 +10,8 @@ export interface WorkerConfig {
   url: string
   drainMs: number
   lockMs: number
+  /** How long Redis may take to answer at start. */
+  redisTimeoutMs: number
   apiKey: string
 }
 
@@ -21,9 +23,12 @@ export interface EnqueueConfig {
   wait: boolean
   timeoutMs: number
   attempts: number
+  redisTimeoutMs: number
+  /** Seconds a completed job (its results) stays in Redis. */
+  keepCompletedS: number
 }
 
-export const FLEET_DEFAULTS = { queue: 'runware', concurrency: 100, drainMs: 30_000, lockMs: 30_000, timeoutMs: 600_000, attempts: 3 } as const
+export const FLEET_DEFAULTS = { queue: 'runware', concurrency: 100, drainMs: 30_000, lockMs: 30_000, timeoutMs: 600_000, attempts: 3, redisTimeoutMs: 10_000, keepCompletedS: 86_400 } as const
 
 function redisFlag(command: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError('--redis URL is required (e.g. redis://127.0.0.1:6379)', command)
@@ -44,6 +49,7 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
     url: { type: 'string' },
     'drain-ms': { type: 'string' },
     'lock-ms': { type: 'string' },
+    'redis-timeout-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -58,6 +64,7 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
     url: urlFlag('worker', values.url) ?? DEFAULTS.url,
     drainMs: integerFlag('worker', 'drain-ms', values['drain-ms'], { min: 0 }) ?? FLEET_DEFAULTS.drainMs,
     lockMs: integerFlag('worker', 'lock-ms', values['lock-ms'], { min: 100 }) ?? FLEET_DEFAULTS.lockMs,
+    redisTimeoutMs: integerFlag('worker', 'redis-timeout-ms', values['redis-timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.redisTimeoutMs,
     apiKey,
   }
 }
@@ -70,6 +77,8 @@ export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help
     'no-wait': { type: 'boolean' },
     'timeout-ms': { type: 'string' },
     attempts: { type: 'string' },
+    'redis-timeout-ms': { type: 'string' },
+    'keep-completed-s': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -83,5 +92,7 @@ export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help
     wait: values['no-wait'] !== true,
     timeoutMs: integerFlag('enqueue', 'timeout-ms', values['timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.timeoutMs,
     attempts: integerFlag('enqueue', 'attempts', values.attempts, { min: 1, max: 100 }) ?? FLEET_DEFAULTS.attempts,
+    redisTimeoutMs: integerFlag('enqueue', 'redis-timeout-ms', values['redis-timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.redisTimeoutMs,
+    keepCompletedS: integerFlag('enqueue', 'keep-completed-s', values['keep-completed-s'], { min: 1 }) ?? FLEET_DEFAULTS.keepCompletedS,
   }
 }

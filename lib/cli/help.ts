@@ -149,9 +149,16 @@ conflictTaskUUID and the results are collected, never executed or paid for twice
 error fails the job at once; a retryable one goes again under a fresh taskUUID (recorded in
 the job before it is sent), at most the job's attempts.
 
-SIGTERM or SIGINT: takes no new jobs, lets those in flight finish within --drain-ms, leaves
-the rest to other workers (same ids), closes the socket, exits 0. A second signal stops at once.
-On a terminal, a status line on stderr shows jobs active, done, failed and resumed.
+SIGTERM or SIGINT: takes no new jobs, lets those in flight finish within --drain-ms, gives the
+rest back to the queue unfailed (same ids, for other workers), closes the socket, exits 0. A
+second signal stops at once. If the account refuses work (a revoked key, no credits), the
+worker takes no more jobs, gives back those it holds, unfailed, and exits 3: one bad key never
+empties the queue into failed. Redis must answer within --redis-timeout-ms at start (exit 3
+otherwise); an outage later is reported when it starts and when it ends, and waited out. A
+Redis that can evict keys or has no AOF persistence is warned about at start.
+On a terminal, a status line on stderr shows jobs active, done, failed (for good), retried
+(an attempt failed, the job goes again), given back, and resumed (taken over from a worker
+that died or left).
 
 Options:
   --redis URL         redis:// or rediss:// URL of the queue's Redis (required)
@@ -160,12 +167,14 @@ Options:
   --url URL           WebSocket URL (default wss://ws-api.runware.ai/v1)
   --drain-ms MS       on SIGTERM/SIGINT, how long jobs in flight may take to finish (default 30000)
   --lock-ms MS        BullMQ lock: a dead worker's jobs move on after about this long (default 30000)
+  --redis-timeout-ms MS  how long Redis may take to answer at start (default 10000)
   -h, --help          show this help
 
 Exit codes:
   0    drained after SIGTERM/SIGINT
   2    usage error: bad flags, --redis missing, RUNWARE_API_KEY not set
-  3    cannot start: authentication refused, bullmq or ioredis not installed
+  3    cannot start (Redis unreachable, authentication refused, bullmq or ioredis not
+       installed), or stopped because the account refused work (jobs given back)
   130  a second SIGINT; 143 a second SIGTERM
 `
 
@@ -189,6 +198,9 @@ Options:
   --timeout-ms MS     how long to wait for each job (default 600000); unfinished ones stay
                       unrecorded for a re-run
   --attempts N        BullMQ attempts per job for retryable failures (default 3)
+  --keep-completed-s S  how long a completed job and its results stay in Redis (default
+                      86400, a day; about 2 KB each): collect within it
+  --redis-timeout-ms MS  how long Redis may take to answer at start (default 10000)
   -h, --help          show this help
 
 Exit codes:

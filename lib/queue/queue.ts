@@ -3,11 +3,26 @@
  * when it is enqueued (the caller's, or a fresh one) and stored in the job, so whichever worker
  * runs it, and however often workers die under it, it goes out under an id the job knows.
  */
-import { Job, Queue, QueueEvents, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import { Job, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { prepareTask } from '../admit.js'
 import { libraryError, RunwareError } from '../errors.js'
+import type { Logger } from '../options.js'
 import type { ResultItem, Task } from '../protocol.js'
-import { DEFAULT_QUEUE, JOB_NAME, readJobError, restoreError, type RunwareJobData } from './job-data.js'
+import { Completions, type Finish } from './completions.js'
+import { RedisHealth } from './health.js'
+import { DEFAULT_QUEUE, JOB_NAME, readJobData, readJobError, restoreError, type RunwareJobData } from './job-data.js'
+import { queueLog, type QueueLog } from './log.js'
+import { ownConnection } from './redis.js'
+import { sameTask } from './same-task.js'
+
+/** How long finished jobs stay in Redis (and their results readable by `result()`). */
+export interface Retention {
+  /** Seconds after it finished. */
+  readonly ageSeconds?: number | undefined
+  /** At most this many of them (the newest kept). */
+  readonly count?: number | undefined
+}
 
 export interface RunwareQueueOptions {
   /** Redis, as BullMQ takes it: `{ url }`, `{ host, port }`, or an ioredis instance. */
@@ -16,6 +31,16 @@ export interface RunwareQueueOptions {
   readonly name?: string | undefined
   /** Defaults for every job (BullMQ's JobsOptions), merged under each add's own. */
   readonly jobOptions?: JobsOptions | undefined
+  /**
+   * Completed jobs kept for `result()` and `enqueue` to collect. Each costs about 2 KB of Redis
+   * memory (with two results), so a million jobs a day kept a day is about 2 GB (docs/fleet.md).
+   * @default { ageSeconds: 86_400 } (a day)
+   */
+  readonly keepCompleted?: Retention | undefined
+  /** Failed jobs, kept to be read and retried by hand. @default { ageSeconds: 604_800 } (a week) */
+  readonly keepFailed?: Retention | undefined
+  /** Redis outages (once when one starts, once when it ends) and errors, as the client logs. */
+  readonly logger?: Logger | undefined
 }
 
 export interface AddOptions {
@@ -33,8 +58,8 @@ export interface Enqueued {
 }
 
 /**
- * Finished jobs are kept a day (results stay readable), failed ones a week; a job's attempts
- * back off exponentially from 1 s. Every one of them can be overridden.
+ * A job's attempts back off exponentially from 1 s; finished jobs are kept a day (results stay
+ * readable), failed ones a week. Every one of them can be overridden.
  */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
@@ -43,69 +68,112 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 }
 
+type Removal = NonNullable<JobsOptions['removeOnComplete']>
+
+function keep(what: string, retention: Retention | undefined, fallback: Removal | undefined): Removal {
+  if (retention === undefined) return fallback ?? false
+  const { ageSeconds, count } = retention
+  for (const [field, value] of [['ageSeconds', ageSeconds], ['count', count]] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${what}.${field} must be a whole number ≥ 0, got ${String(value)}`)
+  }
+  if (ageSeconds !== undefined) return count === undefined ? { age: ageSeconds } : { age: ageSeconds, count }
+  if (count !== undefined) return { count }
+  throw new RangeError(`${what} needs ageSeconds, count or both`)
+}
+
+interface Entry {
+  taskUUID: string
+  /** The task's taskUUID was the caller's, not made up here. */
+  given: boolean
+  data: RunwareJobData
+  opts: JobsOptions & { jobId: string }
+}
+
 export class RunwareQueue {
   /** The BullMQ queue underneath, for what this class does not wrap (counts, pausing, cleaning). */
   readonly queue: Queue<RunwareJobData, ResultItem[]>
-  readonly #connection: ConnectionOptions
   readonly #jobOptions: JobsOptions
-  #events: QueueEvents | undefined
+  readonly #connection: ConnectionOptions
+  readonly #health: RedisHealth
+  readonly #completions: Completions
+  readonly #log: QueueLog
+  #redis: Redis | undefined
 
   constructor(options: RunwareQueueOptions) {
     this.#connection = options.connection
-    this.#jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions }
-    this.queue = new Queue<RunwareJobData, ResultItem[]>(options.name ?? DEFAULT_QUEUE, { connection: options.connection })
+    this.#jobOptions = {
+      ...DEFAULT_JOB_OPTIONS,
+      ...options.jobOptions,
+      removeOnComplete: keep('keepCompleted', options.keepCompleted, options.jobOptions?.removeOnComplete ?? DEFAULT_JOB_OPTIONS.removeOnComplete),
+      removeOnFail: keep('keepFailed', options.keepFailed, options.jobOptions?.removeOnFail ?? DEFAULT_JOB_OPTIONS.removeOnFail),
+    }
+    const name = options.name ?? DEFAULT_QUEUE
+    this.#log = queueLog(options.logger, { queue: name })
+    this.#health = new RedisHealth(options.connection, this.#log)
+    // The version check is checkRedis()'s: BullMQ's own prints to the console.
+    this.queue = new Queue<RunwareJobData, ResultItem[]>(name, { connection: options.connection, skipVersionCheck: true })
+    this.#health.watch(this.queue)
+    this.#completions = new Completions(this.queue, options.connection, () => this.#client(), this.#health)
   }
 
   get name(): string {
     return this.queue.name
   }
 
-  /** Enqueues one task; a malformed one rejects with `invalidTask` before anything reaches Redis. */
+  /**
+   * Enqueues one task; a malformed one rejects with `invalidTask` before anything reaches Redis.
+   * The same task added again (under the same job id) is the same job; a different task under a
+   * job id already taken rejects with `jobConflict`.
+   */
   async add(task: Task, options: AddOptions = {}): Promise<Enqueued> {
-    const [entry] = this.#entries([task], options)
-    if (entry === undefined) throw libraryError('internalError', 'no job to add')
-    await this.queue.add(JOB_NAME, entry.data, entry.opts)
-    return { jobId: entry.opts.jobId, taskUUID: entry.taskUUID }
+    const [enqueued] = await this.#add(this.#entries([task], options))
+    if (enqueued === undefined) throw libraryError('internalError', 'no job to add')
+    return enqueued
   }
 
   /** Enqueues many at once (one round trip); all are checked before any is added. */
   async addBulk(tasks: readonly Task[], options: Omit<AddOptions, 'jobId'> = {}): Promise<Enqueued[]> {
-    const entries = this.#entries(tasks, options)
-    await this.queue.addBulk(entries.map((entry) => ({ name: JOB_NAME, data: entry.data, opts: entry.opts })))
-    return entries.map((entry) => ({ jobId: entry.opts.jobId, taskUUID: entry.taskUUID }))
+    return this.#add(this.#entries(tasks, options))
   }
 
   /**
    * The job's result items once it completes; rejects with its RunwareError (code, category and
    * message as the worker saw them) if it failed for good, `resultTimeout` if it has not finished
-   * within `timeoutMs`, `jobNotFound` if there is no such job (or it was removed).
+   * within `timeoutMs`, `jobNotFound` if there is no such job (or it was removed). A job that
+   * finishes at any moment, even while this call starts, is never missed (completions.ts).
    */
   async result(jobId: string, options: { timeoutMs?: number | undefined } = {}): Promise<ResultItem[]> {
     const timeoutMs = options.timeoutMs ?? 300_000
-    const job = await Job.fromId<RunwareJobData, ResultItem[]>(this.queue, jobId)
-    if (job === undefined) throw libraryError('jobNotFound', `no job ${jobId} in queue ${this.name}`)
-    const state = await job.getState()
-    if (state === 'completed') return job.returnvalue
-    if (state === 'failed') throw await this.#failure(jobId, job.failedReason)
-    try {
-      return await job.waitUntilFinished(this.#queueEvents(), timeoutMs)
-    } catch (error) {
-      const finished = await Job.fromId<RunwareJobData, ResultItem[]>(this.queue, jobId)
-      const now = await finished?.getState()
-      if (now === 'completed' && finished !== undefined) return finished.returnvalue
-      if (now === 'failed') throw await this.#failure(jobId, finished?.failedReason)
-      if (finished === undefined) throw libraryError('jobNotFound', `job ${jobId} was removed from queue ${this.name} before it finished`)
-      throw libraryError('resultTimeout', `job ${jobId} did not finish within ${timeoutMs} ms`, { cause: error })
+    // Whether the job was ever there: a job removed while waited for is not one never added.
+    const seen = { job: false }
+    // The state first, the job after: a job read before it completed holds no return value yet.
+    const read = async (): Promise<Finish | undefined> => {
+      const state = await this.queue.getJobState(jobId)
+      if (state === 'unknown') return { state: 'missing' }
+      seen.job = true
+      if (state !== 'completed' && state !== 'failed') return undefined
+      const job = await Job.fromId<RunwareJobData, ResultItem[]>(this.queue, jobId)
+      if (job === undefined) return { state: 'missing' }
+      return state === 'completed' ? { state, value: job.returnvalue } : { state, reason: job.failedReason }
     }
+    const finish = await this.#completions.wait(jobId, timeoutMs, read)
+    if (finish === undefined) throw libraryError('resultTimeout', `job ${jobId} did not finish within ${timeoutMs} ms`)
+    if (finish.state === 'completed') return finish.value as ResultItem[]
+    if (finish.state === 'failed') throw await this.#failure(jobId, finish.reason)
+    throw libraryError('jobNotFound', seen.job ? `job ${jobId} was removed from queue ${this.name} before it finished` : `no job ${jobId} in queue ${this.name}`)
   }
 
   async close(): Promise<void> {
-    await this.#events?.close()
+    this.#health.close()
+    await this.#completions.close()
     await this.queue.close()
+    this.#redis?.disconnect()
   }
 
-  #queueEvents(): QueueEvents {
-    return (this.#events ??= new QueueEvents(this.name, { connection: this.#connection }))
+  /** The library's own connection (stream positions, job data read back): made on first use. */
+  #client(): Promise<Redis> {
+    this.#redis ??= ownConnection(this.#connection, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 20, retryStrategy: (times) => Math.min(times * 200, 2_000) })
+    return Promise.resolve(this.#redis)
   }
 
   async #failure(jobId: string, reason: string | undefined): Promise<RunwareError> {
@@ -115,7 +183,28 @@ export class RunwareQueue {
     return libraryError('jobFailed', `job ${jobId} failed: ${reason ?? 'no reason given'}`)
   }
 
-  #entries(tasks: readonly Task[], options: AddOptions): { taskUUID: string; data: RunwareJobData; opts: JobsOptions & { jobId: string } }[] {
+  /**
+   * Adds, then reads back what each job id holds: BullMQ keeps the first job under an id and says
+   * nothing, so a different task under a taken id would silently get the first one's results.
+   */
+  async #add(entries: readonly Entry[]): Promise<Enqueued[]> {
+    if (entries.length === 0) return []
+    await this.queue.addBulk(entries.map((entry) => ({ name: JOB_NAME, data: entry.data, opts: entry.opts })))
+    const client = await this.#client()
+    const stored = await Promise.all(entries.map((entry) => client.hget(this.queue.toKey(entry.opts.jobId), 'data')))
+    return entries.map((entry, i) => {
+      const text = stored[i]
+      const held = typeof text === 'string' ? readJobData(parse(text)) : undefined
+      // Gone already (finished and removed): it was ours a moment ago.
+      if (held === undefined) return { jobId: entry.opts.jobId, taskUUID: entry.taskUUID }
+      if (typeof held === 'string' || !sameTask(held.task, entry.data.task, entry.given)) {
+        throw libraryError('jobConflict', `job ${entry.opts.jobId} already holds a different task: a job id names one task (use another id, or leave it to the taskUUID)`, { taskUUID: entry.taskUUID, taskType: entry.data.task.taskType })
+      }
+      return { jobId: entry.opts.jobId, taskUUID: held.taskUUIDs[0] ?? entry.taskUUID }
+    })
+  }
+
+  #entries(tasks: readonly Task[], options: AddOptions): Entry[] {
     return tasks.map((task) => {
       // The same checks as run(): a task the client would refuse never reaches Redis.
       const prepared = prepareTask(task, () => false)
@@ -125,7 +214,15 @@ export class RunwareQueue {
       if (options.attempts !== undefined) opts.attempts = options.attempts
       if (options.priority !== undefined) opts.priority = options.priority
       if (options.delayMs !== undefined) opts.delay = options.delayMs
-      return { taskUUID: prepared.taskUUID, data: { task: fixed, taskUUIDs: [prepared.taskUUID] }, opts }
+      return { taskUUID: prepared.taskUUID, given: !prepared.generated, data: { task: fixed, taskUUIDs: [prepared.taskUUID] }, opts }
     })
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }

@@ -41,6 +41,11 @@ export interface Simulator {
   failTasks(rule: FailTasksRule, code: string): void
   /** The next n authentications are refused with `code`. */
   failAuth(code: string, n?: number): void
+  /**
+   * A key revoked mid-run: the sockets authenticated with it are cut, and every later login with
+   * it is refused with `code` (default invalidApiKey). Other keys go on as before.
+   */
+  revokeKey(apiKey: string, code?: string): void
   /** The next n tasks are refused with `code` and not executed. */
   rateLimit(n: number, code?: string): void
   /** The next n result frames are each sent twice. */

@@ -71,6 +71,8 @@ export class Faults {
   private failures: ScriptedFailure[] = []
   private rules: Rule[] = []
   private auths: Scripted[] = []
+  /** Keys refused from now on (a key revoked mid-run), with the code they are refused with. */
+  private readonly revoked = new Map<string, string>()
   private rateLimits: Scripted[] = []
   private duplicates = 0
   private malformed = 0
@@ -110,6 +112,10 @@ export class Faults {
 
   failAuth(code: string, n: number): void {
     if (count('n', n) > 0) this.auths.push({ remaining: n, code })
+  }
+
+  revokeKey(apiKey: string, code: string): void {
+    this.revoked.set(apiKey, code)
   }
 
   rateLimit(n: number, code: string): void {
@@ -158,9 +164,9 @@ export class Faults {
 
   // ---- decisions ----
 
-  /** The code an authentication must be refused with, if one is scripted. */
-  authFailure(): string | undefined {
-    const code = take(this.auths)
+  /** The code an authentication must be refused with, if one is scripted or its key was revoked. */
+  authFailure(apiKey: unknown): string | undefined {
+    const code = take(this.auths) ?? (typeof apiKey === 'string' ? this.revoked.get(apiKey) : undefined)
     if (code !== undefined) this.stats.faults.authFailures++
     return code
   }

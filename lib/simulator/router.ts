@@ -105,7 +105,7 @@ export class Router {
     const { faults, stats, sessions, apiKeys } = this.deps
     const apiKey = task.apiKey
     const refusal =
-      faults.authFailure() ??
+      faults.authFailure(apiKey) ??
       (typeof apiKey !== 'string' || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
     if (refusal !== undefined || typeof apiKey !== 'string') {
       stats.authFailures++

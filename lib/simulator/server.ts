@@ -164,6 +164,11 @@ class RunwareSimulator implements Simulator {
     this.faults.failAuth(code, n)
   }
 
+  revokeKey(apiKey: string, code = 'invalidApiKey'): void {
+    this.faults.revokeKey(apiKey, code)
+    this.sockets.dropKey(apiKey)
+  }
+
   rateLimit(n: number, code = 'rateLimitExceeded'): void {
     this.faults.rateLimit(n, code)
   }

@@ -66,6 +66,18 @@ export class SocketPool {
     }
   }
 
+  /** Cuts every socket whose session was opened with `apiKey`; returns how many. */
+  dropKey(apiKey: string): number {
+    let dropped = 0
+    for (const socket of [...this.sockets]) {
+      if (socket.session?.apiKey !== apiKey || (socket.state !== 'open' && socket.state !== 'silent')) continue
+      this.deps.stats.faults.drops++
+      this.cut(socket)
+      dropped++
+    }
+    return dropped
+  }
+
   /** Every open socket goes half-open. */
   silenceAll(): void {
     for (const socket of [...this.sockets]) this.silence(socket)

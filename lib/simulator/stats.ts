@@ -6,7 +6,7 @@ export interface FaultStats {
   silences: number
   /** Tasks given an injected failure (failNext, failTasks, chaos failRate). */
   failures: number
-  /** Authentications refused by failAuth. */
+  /** Authentications refused by failAuth or a revoked key. */
   authFailures: number
   /** Tasks refused by rateLimit() or chaos rateLimitRate (not executed). */
   rateLimits: number

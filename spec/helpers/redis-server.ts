@@ -41,45 +41,72 @@ function ping(port: number): Promise<boolean> {
   })
 }
 
-export async function startRedis(binary = process.env.REDIS_SERVER ?? 'redis-server'): Promise<RedisServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'runware-redis-'))
+export interface RedisSettings {
+  /** A fixed port (a restart on the same address); a free one otherwise. */
+  readonly port?: number | undefined
+  /** The data directory (kept across a restart); a fresh temporary one otherwise. */
+  readonly dir?: string | undefined
+  /** AOF persistence (appendonly yes). @default false */
+  readonly aof?: boolean | undefined
+  /** More redis-server flags, e.g. ['--maxmemory-policy', 'allkeys-lru']. */
+  readonly args?: readonly string[] | undefined
+}
+
+export function freeRedisPort(): Promise<number> {
+  return freePort()
+}
+
+export async function startRedis(settings: RedisSettings = {}, binary = process.env.REDIS_SERVER ?? 'redis-server'): Promise<RedisServer> {
+  const dir = settings.dir ?? mkdtempSync(join(tmpdir(), 'runware-redis-'))
+  const owned = settings.dir === undefined
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort()
-    const child: ChildProcess = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const port = settings.port ?? (await freePort())
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', settings.aof === true ? 'yes' : 'no', '--protected-mode', 'no', ...(settings.args ?? [])]
+    const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const failed = new Promise<string>((resolve) => {
-      child.once('error', (error) => resolve(error.message))
-      child.once('exit', (code) => resolve(`exited with ${String(code)}: ${output.trim().split('\n').slice(-3).join(' | ')}`))
-    })
-    let outcome: string | undefined
-    void failed.then((why) => (outcome = why))
-    const deadline = Date.now() + 10_000
-    while (outcome === undefined && Date.now() < deadline) {
-      if (await ping(port)) {
-        return {
-          port,
-          url: `redis://127.0.0.1:${port}`,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) {
-              const gone = new Promise((resolve) => child.once('exit', resolve))
-              child.kill('SIGTERM')
-              await gone
-            }
-            rmSync(dir, { recursive: true, force: true })
-          },
+    // Redis says when it is ready; its exit says why it is not. No polling.
+    const ready = new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve('did not say it was ready within 10 s'), 10_000)
+      const seen = (chunk: Buffer): void => {
+        output += chunk.toString()
+        if (/Ready to accept connections/i.test(output)) {
+          clearTimeout(timer)
+          resolve(undefined)
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      child.stdout?.on('data', seen)
+      child.stderr?.on('data', seen)
+      child.once('error', (error) => {
+        clearTimeout(timer)
+        resolve(error.message)
+      })
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        resolve(`exited with ${String(code)}: ${output.trim().split('\n').slice(-3).join(' | ')}`)
+      })
+    })
+    const outcome = await ready
+    if (outcome === undefined && (await ping(port))) {
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            const gone = new Promise((resolve) => child.once('exit', resolve))
+            child.kill('SIGTERM')
+            await gone
+          }
+          if (owned) rmSync(dir, { recursive: true, force: true })
+        },
+      }
     }
     child.kill('SIGKILL')
     // A port taken between our check and redis's bind: try another; anything else is the answer.
-    if (outcome !== undefined && !/Address already in use/i.test(outcome)) {
-      rmSync(dir, { recursive: true, force: true })
+    if (outcome !== undefined && (settings.port !== undefined || !/Address already in use/i.test(outcome))) {
+      if (owned) rmSync(dir, { recursive: true, force: true })
       throw new Error(`redis-server could not start (${binary}): ${outcome}. Install it with: apt-get install -y redis-server`)
     }
   }
-  rmSync(dir, { recursive: true, force: true })
+  if (owned) rmSync(dir, { recursive: true, force: true })
   throw new Error('redis-server could not start on a free port in 5 attempts')
 }
