@@ -26,6 +26,8 @@ export interface Config {
   recovery: Repeats & { inFlight: number; sdkInFlight: number; latencyMs: number; initialDelayMs: number; limitMs: number; sdkLimitMs: number }
   /** Batches of `tasks`, each compared with the heap after the warm-up; raw only as the noise yardstick. */
   churn: { tasks: number; batches: number; concurrency: number; warmupTasks: number; withRaw: boolean }
+  /** Tasks on the wire aborted in one loop, beside the same number of bare aborts. */
+  aborts: Repeats & { tasks: number }
   /** Jobs through the BullMQ queue with each number of worker processes, beside one socket. */
   fleet: Repeats & { jobs: number; workerCounts: readonly number[]; concurrency: number; latencyMs: number }
 }
@@ -39,6 +41,7 @@ const FULL: Omit<Config, 'quick'> = {
   recovery: { runs: 5, warmups: 2, inFlight: 10_000, sdkInFlight: 1_000, latencyMs: 50, initialDelayMs: 200, limitMs: 10_000, sdkLimitMs: 70_000 },
   churn: { tasks: 100_000, batches: 10, concurrency: 1_000, warmupTasks: 10_000, withRaw: true },
   fleet: { runs: 3, warmups: 1, jobs: 5_000, workerCounts: [1, 2, 4], concurrency: 100, latencyMs: 50 },
+  aborts: { runs: 5, warmups: 1, tasks: 100_000 },
 }
 
 /** `--quick`: the same scenarios, smaller (under a minute); only what differs from FULL. */
@@ -50,6 +53,7 @@ const QUICK: { [S in keyof typeof FULL]?: Partial<(typeof FULL)[S]> } = {
   recovery: { runs: 3, inFlight: 2_000, limitMs: 5_000, sdkLimitMs: 2_000 },
   churn: { batches: 1, warmupTasks: 5_000, withRaw: false },
   fleet: { runs: 1, warmups: 0, jobs: 1_000 },
+  aborts: { runs: 3, warmups: 1, tasks: 20_000 },
 }
 
 export function configFor(quick: boolean): Config {
@@ -63,5 +67,6 @@ export function configFor(quick: boolean): Config {
     recovery: { ...FULL.recovery, ...QUICK.recovery },
     churn: { ...FULL.churn, ...QUICK.churn },
     fleet: { ...FULL.fleet, ...QUICK.fleet },
+    aborts: { ...FULL.aborts, ...QUICK.aborts },
   }
 }

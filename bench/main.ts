@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { libChoice, libRevision } from './build-lib.js'
 import { configFor } from './config.js'
 import { markdownTable, ratiosOf, rowsJson, targetsOf, type Row, type Scenario } from './report.js'
+import { aborts } from './scenarios/aborts.js'
 import { churn } from './scenarios/churn.js'
 import { fleet } from './scenarios/fleet.js'
 import { latency } from './scenarios/latency.js'
@@ -20,7 +21,7 @@ import { SimControl } from './sim-control.js'
  * (sdk-js's rounds, even in their own process, slow the next ones down). Recovery runs last:
  * sdk-js leaves its abandoned requests polling until their own timeout.
  */
-const SCENARIOS: readonly Scenario[] = [latency, throughput, memory, scaling, churn, fleet, recovery]
+const SCENARIOS: readonly Scenario[] = [latency, throughput, memory, scaling, churn, aborts, fleet, recovery]
 
 const RESULTS = new URL('./results/', import.meta.url)
 

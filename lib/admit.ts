@@ -8,7 +8,7 @@
  * validated is exactly what is sent. A snapshot of primitives is kept as it is and encoded with
  * the rest of its frame; one with nested values is encoded here, so a later change cannot reach it.
  */
-import { libraryError, type RunwareError } from './errors.js'
+import { describeThrown, libraryError, type RunwareError } from './errors.js'
 import { flatten, isUUID, type Task, type WireTask } from './protocol.js'
 import { randomTaskUUID } from './uuid.js'
 import { completionOf, kindOf, RESERVED_TASK_TYPES, type Completion, type TaskKind } from './task-kinds.js'
@@ -44,7 +44,7 @@ export function prepareTask(input: unknown, isPending: (taskUUID: string) => boo
     return prepare(input, isPending)
   } catch (error) {
     // A getter, a Proxy trap or a nested toJSON of the caller's threw while we read the task.
-    return invalid(`the task could not be read: ${error instanceof Error ? error.message : String(error)}`)
+    return invalid(`the task could not be read: ${describeThrown(error)}`)
   }
 }
 
@@ -106,7 +106,7 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
     try {
       wire = flatten(JSON.stringify(given))
     } catch (error) {
-      return invalid(`task cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`, uuid, taskType)
+      return invalid(`task cannot be encoded as JSON: ${describeThrown(error)}`, uuid, taskType)
     }
   }
   return { taskUUID: uuid, taskType, async: delivery === 'async', generated, wire, completion, kind: kindOf(taskType) }

@@ -13,7 +13,7 @@ import { checkRunOptions, prepareTask } from './admit.js'
 import type { Clock } from './clock.js'
 import { Connection } from './connection.js'
 import { TaskEngine } from './engine.js'
-import { libraryError, RunwareError, Scrubber } from './errors.js'
+import { describeThrown, libraryError, RunwareError, Scrubber, taskError } from './errors.js'
 import type { ConnectionState, RunwareSocketEvents, StateEvent } from './events.js'
 import type { AbortSignalLike, ResolvedOptions, RunOptions, RunwareSocketOptions } from './options.js'
 import { resolveOptions } from './resolve-options.js'
@@ -123,14 +123,15 @@ export class RunwareSocket {
 
   /** Opens and authenticates the socket; optional, `run` connects lazily. */
   connect(): Promise<void> {
-    if (this.#connection.state === 'ready') return Promise.resolve()
+    // A close already asked for wins, even while its work waits behind a listener (the state may still say ready).
     if (this.#closing !== undefined) return Promise.reject(libraryError('connectionClosed', 'the client is closed'))
+    if (this.#connection.state === 'ready') return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       // Decided when it runs: a call deferred behind a listener may find the client ready, or closed.
       this.#monitor.enter(() => {
         const state = this.#connection.state
-        if (state === 'ready') resolve()
-        else if (state === 'closed') reject(libraryError('connectionClosed', 'the client is closed'))
+        if (this.#closing !== undefined || state === 'closed') reject(libraryError('connectionClosed', 'the client is closed'))
+        else if (state === 'ready') resolve()
         else {
           this.#waiters.add({ resolve, reject })
           this.#connection.connect()
@@ -186,7 +187,7 @@ export class RunwareSocket {
     this.#closing = new Promise<void>((resolve) => (closed = resolve))
     this.#monitor.enter(() => {
       const gone = this.#connection.close()
-      this.#engine.close(libraryError('connectionClosed', 'the client was closed'))
+      this.#engine.close(taskError('connectionClosed', 'the client was closed'))
       void gone.then(() => {
         this.#reporter.removeAll()
         closed()
@@ -227,7 +228,6 @@ export class RunwareSocket {
 
   /** A bug in this library, caught by the monitor: reported, never thrown into the event loop. */
   #bug(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error)
-    this.#reporter.error(libraryError('internalError', `runware-socket hit a bug and carried on: ${message}`))
+    this.#reporter.error(libraryError('internalError', `runware-socket hit a bug and carried on: ${describeThrown(error)}`))
   }
 }

@@ -9,7 +9,7 @@
  */
 import { BackoffCounter } from './backoff.js'
 import type { Clock, TimerHandle } from './clock.js'
-import { libraryError, type RunwareError, type Scrubber } from './errors.js'
+import { describeThrown, libraryError, type RunwareError, type Scrubber } from './errors.js'
 import type { ConnectionState, StateEvent } from './events.js'
 import type { ResolvedOptions } from './options.js'
 import type { Wire } from './wire.js'
@@ -165,7 +165,7 @@ export class Connection implements Wire {
       })
     } catch (error) {
       this.#enter('connecting', reason)
-      this.#lose('socketError', { detail: error instanceof Error ? error.message : String(error) })
+      this.#lose('socketError', { detail: describeThrown(error) })
       return
     }
     this.#socket = socket

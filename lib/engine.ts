@@ -7,7 +7,7 @@
 import type { PreparedTask } from './admit.js'
 import { backoffDelay } from './backoff.js'
 import type { Clock } from './clock.js'
-import { libraryError, type RunwareError, type Scrubber } from './errors.js'
+import { taskError, type RunwareError, type Scrubber } from './errors.js'
 import type { TaskEvent, TaskEventType } from './events.js'
 import { route } from './inbound.js'
 import { Ledger, TaskRecord, type MoveDetail, type RecordOwner } from './ledger.js'
@@ -63,7 +63,7 @@ export class TaskEngine implements RecordOwner, TaskOps {
     this.reconciler = new Reconciler(this.prober, schedule, clock, options.resumeGraceMs, () => wire.ping())
     this.#signals = new Signals((records, signal) =>
       deps.run(() => {
-        for (const record of records) this.settle(record, libraryError('aborted', 'the task was aborted', { taskUUID: record.id, taskType: record.taskType, cause: signal.reason }))
+        for (const record of records) this.settle(record, taskError('aborted', 'the task was aborted', { taskUUID: record.id, taskType: record.taskType, cause: signal.reason }))
       }),
     )
     this.#receiver = new Receiver(this, deps)
@@ -151,7 +151,7 @@ export class TaskEngine implements RecordOwner, TaskOps {
   // ---- timers (RecordOwner) ----
 
   deadlineReached(record: TaskRecord): void {
-    this.settle(record, libraryError('taskTimeout', `task timed out after ${record.timeoutMs} ms`, { taskUUID: record.id, taskType: record.taskType }))
+    this.settle(record, taskError('taskTimeout', `task timed out after ${record.timeoutMs} ms`, { taskUUID: record.id, taskType: record.taskType }))
   }
 
   woken(record: TaskRecord): void {
@@ -200,7 +200,7 @@ export class TaskEngine implements RecordOwner, TaskOps {
           this.reconciler.add(record)
           break
         case 'reject':
-          this.settle(record, libraryError('connectionLost', 'the socket closed while the task was in flight', { taskUUID: record.id, taskType: record.taskType }))
+          this.settle(record, taskError('connectionLost', 'the socket closed while the task was in flight', { taskUUID: record.id, taskType: record.taskType }))
           break
         case 'keep':
           break

@@ -4,8 +4,7 @@
  *
  * `serverError` is the one place a server error object becomes a RunwareError, and `Scrubber`
  * the one place the API key is taken out of what the server said: every string value (message,
- * parameter, nested fields, keys) on every path, never the JSON text, so a short key cannot
- * mangle a field name.
+ * parameter, nested fields, keys) on every path, never the JSON text.
  */
 import type { LibraryErrorCode } from './codes.js'
 import { defaultPolicy, type Classification, type ErrorCategory } from './policy.js'
@@ -59,7 +58,7 @@ export class RunwareError extends Error {
    * client itself goes through `serverError`, which scrubs the API key first.
    */
   static fromServer(item: ErrorItem, classification: Classification, taskUUID = item.taskUUID, taskType = item.taskType): RunwareError {
-    return new RunwareError({
+    return stackless(() => new RunwareError({
       code: item.code,
       message: item.message,
       parameter: item.parameter,
@@ -68,12 +67,12 @@ export class RunwareError extends Error {
       documentation: item.documentation,
       raw: item,
       classification,
-    })
+    }))
   }
 
   /** A copy of a shared error (an auth failure, a close) addressed to one task. */
   forTask(taskUUID: string, taskType: string): RunwareError {
-    return new RunwareError({
+    return stackless(() => new RunwareError({
       code: this.code,
       message: this.message,
       parameter: this.parameter,
@@ -83,7 +82,7 @@ export class RunwareError extends Error {
       raw: this.raw,
       classification: { category: this.category, action: this.retryable ? 'retry' : 'reject', connection: 'none', retryable: this.retryable },
       cause: this.cause,
-    })
+    }))
   }
 
   toJSON(): Record<string, unknown> {
@@ -101,8 +100,72 @@ export class RunwareError extends Error {
   }
 }
 
+/**
+ * What a thrown value says, as text, whatever it is: caller code may throw anything (an object
+ * whose toString throws, a Symbol.toPrimitive that throws, a revoked proxy, an Error whose
+ * `message` getter throws). Never throws itself.
+ */
+export function describeThrown(value: unknown): string {
+  try {
+    if (value instanceof Error) {
+      const message: unknown = value.message
+      if (typeof message === 'string') return message
+    }
+  } catch {
+    // A getter or a proxy trap threw: try the value as a whole.
+  }
+  try {
+    const text: unknown = typeof value === 'symbol' ? value.toString() : String(value)
+    if (typeof text === 'string') return text
+  } catch {
+    // Its own conversion threw.
+  }
+  try {
+    return `a thrown ${typeof value} that cannot be turned into text`
+  } catch {
+    return 'a thrown value that cannot be turned into text'
+  }
+}
+
 export function libraryError(code: LibraryErrorCode, message: string, fields: Omit<RunwareErrorInit, 'code' | 'message'> = {}): RunwareError {
-  return new RunwareError({ ...fields, code, message })
+  return new RunwareError(initOf(code, message, fields))
+}
+
+/** One shape for every init (a spread makes a new one each time, and costs several µs per error). */
+function initOf(code: string, message: string, fields: Omit<RunwareErrorInit, 'code' | 'message'>): RunwareErrorInit {
+  return {
+    code,
+    message,
+    parameter: fields.parameter,
+    taskType: fields.taskType,
+    taskUUID: fields.taskUUID,
+    documentation: fields.documentation,
+    raw: fields.raw,
+    classification: fields.classification,
+    cause: fields.cause,
+  }
+}
+
+/**
+ * Errors minted inside the library's own work (a deadline, an abort, a lost socket, a server's
+ * error item, a close) carry no stack frames. Captured there, a stack names only the library's
+ * internals (the caller's `run` ran in another turn), and capturing it is most of what settling a
+ * task costs: 100,000 aborts in one loop. Errors returned to the caller's own call (invalidTask,
+ * queueFull) keep theirs: they point at the caller's line.
+ */
+export function stackless<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+/** A library error that settles a task from inside the library's work (see `stackless`). */
+export function taskError(code: LibraryErrorCode, message: string, fields: Omit<RunwareErrorInit, 'code' | 'message'> = {}): RunwareError {
+  return stackless(() => new RunwareError(initOf(code, message, fields)))
 }
 
 export const REDACTED = '[redacted]'
@@ -111,27 +174,22 @@ export const REDACTED = '[redacted]'
 const MAX_SCRUB_DEPTH = 64
 
 /**
- * Below this length a secret cannot be told from part of a word: it is still taken out of every
- * value, but names (object keys, the error `code`) are left as they are, so `k` never turns
- * `taskType` into `tas[redacted]Type`.
+ * The shortest API key the client takes (Runware's are 32 characters). A shorter one cannot be
+ * told from ordinary text: taken out of what the server says, a key `k` would turn `taskType` into
+ * `tas[redacted]Type`, and a key `act` would still be readable inside `[redacted]`.
  */
-const MIN_SECRET_IN_NAMES = 8
+export const MIN_API_KEY_LENGTH = 16
 
-/** Takes one secret (the API key) out of text and values. */
+export function shortKeyMessage(what: string, length: number): string {
+  return `${what} is ${length} characters long: a Runware API key has 32, and one shorter than ${MIN_API_KEY_LENGTH} cannot be kept out of what the client reports (it would match ordinary text)`
+}
+
+/** Takes one secret (the API key, at least MIN_API_KEY_LENGTH long) out of text and values. */
 export class Scrubber {
-  readonly #names: boolean
-
-  constructor(private readonly secret: string) {
-    this.#names = secret.length >= MIN_SECRET_IN_NAMES
-  }
+  constructor(private readonly secret: string) {}
 
   text(value: string): string {
     return this.secret !== '' && value.includes(this.secret) ? value.split(this.secret).join(REDACTED) : value
-  }
-
-  /** A name (a key, a code): scrubbed only when the secret is long enough to be told from a word. */
-  name(value: string): string {
-    return this.#names ? this.text(value) : value
   }
 
   /** A copy of `value` with the secret taken out of every string and key, at most 64 levels deep. */
@@ -142,14 +200,13 @@ export class Scrubber {
     if (Array.isArray(value)) return value.map((entry) => this.value(entry, depth + 1))
     const copy: Record<string, unknown> = {}
     for (const [key, entry] of Object.entries(value)) {
-      const name = this.name(key)
       // defineProperty: a key named __proto__ stays a plain field of the copy.
-      Object.defineProperty(copy, name, { value: this.value(entry, depth + 1), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(copy, this.text(key), { value: this.value(entry, depth + 1), enumerable: true, writable: true, configurable: true })
     }
     return copy
   }
 
-  /** Log fields: strings scrubbed, anything else as is. */
+/** Log fields: strings scrubbed, anything else as is. */
   fields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (fields === undefined) return undefined
     return this.value(fields) as Record<string, unknown>
@@ -165,6 +222,6 @@ export interface ErrorScope {
 /** The one place a server error object becomes a RunwareError: every string value scrubbed. */
 export function serverError(item: ErrorItem, classification: Classification, scrubber: Scrubber, scope: ErrorScope = {}): RunwareError {
   const raw = scrubber.value(item) as ErrorItem
-  raw.code = scrubber.name(item.code)
+  raw.code = scrubber.text(item.code)
   return RunwareError.fromServer(raw, classification, scope.taskUUID ?? raw.taskUUID, scope.taskType ?? raw.taskType)
 }

@@ -11,6 +11,8 @@ import { POLL_STATUSES } from './task-kinds.js'
 export interface InboundSink {
   /** Parts of the frame were malformed and skipped. */
   issues(issues: readonly FrameIssue[]): void
+  /** A skipped item named this task: it can never be fed by it, so it fails now. */
+  refused(taskUUID: string, issue: FrameIssue): void
   pong(): void
   /** An item that names no task and is neither a pong nor the auth reply. */
   stray(item: DataItem): void
@@ -30,7 +32,10 @@ export function isPollItem(item: DataItem): boolean {
 }
 
 export function route(envelope: Envelope, sink: InboundSink): void {
-  if (envelope.issues.length > 0) sink.issues(envelope.issues)
+  if (envelope.issues.length > 0) {
+    sink.issues(envelope.issues)
+    for (const issue of envelope.issues) if (issue.taskUUID !== undefined) sink.refused(issue.taskUUID, issue)
+  }
   let answers: Map<string, ResultItem[]> | undefined
   for (const item of envelope.data) {
     const taskUUID = item.taskUUID

@@ -1,7 +1,8 @@
 /**
  * Inbound frames. `parseFrame` never throws: a frame is either a normalised Envelope (with the
  * items it had to skip listed in `issues`) or a FrameError saying why the whole frame was
- * unusable. Nothing the server sends is walked recursively: one iterative walk bounds the depth.
+ * unusable. Nothing the server sends is walked recursively: one iterative walk per item bounds
+ * its depth.
  */
 import type { DataItem, Envelope, ErrorItem, FrameIssue, ParsedFrame } from './protocol.js'
 
@@ -25,23 +26,28 @@ function excerpt(text: string): string {
 
 /**
  * How deep a frame may nest (the envelope is level 1, `data` 2, an item 3). Runware's results nest
- * a few levels (modelSearch: results → capabilities); anything deeper is not a Runware frame, and
- * walking it could overflow the stack.
+ * a few levels (modelSearch: results → capabilities). Routing needs only an item's top-level
+ * fields, so the bound is not about routing: it keeps what the caller receives walkable
+ * (JSON.stringify, a deep copy) without overflowing a stack. It is checked item by item: an item
+ * deeper than this is refused on its own, the rest of its frame still counts, and a task it named
+ * fails at once (protocolError) instead of waiting for its deadline.
  */
 export const MAX_FRAME_DEPTH = 64
 
+/** The same bound from an item's own level (1): an item sits at level 3 of its frame. */
+const MAX_ITEM_DEPTH = MAX_FRAME_DEPTH - 2
+
 /**
- * One walk of a parsed frame, without recursion: false when it nests deeper than MAX_FRAME_DEPTH.
- * Own `__proto__`, `constructor` and `prototype` keys (JSON.parse makes them plain fields) are
- * dropped on the way, so no consumer that merges an item can reach a prototype.
+ * One walk of an item, without recursion: false when it nests deeper than MAX_ITEM_DEPTH. Own
+ * `__proto__`, `constructor` and `prototype` keys (JSON.parse makes them plain fields) are dropped
+ * on the way, so no consumer that merges an item can reach a prototype.
  */
-function inspectTree(root: unknown, issues: FrameIssue[]): boolean {
-  if (typeof root !== 'object' || root === null) return true
+function inspectItem(root: object, issues: FrameIssue[]): boolean {
   const nodes: object[] = [root]
   const depths: number[] = [1]
   for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() ?? 1
-    if (depth > MAX_FRAME_DEPTH) return false
+    if (depth > MAX_ITEM_DEPTH) return false
     if (Array.isArray(node)) {
       for (const child of node as unknown[]) {
         if (typeof child === 'object' && child !== null) {
@@ -68,6 +74,41 @@ function inspectTree(root: unknown, issues: FrameIssue[]): boolean {
   return true
 }
 
+/**
+ * Walks every item of the frame's parts once (data, errors, a legacy envelope), bounded; returns
+ * the items refused for nesting too deep, each reported with the task it named, if it named one.
+ */
+function inspectParts(parts: readonly unknown[], issues: FrameIssue[]): ReadonlySet<unknown> {
+  const refused = new Set<unknown>()
+  const check = (item: unknown, what: string): void => {
+    if (typeof item !== 'object' || item === null || inspectItem(item, issues)) return
+    refused.add(item)
+    const named = Array.isArray(item) ? undefined : (item as JsonObject).taskUUID
+    const issue: FrameIssue = { reason: 'tooDeep', message: `${what} nests deeper than ${MAX_FRAME_DEPTH} levels of its frame` }
+    if (typeof named === 'string') issue.taskUUID = named
+    issues.push(issue)
+  }
+  for (const part of parts) {
+    if (!isObject(part)) continue
+    // The envelope is never handed out, but its own unsafe keys go too: only its fields are read.
+    for (const key of UNSAFE_KEYS) {
+      if (!Object.hasOwn(part, key)) continue
+      Reflect.deleteProperty(part, key)
+      issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
+    }
+    if (part.error === true) {
+      check(part, 'an error envelope')
+      continue
+    }
+    for (const item of toList(part.data)) check(item, 'a data item')
+    for (const key of ['errors', 'error'] as const) {
+      const field = part[key]
+      if (typeof field === 'object' && field !== null) for (const item of toList(field)) check(item, 'an error item')
+    }
+  }
+  return refused
+}
+
 function toList(value: unknown): unknown[] {
   if (value === undefined || value === null) return []
   return Array.isArray(value) ? value : [value]
@@ -83,7 +124,9 @@ function normaliseDataItem(value: unknown, issues: FrameIssue[]): DataItem | und
     return undefined
   }
   if (value.taskType !== undefined && typeof value.taskType !== 'string') {
-    issues.push({ reason: 'badField', message: `data item taskType is ${describe(value.taskType)}` })
+    const issue: FrameIssue = { reason: 'badField', message: `data item taskType is ${describe(value.taskType)}` }
+    if (typeof value.taskUUID === 'string') issue.taskUUID = value.taskUUID
+    issues.push(issue)
     return undefined
   }
   return value
@@ -147,8 +190,9 @@ function legacyError(value: JsonObject): ErrorItem {
   }
 }
 
-function addEnvelope(value: JsonObject, into: Envelope): void {
+function addEnvelope(value: JsonObject, into: Envelope, refused: ReadonlySet<unknown>): void {
   if (value.error === true) {
+    if (refused.has(value)) return
     into.legacy = true
     into.errors.push(legacyError(value))
     return
@@ -157,6 +201,7 @@ function addEnvelope(value: JsonObject, into: Envelope): void {
     into.issues.push({ reason: 'badEnvelopeField', message: `data is ${describe(value.data)}` })
   } else {
     for (const raw of toList(value.data)) {
+      if (refused.has(raw)) continue
       const item = normaliseDataItem(raw, into.issues)
       if (item) into.data.push(item)
     }
@@ -169,6 +214,7 @@ function addEnvelope(value: JsonObject, into: Envelope): void {
       continue
     }
     for (const raw of toList(field)) {
+      if (refused.has(raw)) continue
       const item = normaliseErrorItem(raw, into.issues)
       if (item) into.errors.push(item)
     }
@@ -184,14 +230,13 @@ export function parseFrame(text: string): ParsedFrame {
   } catch {
     return { ok: false, error: { reason: 'notJson', message: 'frame is not valid JSON', excerpt: excerpt(text) } }
   }
-  if (!inspectTree(value, issues)) {
-    return { ok: false, error: { reason: 'tooDeep', message: `frame nests deeper than ${MAX_FRAME_DEPTH} levels`, excerpt: excerpt(text) } }
-  }
-  const fast = plainResults(value)
-  if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
-  const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
   // Some official clients accept an array-wrapped envelope; so do we, when every element is one.
   const parts: unknown[] = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
+  // Only the items are walked (their depth bounded); other envelope fields are never read.
+  const refused = inspectParts(parts, issues)
+  const fast = refused.size === 0 ? plainResults(value) : undefined
+  if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
+  const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
   for (const part of parts) {
     if (!isObject(part)) {
       return {
@@ -199,9 +244,11 @@ export function parseFrame(text: string): ParsedFrame {
         error: { reason: 'notObject', message: `frame is ${describe(part)}, not an object`, excerpt: excerpt(text) },
       }
     }
-    addEnvelope(part, envelope)
+    addEnvelope(part, envelope, refused)
   }
-  if (envelope.data.length === 0 && envelope.errors.length === 0 && !hasEmptyData(parts)) {
+  // A frame whose only items were refused still counts when one named a task: that task fails.
+  const named = issues.some((issue) => issue.taskUUID !== undefined)
+  if (envelope.data.length === 0 && envelope.errors.length === 0 && !named && !hasEmptyData(parts)) {
     const message = issues.length > 0 ? issues.map((i) => i.message).join('; ') : 'frame has neither data nor errors'
     return { ok: false, error: { reason: 'emptyEnvelope', message, excerpt: excerpt(text) } }
   }

@@ -55,10 +55,13 @@ export type FrameIssueReason =
   | 'badField'
   | 'unsafeKey'
   | 'badEnvelopeField'
+  | 'tooDeep'
 
 export interface FrameIssue {
   reason: FrameIssueReason
   message: string
+  /** The task a skipped item named (its top-level taskUUID, when readable): it fails at once. */
+  taskUUID?: string
 }
 
 export type FrameErrorReason = 'notJson' | 'notObject' | 'emptyEnvelope' | 'tooDeep'

@@ -6,7 +6,7 @@
  */
 import { backoffDelay } from './backoff.js'
 import type { Clock } from './clock.js'
-import { libraryError, serverError, type RunwareError, type Scrubber } from './errors.js'
+import { libraryError, serverError, taskError, type RunwareError, type Scrubber } from './errors.js'
 import type { InboundSink } from './inbound.js'
 import type { Ledger, TaskRecord } from './ledger.js'
 import type { ResolvedOptions } from './options.js'
@@ -70,6 +70,12 @@ export class Receiver implements InboundSink {
 
   issues(issues: readonly FrameIssue[]): void {
     this.#protocolError(`malformed parts of a frame skipped: ${issues.map((issue) => issue.message).join('; ')}`)
+  }
+
+  refused(taskUUID: string, issue: FrameIssue): void {
+    const record = this.engine.ledger.get(taskUUID)
+    if (record === undefined) return
+    this.engine.settle(record, taskError('protocolError', `an item for this task was refused (${issue.message}): the task fails now instead of waiting for its deadline`, { taskUUID: record.id, taskType: record.taskType }))
   }
 
   pong(): void {
@@ -161,7 +167,7 @@ export class Receiver implements InboundSink {
         this.engine.settle(
           record,
           record.conflict ??
-            libraryError('taskUnknown', `getResponse did not know the task ${record.emptyAnswers} times in a row`, { taskUUID: record.id, taskType: record.taskType }),
+            taskError('taskUnknown', `getResponse did not know the task ${record.emptyAnswers} times in a row`, { taskUUID: record.id, taskType: record.taskType }),
         )
         return
     }

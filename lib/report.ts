@@ -10,7 +10,7 @@
  * nothing. The library's own bookkeeping never goes through here.
  */
 import { EventEmitter } from 'eventemitter3'
-import { libraryError, type RunwareError, type Scrubber } from './errors.js'
+import { describeThrown, libraryError, type RunwareError, type Scrubber } from './errors.js'
 import type { RunwareSocketEvents } from './events.js'
 import type { Logger } from './options.js'
 
@@ -59,7 +59,15 @@ export class Monitor {
     this.#draining = true
     try {
       // Items may queue more; an array iterator sees them, so they run in this same pass, in order.
-      for (const call of this.#queue) call()
+      // Each is guarded on its own: one that throws (a bug) must not drop the rest (a close's
+      // resolution may be queued behind it).
+      for (const call of this.#queue) {
+        try {
+          call()
+        } catch (error) {
+          this.onBug(error)
+        }
+      }
     } finally {
       this.#queue.length = 0
       this.#draining = false
@@ -167,7 +175,7 @@ export class Reporter {
   }
 
   #report(what: string, error: unknown, fromErrorListener: boolean): void {
-    const detail = error instanceof Error ? error.message : String(error)
+    const detail = describeThrown(error)
     this.log('error', `${what} threw`, { error: detail })
     // Never through the thing that threw: a throwing 'error' listener is only logged.
     if (!fromErrorListener) this.emit('error', libraryError('callbackError', this.scrubber.text(`${what} threw: ${detail}`)))

@@ -6,6 +6,7 @@
 import WebSocket from 'ws'
 import { MAX_TIMER_MS, validateBackoff, type BackoffOptions } from './backoff.js'
 import { systemClock } from './clock.js'
+import { MIN_API_KEY_LENGTH, shortKeyMessage } from './errors.js'
 import { checkShape, type Shape } from './option-schema.js'
 import { DEFAULTS, type PollOptions, type ReconnectOptions, type Required_, type ResolvedOptions, type RetryOptions, type RunwareSocketOptions } from './options.js'
 
@@ -91,6 +92,8 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new TypeError('apiKey is required: pass { apiKey } or set RUNWARE_API_KEY')
   }
+  // Never the key itself in the message: its length says enough.
+  if (apiKey.length < MIN_API_KEY_LENGTH) throw new TypeError(shortKeyMessage('apiKey', apiKey.length))
   const heartbeat =
     options.heartbeat === false
       ? false

@@ -16,15 +16,18 @@ export class Signals {
   readonly #of = new WeakMap<TaskRecord, AbortSignalLike>()
 
   /** `aborted` is called inside the library's monitor with the tasks the signal still holds. */
-  constructor(private readonly aborted: (records: readonly TaskRecord[], signal: AbortSignalLike) => void) {}
+  constructor(private readonly aborted: (records: ReadonlySet<TaskRecord>, signal: AbortSignalLike) => void) {}
 
   watch(record: TaskRecord, signal: AbortSignalLike): void {
     let watch = this.#watches.get(signal)
     if (watch === undefined) {
       const records = new Set<TaskRecord>()
       const onAbort = (): void => {
-        this.#drop(signal)
-        this.aborted([...records], signal)
+        // A standard signal has removed this once-listener already: only the bookkeeping goes
+        // (a polyfill that kept it holds nothing after this).
+        this.#watches.delete(signal)
+        this.aborted(records, signal)
+        records.clear()
       }
       watch = { records, onAbort }
       this.#watches.set(signal, watch)

@@ -23,11 +23,13 @@ export default defineConfig({
       'spec/recovery/settled.spec.ts',
       'spec/recovery/state-machine.spec.ts',
       'spec/recovery/tasks.spec.ts',
+      'spec/recovery/direct.spec.ts',
       'spec/hardening/callers.spec.ts',
       'spec/hardening/frames.spec.ts',
       'spec/hardening/options.spec.ts',
       'spec/hardening/secrets.spec.ts',
       'spec/hardening/tasks.spec.ts',
+      'spec/hardening/thrown-values.spec.ts',
     ],
   },
 })

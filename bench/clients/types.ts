@@ -38,4 +38,4 @@ export function benchTask(): BenchTask {
   return { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a red fox in the snow', width: 512, height: 512, numberResults: 1 }
 }
 
-export const API_KEY = 'bench-api-key'
+export const API_KEY = 'bench-api-key-0123456789'

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { MIN_API_KEY_LENGTH, shortKeyMessage } from '../errors.js'
 
 export class UsageError extends Error {
   override readonly name = 'UsageError'
@@ -98,4 +99,12 @@ export function expectPositionals(command: string, given: readonly string[], nam
   if (given.length < names.length) throw new UsageError(`missing ${names.slice(given.length).map((name) => `<${name}>`).join(' ')}`, command)
   if (given.length > names.length) throw new UsageError(`unexpected argument ${JSON.stringify(given[names.length])}`, command)
   return [...given]
+}
+
+/** RUNWARE_API_KEY, checked as the client checks it (set, long enough), as a usage error otherwise. */
+export function apiKeyFromEnv(command: string, env: Readonly<Record<string, string | undefined>>): string {
+  const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
+  if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', command)
+  if (apiKey.length < MIN_API_KEY_LENGTH) throw new UsageError(shortKeyMessage('RUNWARE_API_KEY', apiKey.length), command)
+  return apiKey
 }

@@ -1,6 +1,6 @@
 /** The command lines of `runware-socket worker` and `runware-socket enqueue` (the fleet on Redis). */
 import { DEFAULTS } from '../options.js'
-import { expectPositionals, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
+import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface WorkerConfig {
@@ -55,8 +55,7 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
   if (values.help === true) return 'help'
   expectPositionals('worker', positionals, [])
   const redis = redisFlag('worker', values.redis)
-  const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
-  if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', 'worker')
+  const apiKey = apiKeyFromEnv('worker', env)
   return {
     redis,
     queue: queueFlag('worker', values.queue),

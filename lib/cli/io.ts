@@ -2,7 +2,7 @@
  * What a command needs from the process, passed in so commands can be driven from a spec: two
  * output streams, the environment and the termination signals.
  */
-import { Scrubber } from '../errors.js'
+import { MIN_API_KEY_LENGTH, Scrubber } from '../errors.js'
 
 /** A text sink: process.stdout / process.stderr, or a spec's collector. */
 export interface Output {
@@ -54,7 +54,9 @@ export function useColor(output: Output, env: Io['env']): boolean {
  */
 export function scrubbedIo(io: Io, apiKey: string | undefined): Io {
   const key = apiKey?.trim() ?? ''
-  if (key === '') return io
+  // A key too short to be told from text is refused before anything runs (the command says so):
+  // scrubbing it would mangle that very message.
+  if (key.length < MIN_API_KEY_LENGTH) return io
   const scrubber = new Scrubber(key)
   const wrap = (output: Output): Output => ({
     write: (text: string) => output.write(scrubber.text(text)),

@@ -1,7 +1,7 @@
 /** `runware-socket run`'s command line: flags, defaults, and the checks made before anything runs. */
 import { statSync } from 'node:fs'
 import { DEFAULTS } from '../options.js'
-import { expectPositionals, integerFlag, outputFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, parseFlags, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface RunConfig {
@@ -32,8 +32,7 @@ export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig
   if (values.help === true) return 'help'
   const [input = ''] = expectPositionals('run', positionals, ['tasks.jsonl'])
   const output = outputFlag('run', 'output', values.output, input)
-  const apiKey = env.RUNWARE_API_KEY?.trim() ?? ''
-  if (apiKey === '') throw new UsageError('RUNWARE_API_KEY is not set: export your Runware API key in the environment', 'run')
+  const apiKey = apiKeyFromEnv('run', env)
   return {
     input,
     output,

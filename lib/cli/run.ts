@@ -247,15 +247,20 @@ async function connectFirst(client: RunwareSocket, timeoutMs: number, control: C
     () => (outcome.ready = true),
     (error: unknown) => (outcome.error = error),
   ).finally(control.wake)
-  const timer = setTimeout(control.wake, timeoutMs)
+  // The timer's own word, not a clock comparison: Node may fire it a fraction of a millisecond
+  // before performance.now() says the time is up, and nothing would wake the loop again.
+  const timing = { up: false }
+  const timer = setTimeout(() => {
+    timing.up = true
+    control.wake()
+  }, timeoutMs)
   try {
-    const deadline = performance.now() + timeoutMs
     for (;;) {
       if (outcome.ready === true) return undefined
       if (outcome.error !== undefined) return `cannot connect: ${describeError(outcome.error)}`
       // A signal: not a connection problem; the caller reports the interruption.
       if (control.stop !== undefined) return undefined
-      if (performance.now() >= deadline) return `cannot connect within ${formatDuration(timeoutMs)} (${link.state}${link.attempt > 0 ? `, ${link.attempt} attempts` : ''}); check --url and the network`
+      if (timing.up) return `cannot connect within ${formatDuration(timeoutMs)} (${link.state}${link.attempt > 0 ? `, ${link.attempt} attempts` : ''}); check --url and the network`
       await nextWake()
     }
   } finally {

@@ -6,7 +6,7 @@
  * it runs once. Redis away, the job stays locked until its lock lapses, then another resumes it.
  */
 import { WaitingError, type Job } from 'bullmq'
-import type { RunwareError } from '../errors.js'
+import { describeThrown, type RunwareError } from '../errors.js'
 import type { QueueLog } from './log.js'
 
 /** Codes about the worker's account rather than the job: a revoked key, no credits. */
@@ -49,7 +49,7 @@ export class Holdings {
       await job.moveToWait(token)
       if (job.id !== undefined) this.#givenBack.add(job.id)
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error)
+      const why = describeThrown(error)
       this.log('warn', `job ${job.id ?? '?'} could not be given back (${why}): another worker resumes it when its lock lapses`, { jobId: job.id })
     } finally {
       this.release(job.id)

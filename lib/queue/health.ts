@@ -4,6 +4,7 @@
  * when it ends (a connection of the library's own asks until Redis answers again); any other
  * error once per message a minute. Nothing reaches stderr unformatted, nothing is thrown.
  */
+import { describeThrown } from '../errors.js'
 import type { ConnectionOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { QueueLog } from './log.js'
@@ -70,7 +71,7 @@ export class RedisHealth {
   }
 
   #error(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = describeThrown(error)
     if (isUnreachable(error)) {
       this.#lost(message)
       return

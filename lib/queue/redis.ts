@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from 'bullmq'
 import { Redis, type RedisOptions } from 'ioredis'
-import { libraryError } from '../errors.js'
+import { describeThrown, libraryError } from '../errors.js'
 
 /** What `new Redis(url, options)` takes (ioredis adds a field to its RedisOptions there). */
 type ConstructorOptions = RedisOptions & { replyMapping?: never }
@@ -89,7 +89,7 @@ export async function checkRedis(connection: ConnectionOptions, options: CheckRe
       const info = await client.info()
       return factsOf(info, await readConfig(client))
     } catch (error) {
-      lastError = socketError ?? (error instanceof Error ? error.message : String(error))
+      lastError = socketError ?? (describeThrown(error))
     } finally {
       client.disconnect()
     }

@@ -20,7 +20,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bu
 import { backoffDelay } from '../backoff.js'
 import { RunwareSocket } from '../client.js'
 import { FATE_UNKNOWN_CODES } from '../codes.js'
-import { libraryError, RunwareError } from '../errors.js'
+import { describeThrown, libraryError, RunwareError } from '../errors.js'
 import type { Logger, RunwareSocketOptions } from '../options.js'
 import { resolveOptions } from '../resolve-options.js'
 import type { ResultItem } from '../protocol.js'
@@ -168,7 +168,7 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
           onProgress: (progress) => void job.updateProgress(progress).catch(() => undefined),
         })
       } catch (caught) {
-        const error = caught instanceof RunwareError ? caught : libraryError('internalError', caught instanceof Error ? caught.message : String(caught))
+        const error = caught instanceof RunwareError ? caught : libraryError('internalError', describeThrown(caught))
         // About the worker's account, not the job: the job goes back for another worker.
         if (isAccountRefusal(error)) refuse(error)
         if (stopped()) return giveBack(job)

@@ -7,7 +7,7 @@ import { parseRunArgs, RUN_DEFAULTS } from '../../lib/cli/run-args.js'
 import { parseSimulateArgs } from '../../lib/cli/simulate.js'
 import { fakeIo } from './fake-io.js'
 
-const KEY = { RUNWARE_API_KEY: 'unit-key' }
+const KEY = { RUNWARE_API_KEY: 'unit-key-0123456789' }
 
 describe('flag values', () => {
   it('integers: whole numbers in range only', () => {
@@ -70,7 +70,7 @@ describe('run flags', () => {
       timeoutMs: undefined,
       drainMs: 10_000,
       connectTimeoutMs: 30_000,
-      apiKey: 'unit-key',
+      apiKey: 'unit-key-0123456789',
     })
   })
 

@@ -23,7 +23,7 @@ describe('runBatch in-process', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'runware-batch-'))
     sim = await startSimulator({ latencyMs: 5 })
-    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key' }
+    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key-0123456789' }
   })
 
   afterEach(async () => {
@@ -117,7 +117,7 @@ describe('run ids', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const configFor = (output: string): RunConfig => ({ input, output, concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key' })
+  const configFor = (output: string): RunConfig => ({ input, output, concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key-0123456789' })
   const lines = (output: string): Record<string, unknown>[] =>
     readFileSync(output, 'utf8')
       .split('\n')
@@ -157,14 +157,14 @@ describe('run ids', () => {
   })
 
   it('an output whose directory is missing stops before anything runs: exit 3, and it says why', async () => {
-    const io = fakeIo({ RUNWARE_API_KEY: 'batch-key' })
+    const io = fakeIo({ RUNWARE_API_KEY: 'batch-key-0123456789' })
     expect(await main(['run', input, '-o', join(dir, 'nowhere', 'out.jsonl'), '--url', sim.url], io)).toBe(3)
     expect(io.err()).toContain('its directory does not exist')
     expect(sim.stats.tasksReceived).toBe(0)
   })
 
   it('an output that cannot be opened for writing (a directory) stops before anything runs: exit 3, and it says why', async () => {
-    const io = fakeIo({ RUNWARE_API_KEY: 'batch-key' })
+    const io = fakeIo({ RUNWARE_API_KEY: 'batch-key-0123456789' })
     expect(await main(['run', input, '-o', dir, '--url', sim.url], io)).toBe(3)
     expect(io.err()).toContain('it is a directory')
     expect(sim.stats.tasksReceived).toBe(0)

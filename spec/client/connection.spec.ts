@@ -97,7 +97,8 @@ describe('connection lifecycle', () => {
   it('gives up on an authentication reply that does not come within authTimeoutMs', async () => {
     const server = await h.scripted({ onAuth: () => undefined })
     const clock = new ManualClock()
-    const client = h.client(server.url, { clock, authTimeoutMs: 15_000 })
+    // A fixed jitter: with a random one the reconnect delay may be under 1 ms and fire in the same advance.
+    const client = h.client(server.url, { clock, authTimeoutMs: 15_000, random: () => 0.5 })
     const states = record(client, 'state')
     void client.connect().catch(() => undefined)
     await waitForState(client, 'authenticating')

@@ -72,6 +72,39 @@ describe('close() from a state listener', () => {
   })
 })
 
+describe('connect() after close()', () => {
+  const h = useHarness()
+
+  it('from the same listener, with the socket still ready: connect() rejects with connectionClosed', async () => {
+    const sim = await h.simulator()
+    const client = h.client(sim.url)
+    await client.connect()
+    let after: Promise<unknown> | undefined
+    client.on('task', (event) => {
+      if (event.type !== 'settled' || after !== undefined) return
+      void client.close()
+      after = client.connect().then(
+        () => 'resolved',
+        (error: unknown) => error,
+      )
+    })
+    await client.run(image)
+    await until(() => after !== undefined, 'the listener ran')
+    expect(await after).toMatchObject({ code: 'connectionClosed' })
+    expect(client.state).toBe('closed')
+  })
+
+  it('called later: rejects with connectionClosed too', async () => {
+    const sim = await h.simulator()
+    const client = h.client(sim.url)
+    await client.connect()
+    const closing = client.close()
+    await expect(client.connect()).rejects.toMatchObject({ code: 'connectionClosed' })
+    await closing
+    await expect(client.connect()).rejects.toMatchObject({ code: 'connectionClosed' })
+  })
+})
+
 describe('a throwing state listener', () => {
   const h = useHarness()
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { MAX_FRAME_DEPTH } from '../../lib/parse.js'
 import { record, useHarness } from '../helpers/harness.js'
-import { until } from '../helpers/wait.js'
+import { failure, until } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
 
 const image = IMAGE
@@ -29,24 +29,6 @@ describe('deep frames', () => {
     await client.close()
   })
 
-  it('a result item of a multi-result task nested 20,000 deep is skipped; the task still completes', async () => {
-    const server = await h.scripted({
-      onTasks: (tasks, reply) => {
-        const taskUUID = tasks[0]?.taskUUID
-        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(taskUUID)}","weird":${deep(20_000)}}]}`)
-        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: randomUUID() }] })
-        reply({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: randomUUID() }] })
-      },
-    })
-    const client = h.client(server.url)
-    const errors = record(client, 'error')
-    const items = await client.run({ ...image, numberResults: 2 })
-    expect(items).toHaveLength(2)
-    expect(items.every((item) => typeof item.imageUUID === 'string')).toBe(true)
-    expect(errors.map((error) => error.code)).toEqual(['protocolError'])
-    await client.close()
-  })
-
   it(`accepts nesting up to the documented limit (${MAX_FRAME_DEPTH}) and refuses one level more`, async () => {
     // envelope(1) → data(2) → item(3) → field: an array nested to reach the limit exactly.
     const at = (total: number): string => deep(total - 3)
@@ -57,13 +39,31 @@ describe('deep frames', () => {
         reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(b?.taskUUID)}","imageUUID":"b","nest":${at(MAX_FRAME_DEPTH + 1)}}]}`)
       },
     })
-    const client = h.client(server.url, { taskTimeoutMs: 500 })
+    const client = h.client(server.url, { taskTimeoutMs: 60_000 })
     const errors = record(client, 'error')
     await client.connect()
     const [a, b] = await Promise.allSettled([client.run(image), client.run(image)])
     expect(a.status).toBe('fulfilled')
-    expect(b.status).toBe('rejected')
+    // Refused, and its task fails at once: it does not wait out its 60 s deadline.
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'protocolError' } })
     expect(errors.map((error) => error.code)).toEqual(['protocolError'])
+  })
+
+  it('a 2-result task whose server sends exactly two items, one nested 20,000 deep, fails at once with protocolError', async () => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        const taskUUID = String(tasks[0]?.taskUUID)
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${taskUUID}","imageUUID":"a"}]}`)
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${taskUUID}","imageUUID":"b","nest":${deep}}]}`)
+      },
+    })
+    const client = h.client(server.url, { taskTimeoutMs: 60_000 })
+    const seen: unknown[] = []
+    const error = await failure(client.run({ ...image, numberResults: 2 }, { onResult: (item) => void seen.push(item.imageUUID) }))
+    expect(error).toMatchObject({ code: 'protocolError', category: 'unknown', retryable: false })
+    expect(error.message).toMatch(/an item for this task was refused \(a data item nests deeper than 64 levels of its frame\)/)
+    expect(seen).toEqual(['a'])
   })
 })
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
 import { DEFAULT_URL } from '../../lib/index.js'
 
-const make = (options: Record<string, unknown>): RunwareSocket => new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1', ...options })
+const make = (options: Record<string, unknown>): RunwareSocket => new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://127.0.0.1:9/v1', ...options })
 
 describe('timer limits', () => {
   for (const path of ['connectTimeoutMs', 'authTimeoutMs', 'heartbeat.intervalMs', 'heartbeat.timeoutMs', 'poll.ackTimeoutMs'] as const) {
@@ -70,18 +70,18 @@ describe('unknown keys and wrong types', () => {
 describe('cleartext URLs', () => {
   it('the default URL is the documented Runware endpoint, over TLS', () => {
     expect(DEFAULT_URL).toBe('wss://ws-api.runware.ai/v1')
-    expect(() => new RunwareSocket({ apiKey: 'k' })).not.toThrow()
+    expect(() => new RunwareSocket({ apiKey: 'options-key-0123456789' })).not.toThrow()
   })
 
   it('refuses ws:// to a host that is not loopback: the key would cross the network in cleartext', () => {
-    expect(() => new RunwareSocket({ apiKey: 'k', url: 'ws://ws-api.runware.ai/v1' })).toThrow(/cleartext/)
-    expect(() => new RunwareSocket({ apiKey: 'k', url: 'ws://10.0.0.5:8080/v1' })).toThrow('allowCleartext')
+    expect(() => new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://ws-api.runware.ai/v1' })).toThrow(/cleartext/)
+    expect(() => new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://10.0.0.5:8080/v1' })).toThrow('allowCleartext')
   })
 
   it('allows loopback, wss://, and ws:// with allowCleartext: true', () => {
     for (const url of ['ws://127.0.0.1:1/v1', 'ws://localhost:1/v1', 'ws://[::1]:1/v1', 'ws://127.3.4.5:1/v1', 'wss://ws-api.runware.ai/v1']) {
-      expect(() => new RunwareSocket({ apiKey: 'k', url })).not.toThrow()
+      expect(() => new RunwareSocket({ apiKey: 'options-key-0123456789', url })).not.toThrow()
     }
-    expect(() => new RunwareSocket({ apiKey: 'k', url: 'ws://10.0.0.5:8080/v1', allowCleartext: true })).not.toThrow()
+    expect(() => new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://10.0.0.5:8080/v1', allowCleartext: true })).not.toThrow()
   })
 })

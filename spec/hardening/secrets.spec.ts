@@ -2,7 +2,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../lib/cli/main.js'
-import type { RunwareError } from '../../lib/errors.js'
+import { REDACTED, type RunwareError } from '../../lib/errors.js'
 import { fakeIo } from '../cli/fake-io.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'
@@ -80,15 +80,58 @@ describe('malformed frames that carry the key', () => {
 describe('the scrub', () => {
   const h = useHarness()
 
-  it('replaces the key inside string values only: a short key never mangles field names', async () => {
+  it('a key shorter than 16 characters is refused before anything is sent, and never echoed', async () => {
+    const sim = await h.simulator()
+    for (const key of ['k', 'act', 'fifteen-chars-k']) {
+      expect(() => h.client(sim.url, { apiKey: key })).toThrow(new RegExp(`apiKey is ${key.length} characters long: a Runware API key has 32`))
+      try {
+        h.client(sim.url, { apiKey: key })
+      } catch (error) {
+        expect(String(error)).not.toContain(`${key} `)
+      }
+    }
+    expect(sim.stats.connections).toBe(0)
+    expect(() => h.client(sim.url, { apiKey: 'sixteen-chars-ok' })).not.toThrow()
+  })
+
+  it('with the shortest key taken, field names and values that merely resemble it are untouched, and [redacted] never holds it', async () => {
+    const key = 'imageInference42'
     const server = await h.scripted({
       onTasks: (tasks, reply) =>
-        reply({ errors: [{ code: 'invalidWidth', message: 'width must be a multiple of 64', parameter: 'width', taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID }] }),
+        reply({ errors: [{ code: 'invalidWidth', message: `imageInference: width must be a multiple of 64 (${key})`, parameter: 'width', taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID }] }),
     })
-    const client = h.client(server.url, { apiKey: 'k' })
+    const client = h.client(server.url, { apiKey: key })
     const error = await failure(client.run(image))
-    expect(error).toMatchObject({ code: 'invalidWidth', taskType: 'imageInference', parameter: 'width' })
+    expect(error).toMatchObject({ code: 'invalidWidth', taskType: 'imageInference', parameter: 'width', message: 'imageInference: width must be a multiple of 64 ([redacted])' })
     expect(Object.keys(error.raw ?? {})).toEqual(['code', 'message', 'parameter', 'taskType', 'taskUUID'])
+    expect(REDACTED).not.toContain(key)
+  })
+
+  it('the key twice in one server message: both are taken out', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => reply({ errors: [{ code: 'invalidThing', message: `${KEY} and again ${KEY}`, parameter: `${KEY}${KEY}`, taskUUID: tasks[0]?.taskUUID }] }),
+    })
+    const client = h.client(server.url, { apiKey: KEY })
+    const error = await failure(client.run(image))
+    expect(error.message).toBe('[redacted] and again [redacted]')
+    expect(error.parameter).toBe('[redacted][redacted]')
+    expect(JSON.stringify(error.raw)).not.toContain(KEY)
+  })
+
+  it('an orphan event never carries the key (a result or an error for a task nobody waits for)', async () => {
+    const stranger = '0b5a7c1e-9d2f-4e3a-8b6c-1d2e3f4a5b6c'
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        reply({ data: [{ taskType: 'imageInference', taskUUID: stranger, imageURL: `https://x.invalid/${KEY}.png`, [KEY]: KEY }], errors: [{ code: 'invalidThing', message: `about ${KEY}`, taskUUID: stranger }] })
+        reply({ data: [{ taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID, imageUUID: 'i' }] })
+      },
+    })
+    const client = h.client(server.url, { apiKey: KEY })
+    const orphans = record(client, 'orphan')
+    await client.run(image)
+    await until(() => orphans.length === 2, 'both orphans')
+    expect(JSON.stringify(orphans)).not.toContain(KEY)
+    expect(JSON.stringify(orphans)).toContain('https://x.invalid/[redacted].png')
   })
 
   it('reaches nested values, arrays, keys and the close reason', async () => {

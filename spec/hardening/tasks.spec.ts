@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { Task } from '../../lib/protocol.js'
 import { untyped } from '../../lib/task-types.js'
 import { record, useHarness } from '../helpers/harness.js'
+import { ManualClock } from '../helpers/manual-clock.js'
 import { failure, until } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
 
@@ -70,15 +71,29 @@ describe('conflictTaskUUID on a first send', () => {
   it('is polled; after the documented number of empty answers it rejects with the conflict, not taskTimeout', async () => {
     const server = await h.scripted({
       onTasks: (tasks, reply) => {
-        const task = tasks[0]
-        if (task?.taskType === 'getResponse') reply({ data: [] })
-        else reply({ errors: [{ code: 'conflictTaskUUID', message: 'exists', parameter: 'taskUUID', taskType: task?.taskType, taskUUID: task?.taskUUID }] })
+        for (const task of tasks) {
+          if (task.taskType === 'getResponse') reply({ data: [] })
+          else if (task.taskType === 'promptEnhance') reply({ data: [{ taskType: 'promptEnhance', taskUUID: task.taskUUID, text: 'marker' }] })
+          else reply({ errors: [{ code: 'conflictTaskUUID', message: 'exists', parameter: 'taskUUID', taskType: task.taskType, taskUUID: task.taskUUID }] })
+        }
       },
     })
-    const client = h.client(server.url, { poll: { initialDelayMs: 1, maxDelayMs: 2, timeoutMs: 50 }, taskTimeoutMs: 10_000 })
-    const error = await failure(client.run({ ...image, taskUUID: randomUUID() }))
-    expect(error).toMatchObject({ code: 'conflictTaskUUID', category: 'conflict' })
-    const polls = server.frames.filter((frame) => frame[0]?.taskType === 'getResponse').length
+    // The manual clock moves 2 ms a step and each answer is read before the next: no round can
+    // outlast poll.timeoutMs and be asked again, however slow the machine.
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1, maxDelayMs: 2, timeoutMs: 50 }, taskTimeoutMs: 10_000 })
+    await client.connect()
+    let outcome: unknown
+    void client.run({ ...image, taskUUID: randomUUID() }).catch((error: unknown) => (outcome = error))
+    // A marker task through the socket and back: everything the server sent before it has been read.
+    const roundTrip = (): Promise<unknown> => client.run({ taskType: 'promptEnhance', prompt: 'marker' })
+    await roundTrip()
+    for (let step = 0; step < 20 && outcome === undefined; step++) {
+      clock.advance(2)
+      await roundTrip()
+    }
+    expect(outcome).toMatchObject({ code: 'conflictTaskUUID', category: 'conflict' })
+    const polls = server.frames.flat().filter((task) => task.taskType === 'getResponse').length
     expect(polls).toBe(3)
   })
 })

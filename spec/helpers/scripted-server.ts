@@ -36,6 +36,8 @@ export interface ScriptOptions {
   onPing?: (reply: (frame: unknown) => void) => void
   /** Answer authentication (default: a fresh session UUID, or the one asked for). */
   onAuth?: (task: WireTask, reply: (frame: unknown) => void) => void
+  /** Called when a socket is accepted (the upgrade's 101 already written). */
+  onConnection?: (socket: WebSocket) => void
 }
 
 
@@ -55,6 +57,7 @@ export async function startScripted(options: ScriptOptions = {}): Promise<Script
     latest = socket
     headers = request.headers
     counters.connections += 1
+    options.onConnection?.(socket)
     const reply = (frame: unknown): void => {
       socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
     }

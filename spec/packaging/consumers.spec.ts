@@ -22,7 +22,7 @@ function program(load: string, header = ''): string {
   return `${header}${load}
 async function main() {
   const sim = await startSimulator()
-  const client = new RunwareSocket({ apiKey: 'consumer-key', url: sim.url })
+  const client = new RunwareSocket({ apiKey: 'consumer-key-0123456789', url: sim.url })
   const images = await client.run({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a fox', width: 512, height: 512, numberResults: 2 })
   const texts = await client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 2 })
   let rejected = 'none'
@@ -133,7 +133,7 @@ export const hatch = untyped
     const dir = project('ts-typo', {
       'package.json': { type: 'module' },
       'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true } },
-      'index.ts': "import { RunwareSocket } from 'runware-socket'\nconst client = new RunwareSocket({ apiKey: 'k' })\nvoid client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
+      'index.ts': "import { RunwareSocket } from 'runware-socket'\nconst client = new RunwareSocket({ apiKey: 'consumer-key-0123456789' })\nvoid client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
     })
     await expect(tsc(dir)).rejects.toMatchObject({ stdout: expect.stringContaining("'widht' does not exist") as unknown })
   })

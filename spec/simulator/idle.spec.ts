@@ -53,7 +53,7 @@ describe('idle timeout', () => {
   })
 
   it('runs on the default system clock under vitest fake timers (I/O keeps working)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] })
     try {
       const sim = await h.simulator({ idleTimeoutMs: 120_000, latencyMs: 1_000 })
       const { client } = await h.authed(sim)

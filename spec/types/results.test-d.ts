@@ -13,7 +13,7 @@ import {
   type VideoInferenceResult,
 } from '../../lib/index.js'
 
-const client = new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1' })
+const client = new RunwareSocket({ apiKey: 'types-key-0123456789', url: 'ws://127.0.0.1:9/v1' })
 
 describe('typed results', () => {
   it('follow the task type', () => {

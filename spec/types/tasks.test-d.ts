@@ -5,7 +5,7 @@
 import { describe, it } from 'vitest'
 import { RunwareSocket, untyped, type Task } from '../../lib/index.js'
 
-const client = new RunwareSocket({ apiKey: 'k', url: 'ws://127.0.0.1:9/v1' })
+const client = new RunwareSocket({ apiKey: 'types-key-0123456789', url: 'ws://127.0.0.1:9/v1' })
 
 describe('typed task inputs', () => {
   it('the fields Runware requires are required', () => {

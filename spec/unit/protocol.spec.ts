@@ -591,7 +591,24 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
   it('depth counts through arrays as well as objects', () => {
     const deep = (levels: number): string => `${'['.repeat(levels)}1${']'.repeat(levels)}`
     // Envelope 1, data 2, item 3, the field's arrays from 4.
-    expect(fails(`{"data":[${item(`,"x":${deep(62)}`)}]}`)).toMatchObject({ reason: 'tooDeep', message: 'frame nests deeper than 64 levels' })
+    const tooDeep = ok(`{"data":[${item(`,"x":${deep(62)}`)}]}`)
+    expect(tooDeep.data).toEqual([])
+    expect(tooDeep.issues).toEqual([{ reason: 'tooDeep', message: 'a data item nests deeper than 64 levels of its frame', taskUUID: expect.any(String) as string }])
     expect(ok(`{"data":[${item(`,"x":${deep(61)}`)}]}`).data).toHaveLength(1)
+  })
+
+  it('an item too deep is refused on its own, named by its taskUUID; the rest of the frame counts', () => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`
+    const env = ok(`{"data":[{"taskType":"imageInference","taskUUID":"a","imageUUID":"1"},{"taskType":"imageInference","taskUUID":"b","x":${deep}}],"errors":[{"code":"c","taskUUID":"e","deep":${deep}}]}`)
+    expect(env.data.map((d) => d.taskUUID)).toEqual(['a'])
+    expect(env.errors).toEqual([])
+    expect(env.issues.map((issue) => [issue.reason, issue.taskUUID])).toEqual([
+      ['tooDeep', 'b'],
+      ['tooDeep', 'e'],
+    ])
+  })
+
+  it('a data item with a bad taskType is skipped and names its task, if it has one', () => {
+    expect(ok('{"data":[{"taskType":7,"taskUUID":"t"},{"taskType":"x","taskUUID":"u"}]}').issues).toEqual([{ reason: 'badField', message: 'data item taskType is number 7', taskUUID: 't' }])
   })
 })

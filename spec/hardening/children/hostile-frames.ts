@@ -5,7 +5,9 @@
  *
  * A scripted server answers every task with its real results, interleaved with hostile frames:
  * random JSON, nesting to 20,000 levels, huge strings, prototype keys, wrong types. Every real task
- * must resolve with exactly its own items, and Object.prototype must stay untouched.
+ * must resolve with exactly its own items, or, when a frame refused as unreadable named it before
+ * its last item came (an item nested too deep, an item with a bad taskType), reject at once with
+ * protocolError; and Object.prototype must stay untouched.
  */
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
@@ -14,7 +16,7 @@ import { RunwareSocket } from '../../../lib/index.js'
 
 const deep = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`
 
-/** A frame the client must skip (or report), never act on for a real task. */
+/** A frame the client must skip (or report), never deliver to a real task (a refused one named by it fails it). */
 function hostile(realUUID: string): fc.Arbitrary<string> {
   const stray = (payload: string): string => `{"data":[{"taskType":"noise","payload":${payload}}]}`
   return fc.oneof(
@@ -80,6 +82,11 @@ const address = server.address()
 if (address === null || typeof address === 'string') throw new Error('no port')
 let current: Plan | undefined
 let served = 0
+/** By served index: a refused item named that task before its last real item went out. */
+const refusedEarly = new Map<number, boolean>()
+
+/** A frame whose item names the task but is refused as unreadable: the task fails at once. */
+const refuses = (frame: string, taskUUID: string): boolean => frame.includes(`"taskUUID":"${taskUUID}"`) && (frame.includes('"imageUUID":"deep"') || frame.includes('"taskType":5'))
 
 server.on('connection', (socket: WebSocket) => {
   socket.on('message', (raw: Buffer) => {
@@ -107,6 +114,7 @@ server.on('connection', (socket: WebSocket) => {
       bad.forEach((frame, j) => {
         const at = (noise?.order[j] ?? j) % (real.length + 1)
         before.set(at, [...(before.get(at) ?? []), frame])
+        if (at < real.length && refuses(frame, taskUUID)) refusedEarly.set(index, true)
       })
       for (let k = 0; k <= real.length; k++) {
         for (const frame of before.get(k) ?? []) socket.send(frame)
@@ -117,7 +125,7 @@ server.on('connection', (socket: WebSocket) => {
   })
 })
 
-const client = new RunwareSocket({ apiKey: 'hostile-key', url: `ws://127.0.0.1:${address.port}/v1`, taskTimeoutMs: 5_000 })
+const client = new RunwareSocket({ apiKey: 'hostile-key-0123456789', url: `ws://127.0.0.1:${address.port}/v1`, taskTimeoutMs: 5_000 })
 let errorsReported = 0
 client.on('error', () => (errorsReported += 1))
 
@@ -125,9 +133,20 @@ await fc.assert(
   fc.asyncProperty(plan(), async (drawn) => {
     current = drawn
     served = 0
+    refusedEarly.clear()
     const runs = drawn.tasks.map((numberResults) => client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512, numberResults }))
-    const results = await Promise.all(runs)
+    const settled = await Promise.allSettled(runs)
+    const results = settled.map((outcome, i) => {
+      if (outcome.status === 'fulfilled') {
+        if (refusedEarly.get(i) === true) throw new Error(`task ${i} resolved although a refused item named it first`)
+        return outcome.value
+      }
+      const code = (outcome.reason as { code?: unknown }).code
+      if (refusedEarly.get(i) !== true || code !== 'protocolError') throw new Error(`task ${i} rejected with ${String(code)}`)
+      return undefined
+    })
     results.forEach((items, i) => {
+      if (items === undefined) return
       const expected = drawn.tasks[i] ?? 0
       if (items.length !== expected) throw new Error(`task ${i} resolved with ${items.length} items, expected ${expected}`)
       const own = items[0]?.taskUUID
