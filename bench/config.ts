@@ -32,7 +32,7 @@ export interface Config {
   fleet: Repeats & { jobs: number; workerCounts: readonly number[]; concurrency: number; latencyMs: number }
 }
 
-/** The full run: every figure the README's table reports. */
+/** The full run: every figure docs/benchmarks.md's table reports. */
 const FULL: Omit<Config, 'quick'> = {
   throughput: { runs: 5, warmups: 1, warmupTasks: 400_000, concurrencies: [100, 1000], tasks: 150_000, sdkLimitMs: 5_000, sdkMaxTasks: 20_000 },
   latency: { runs: 5, warmups: 1, tasks: 5_000, sdkLimitMs: 3_000, warmupTasks: 400_000 },

@@ -82,7 +82,7 @@ export class RunwareSocket {
     this.#engine = new TaskEngine({ options: resolved, policy, reporter, scrubber, schedule: new Schedule(clock), clock, wire: this.#connection, run })
   }
 
-  /** The connection's state (see the state table in the README). */
+  /** The connection's state (see the state table in docs/recovery.md). */
   get state(): ConnectionState {
     return this.#connection.state
   }

@@ -1,5 +1,5 @@
 /**
- * Client options: every one documented with its default (the README's table follows this file).
+ * Client options: every one documented with its default (docs/options.md's table follows this file; a spec checks it).
  * resolve-options.ts checks them once, at construction, so a typo fails loudly instead of
  * misbehaving at 3 a.m.
  */

@@ -2,7 +2,7 @@
  * Error code → category → action: the one table every recovery decision reads.
  *
  * A WebSocket has no HTTP status, so the error `code` is all there is. Runware publishes no
- * registry of codes (runware-protocol.md §7), so the table is exact codes first, then name rules,
+ * registry of codes (docs/protocol.md §7), so the table is exact codes first, then name rules,
  * and the user's overrides on top. Unknown codes are rejected: retrying something we cannot
  * classify risks paying twice.
  */

@@ -1,5 +1,5 @@
 /**
- * The Runware WebSocket wire format (see ../shared/runware-protocol.md): what goes out is always a
+ * The Runware WebSocket wire format (see docs/protocol.md): what goes out is always a
  * JSON array of task objects; what comes in is an object with `data` and/or `errors` (or a
  * singular `error`, or the legacy `{error: true, errorId, errorMessage}` auth failure).
  *

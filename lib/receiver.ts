@@ -129,7 +129,7 @@ export class Receiver implements InboundSink {
     let idless = 0
     for (const item of items) {
       if (item.status === 'success') {
-        // Delivered as the server sent it, `status: "success"` included (README: results).
+        // Delivered as the server sent it, `status: "success"` included (docs/api.md: results).
         if (identityOf(item, record.kind) !== undefined) this.#deliver(record, item)
         else if (idless++ >= known) this.#deliver(record, item)
       } else if (item.status === 'error') {

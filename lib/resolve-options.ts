@@ -15,7 +15,7 @@ const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'numb
 const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', ackTimeoutMs: 'number', maxEmptyAnswers: 'number' } }
 
 /** Every option and its type, read by `checkShape`; ranges are checked in `resolveOptions`. */
-const OPTIONS: Shape = {
+export const OPTION_SHAPE: Shape = {
   object: {
     apiKey: 'string',
     url: 'string',
@@ -52,7 +52,7 @@ function duration(value: number | undefined, fallback: number, name: string, { a
 }
 
 /** Loopback hosts, where ws:// never leaves the machine. */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
@@ -87,7 +87,7 @@ function resolveUrl(url: string, allowCleartext: boolean): string {
 }
 
 export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
-  checkShape(options, OPTIONS, '')
+  checkShape(options, OPTION_SHAPE, '')
   const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new TypeError('apiKey is required: pass { apiKey } or set RUNWARE_API_KEY')

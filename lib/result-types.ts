@@ -1,5 +1,5 @@
 /**
- * The result items of the common task types, as Runware documents them (runware-protocol.md §3.3).
+ * The result items of the common task types, as Runware documents them (docs/protocol.md §3.3).
  * Every item names its task (`taskType`, `taskUUID`); `cost` is there when the task asked for it
  * with `includeCost: true`. Fields the docs do not list still arrive (the index signature).
  */

@@ -1,6 +1,6 @@
 /**
  * Typed task inputs for the common Runware task types (fields from Runware's docs and schemas,
- * runware-protocol.md §9), and the result type each one resolves with (result-types.ts).
+ * docs/protocol.md §9), and the result type each one resolves with (result-types.ts).
  *
  * A known task type is checked exactly: the fields Runware requires are required, and a field that
  * is not listed is a compile error (a typo, not a silent no-op). Anything else (a task type this

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { MIN_API_KEY_LENGTH, shortKeyMessage } from '../errors.js'
+import { isLoopback } from '../resolve-options.js'
 
 export class UsageError extends Error {
   override readonly name = 'UsageError'
@@ -83,8 +84,21 @@ export function schemeUrlFlag(command: string, flag: string, value: string | und
 }
 
 /** A ws: or wss: URL; undefined when absent. */
-export function urlFlag(command: string, value: string | undefined): string | undefined {
-  return schemeUrlFlag(command, 'url', value, ['ws', 'wss'])
+export function urlFlag(command: string, value: string | undefined, allowCleartext = false): string | undefined {
+  const url = schemeUrlFlag(command, 'url', value, ['ws', 'wss'])
+  // The client would refuse it too; said here in the command's own words.
+  if (url !== undefined && !allowCleartext && url.startsWith('ws:') && !isLoopback(new URL(url).hostname)) {
+    throw new UsageError(`--url ${url} would send the API key in cleartext: use wss://, or pass --allow-cleartext`, command)
+  }
+  return url
+}
+
+/** One output file, by either name (`-o/--output`, or `--out` as `enqueue` also spells it). */
+export function outputOf(command: string, values: { output?: string | boolean | undefined; out?: string | boolean | undefined }): string | undefined {
+  const output = typeof values.output === 'string' ? values.output : undefined
+  const out = typeof values.out === 'string' ? values.out : undefined
+  if (output !== undefined && out !== undefined && output !== out) throw new UsageError('--output and --out name two files: give one', command)
+  return output ?? out
 }
 
 /** An output file flag: not empty, and never the input file. */

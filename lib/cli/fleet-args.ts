@@ -1,6 +1,6 @@
 /** The command lines of `runware-socket worker` and `runware-socket enqueue` (the fleet on Redis). */
 import { DEFAULTS } from '../options.js'
-import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
+import { apiKeyFromEnv, expectPositionals, outputOf, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface WorkerConfig {
@@ -12,6 +12,8 @@ export interface WorkerConfig {
   lockMs: number
   /** How long Redis may take to answer at start. */
   redisTimeoutMs: number
+  /** ws:// to a host that is not loopback, knowingly. */
+  allowCleartext: boolean
   apiKey: string
 }
 
@@ -50,20 +52,23 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
     'drain-ms': { type: 'string' },
     'lock-ms': { type: 'string' },
     'redis-timeout-ms': { type: 'string' },
+    'allow-cleartext': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
   expectPositionals('worker', positionals, [])
+  const allowCleartext = values['allow-cleartext'] === true
   const redis = redisFlag('worker', values.redis)
   const apiKey = apiKeyFromEnv('worker', env)
   return {
     redis,
     queue: queueFlag('worker', values.queue),
     concurrency: integerFlag('worker', 'concurrency', values.concurrency, { min: 1, max: 10_000 }) ?? FLEET_DEFAULTS.concurrency,
-    url: urlFlag('worker', values.url) ?? DEFAULTS.url,
+    url: urlFlag('worker', values.url, allowCleartext) ?? DEFAULTS.url,
     drainMs: integerFlag('worker', 'drain-ms', values['drain-ms'], { min: 0 }) ?? FLEET_DEFAULTS.drainMs,
     lockMs: integerFlag('worker', 'lock-ms', values['lock-ms'], { min: 100 }) ?? FLEET_DEFAULTS.lockMs,
     redisTimeoutMs: integerFlag('worker', 'redis-timeout-ms', values['redis-timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.redisTimeoutMs,
+    allowCleartext,
     apiKey,
   }
 }
@@ -72,7 +77,8 @@ export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help
   const { values, positionals } = parseFlags('enqueue', args, {
     redis: { type: 'string' },
     queue: { type: 'string' },
-    out: { type: 'string', short: 'o' },
+    output: { type: 'string', short: 'o' },
+    out: { type: 'string' },
     'no-wait': { type: 'boolean' },
     'timeout-ms': { type: 'string' },
     attempts: { type: 'string' },
@@ -82,7 +88,7 @@ export function parseEnqueueArgs(args: readonly string[]): EnqueueConfig | 'help
   })
   if (values.help === true) return 'help'
   const [input = ''] = expectPositionals('enqueue', positionals, ['tasks.jsonl'])
-  const output = outputFlag('enqueue', 'out', values.out, input)
+  const output = outputFlag('enqueue', 'output', outputOf('enqueue', values), input)
   return {
     input,
     redis: redisFlag('enqueue', values.redis),

@@ -85,7 +85,8 @@ and records them, leaves the others unrecorded (a restart picks them up), exits 
 A second Ctrl-C stops waiting.
 
 Options:
-  -o, --output FILE         append records to FILE and resume from it (default: stdout)
+  -o, --output FILE         append records to FILE and resume from it (default: stdout); --out too
+  --allow-cleartext         allow a ws:// --url to a host that is not loopback (the key crosses the network unencrypted)
   --concurrency N           tasks in flight at once (default 16)
   --url URL                 WebSocket URL (default wss://ws-api.runware.ai/v1)
   --timeout-ms MS           per-task deadline (default 300000)
@@ -168,6 +169,7 @@ Options:
   --drain-ms MS       on SIGTERM/SIGINT, how long jobs in flight may take to finish (default 30000)
   --lock-ms MS        BullMQ lock: a dead worker's jobs move on after about this long (default 30000)
   --redis-timeout-ms MS  how long Redis may take to answer at start (default 10000)
+  --allow-cleartext   allow a ws:// --url to a host that is not loopback
   -h, --help          show this help
 
 Exit codes:
@@ -178,7 +180,7 @@ Exit codes:
   130  a second SIGINT; 143 a second SIGTERM
 `
 
-export const ENQUEUE_HELP = `Usage: runware-socket enqueue <tasks.jsonl | -> --redis URL [--queue NAME] [--out FILE] [--no-wait]
+export const ENQUEUE_HELP = `Usage: runware-socket enqueue <tasks.jsonl | -> --redis URL [--queue NAME] [-o FILE] [--no-wait]
 
 Puts every line of a JSON Lines file on the fleet's queue (one job per task, its taskUUID fixed
 now) and, unless --no-wait, waits for every job with a progress bar and writes one record per
@@ -186,15 +188,15 @@ line in the format of \`run\` (see runware-socket run --help): ok with results, 
 code and message the worker saw. Workers (runware-socket worker) do the work; this command
 needs no API key. Needs bullmq and ioredis installed.
 
-Resuming: run again with the same --out. Lines recorded there are skipped; a line whose job is
+Resuming: run again with the same -o. Lines recorded there are skipped; a line whose job is
 already in the queue is not enqueued twice (its job id is its taskUUID, derived from the run
 the output names) and its result is collected. Bad lines are recorded with their line number.
 
 Options:
   --redis URL         redis:// or rediss:// URL of the queue's Redis (required)
   --queue NAME        queue name (default runware)
-  -o, --out FILE      append records to FILE and resume from it (default: stdout)
-  --no-wait           enqueue and exit; a later run with the same --out collects the results
+  -o, --output FILE   append records to FILE and resume from it (default: stdout); --out too
+  --no-wait           enqueue and exit; a later run with the same -o collects the results
   --timeout-ms MS     how long to wait for each job (default 600000); unfinished ones stay
                       unrecorded for a re-run
   --attempts N        BullMQ attempts per job for retryable failures (default 3)

@@ -1,7 +1,7 @@
 /** `runware-socket run`'s command line: flags, defaults, and the checks made before anything runs. */
 import { statSync } from 'node:fs'
 import { DEFAULTS } from '../options.js'
-import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, parseFlags, UsageError, urlFlag } from './args.js'
+import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, outputOf, parseFlags, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 
 export interface RunConfig {
@@ -14,6 +14,8 @@ export interface RunConfig {
   timeoutMs: number | undefined
   drainMs: number
   connectTimeoutMs: number
+  /** ws:// to a host that is not loopback, knowingly. */
+  allowCleartext: boolean
   apiKey: string
 }
 
@@ -22,7 +24,9 @@ export const RUN_DEFAULTS = { concurrency: 16, drainMs: 10_000, connectTimeoutMs
 export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig | 'help' {
   const { values, positionals } = parseFlags('run', args, {
     output: { type: 'string', short: 'o' },
+    out: { type: 'string' },
     concurrency: { type: 'string' },
+    'allow-cleartext': { type: 'boolean' },
     url: { type: 'string' },
     'timeout-ms': { type: 'string' },
     'drain-ms': { type: 'string' },
@@ -31,16 +35,18 @@ export function parseRunArgs(args: readonly string[], env: Io['env']): RunConfig
   })
   if (values.help === true) return 'help'
   const [input = ''] = expectPositionals('run', positionals, ['tasks.jsonl'])
-  const output = outputFlag('run', 'output', values.output, input)
+  const output = outputFlag('run', 'output', outputOf('run', values), input)
+  const allowCleartext = values['allow-cleartext'] === true
   const apiKey = apiKeyFromEnv('run', env)
   return {
     input,
     output,
     concurrency: integerFlag('run', 'concurrency', values.concurrency, { min: 1, max: 10_000 }) ?? RUN_DEFAULTS.concurrency,
-    url: urlFlag('run', values.url) ?? DEFAULTS.url,
+    url: urlFlag('run', values.url, allowCleartext) ?? DEFAULTS.url,
     timeoutMs: integerFlag('run', 'timeout-ms', values['timeout-ms'], { min: 1 }),
     drainMs: integerFlag('run', 'drain-ms', values['drain-ms'], { min: 0 }) ?? RUN_DEFAULTS.drainMs,
     connectTimeoutMs: integerFlag('run', 'connect-timeout-ms', values['connect-timeout-ms'], { min: 1 }) ?? RUN_DEFAULTS.connectTimeoutMs,
+    allowCleartext,
     apiKey,
   }
 }

@@ -86,6 +86,7 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   const client = new RunwareSocket({
     apiKey: config.apiKey,
     url: config.url,
+    allowCleartext: config.allowCleartext,
     maxInFlight: config.concurrency,
     ...(config.timeoutMs === undefined ? {} : { taskTimeoutMs: config.timeoutMs }),
   })

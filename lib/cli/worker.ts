@@ -56,7 +56,7 @@ export async function runWorker(config: WorkerConfig, io: Io): Promise<number> {
       connection,
       name: config.queue,
       concurrency: config.concurrency,
-      client: { apiKey: config.apiKey, url: config.url },
+      client: { apiKey: config.apiKey, url: config.url, allowCleartext: config.allowCleartext },
       drainTimeoutMs: config.drainMs,
       lockDurationMs: config.lockMs,
       logger: lineLogger(say, 'worker'),

@@ -8,7 +8,7 @@
  *               docs' examples follow; the exact name for a given field is the simulator's
  *   invented    the simulator's own: Runware documents no code for the case
  *
- * Sources: runware-protocol.md §7.5.
+ * Sources: docs/protocol.md §7.5.
  */
 export type CodeSource = 'wire' | 'classifier' | 'pattern' | 'invented'
 

@@ -114,7 +114,7 @@ export class Engine {
     record.items = items
     this.deps.registry.finish(record, this.deps.clock.now())
     this.deps.stats.itemsProduced += successes
-    // Async results are only ever fetched with getResponse (runware-protocol.md §6.2).
+    // Async results are only ever fetched with getResponse (docs/protocol.md §6.2).
     if (plan.deliveryMethod === 'async') return
     const { outbound } = this.deps
     if (plan.streamed) {

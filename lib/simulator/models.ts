@@ -1,8 +1,8 @@
 /**
  * The simulator's model catalogue: what a model (an AIR id) allows and reports. Real limits depend
- * on the model (runware-protocol.md §9.2); these entries are illustrative families with plausible
+ * on the model (docs/protocol.md §9.2); these entries are illustrative families with plausible
  * limits, not Runware's figures, and a model not listed gets DEFAULT_LIMITS (documented there and
- * in the README). Add a model: one entry below.
+ * in docs/simulator.md). Add a model: one entry below.
  */
 
 export interface ImageLimits {

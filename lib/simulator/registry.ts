@@ -86,7 +86,7 @@ export class Registry {
   }
 
   /**
-   * The getResponse data for a task (runware-protocol.md §6.3): one item per generation, in a
+   * The getResponse data for a task (docs/protocol.md §6.3): one item per generation, in a
    * stable order: `success` items with their outputs, `error` items with a nested error, or
    * `processing` items, with a progress that rises with elapsed time where the task reports it.
    * Unknown: no items.

@@ -1,6 +1,6 @@
 /**
  * What the simulator writes: envelopes, error items and the fixed control frames. Shapes follow
- * runware-protocol.md §2–§7. Links point at example.invalid: this is not the real service.
+ * docs/protocol.md §2–§7. Links point at example.invalid: this is not the real service.
  */
 import type { DataItem, ErrorItem } from '../protocol.js'
 
@@ -9,7 +9,7 @@ export const FAKE_ORIGIN = 'https://example.invalid/runware-simulator'
 
 export const PONG_FRAME = '{"data":[{"taskType":"ping","pong":true}]}'
 
-/** The documented invalid-key message (runware-protocol.md §2.3), reproduced because clients match it. */
+/** The documented invalid-key message (docs/protocol.md §2.3), reproduced because clients match it. */
 const INVALID_API_KEY_MESSAGE = 'Invalid API key. Get one at https://my.runware.ai/signup'
 
 /** Legacy `errorId` for an invalid key (sdk-go, sdk-python); other legacy failures carry 0. */
@@ -84,7 +84,7 @@ export function authSuccessFrame(connectionSessionUUID: string): string {
 }
 
 /**
- * An auth failure in one of the three shapes clients meet (runware-protocol.md §2.3): the documented
+ * An auth failure in one of the three shapes clients meet (docs/protocol.md §2.3): the documented
  * `errors` list, a singular `error` object, or the legacy `{error: true, errorId, errorMessage}`.
  */
 export function authErrorFrame(code: string, shape: 'errors' | 'error' | 'legacy'): string {

@@ -197,7 +197,7 @@ export class Router {
       return
     }
     if (task.dryRun === true || socket.dryRun) {
-      // Validated, not run (runware-protocol.md §2.1): one placeholder per result it would have had.
+      // Validated, not run (docs/protocol.md §2.1): one placeholder per result it would have had.
       // The reply's shape is the simulator's: Runware documents the flag, not the answer.
       this.deps.stats.dryRuns++
       const data = Array.from({ length: outcome.plan.expected }, () => ({ taskType: task.taskType, taskUUID, dryRun: true }))

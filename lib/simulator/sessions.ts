@@ -1,5 +1,5 @@
 /**
- * Sessions (runware-protocol.md §2.5): what an authentication creates, what a resume re-attaches.
+ * Sessions (docs/protocol.md §2.5): what an authentication creates, what a resume re-attaches.
  * Results go to the session's current socket; while it has none they wait in the session buffer,
  * for `resumeWindowMs` after the socket died.
  */

@@ -3,7 +3,7 @@
  * (documented error codes, limits in the error item) and clearly fake results (example.invalid
  * URLs, fresh UUIDs, seeded seeds). Legacy names older SDKs still send map to the same planner,
  * and their results echo the name the request used (what the live server answers is not
- * documented: runware-protocol.md §12).
+ * documented: docs/protocol.md §12).
  */
 import type { ErrorItem, Task } from '../protocol.js'
 import { Fields } from './fields.js'
@@ -33,7 +33,7 @@ export interface TaskPlan {
 
 export type PlanOutcome = { ok: true; plan: TaskPlan } | { ok: false; error: ErrorItem }
 
-/** Current names plus the legacy ones older SDKs still send (runware-protocol.md §9, §12.16). */
+/** Current names plus the legacy ones older SDKs still send (docs/protocol.md §9, §12.16). */
 const PLANNERS: ReadonlyMap<string, Planner> = new Map([
   ['imageInference', imageInference],
   ['videoInference', videoInference],

@@ -3,6 +3,7 @@ import { choiceFlag, integerFlag, latencyFlag, UsageError, urlFlag } from '../..
 import { DEMO_DEFAULTS, parseDemoArgs } from '../../lib/cli/demo.js'
 import { EXIT } from '../../lib/cli/io.js'
 import { main, version } from '../../lib/cli/main.js'
+import { parseEnqueueArgs, parseWorkerArgs } from '../../lib/cli/fleet-args.js'
 import { parseRunArgs, RUN_DEFAULTS } from '../../lib/cli/run-args.js'
 import { parseSimulateArgs } from '../../lib/cli/simulate.js'
 import { fakeIo } from './fake-io.js'
@@ -70,6 +71,7 @@ describe('run flags', () => {
       timeoutMs: undefined,
       drainMs: 10_000,
       connectTimeoutMs: 30_000,
+      allowCleartext: false,
       apiKey: 'unit-key-0123456789',
     })
   })
@@ -139,5 +141,23 @@ describe('main', () => {
     expect(await main(['--version'], io)).toBe(0)
     expect(io.out()).toMatch(/^\d+\.\d+\.\d+/)
     expect(io.out().trim()).toBe(version())
+  })
+})
+
+describe('the output flag and cleartext, spelled alike across commands', () => {
+  it('run takes -o, --output or --out; enqueue the same; two different files are refused', () => {
+    expect(parseRunArgs(['a.jsonl', '--out', 'r.jsonl'], KEY)).toMatchObject({ output: 'r.jsonl' })
+    expect(parseRunArgs(['a.jsonl', '-o', 'r.jsonl'], KEY)).toMatchObject({ output: 'r.jsonl' })
+    expect(parseEnqueueArgs(['a.jsonl', '--redis', 'redis://h', '--output', 'r.jsonl'])).toMatchObject({ output: 'r.jsonl' })
+    expect(parseEnqueueArgs(['a.jsonl', '--redis', 'redis://h', '--out', 'r.jsonl'])).toMatchObject({ output: 'r.jsonl' })
+    expect(() => parseRunArgs(['a.jsonl', '--out', 'r.jsonl', '-o', 's.jsonl'], KEY)).toThrow('--output and --out name two files')
+  })
+
+  it('a ws:// URL to another host needs --allow-cleartext, and says so in the command’s own words', () => {
+    expect(() => parseRunArgs(['a.jsonl', '--url', 'ws://10.0.0.5:8080/v1'], KEY)).toThrow('use wss://, or pass --allow-cleartext')
+    expect(() => parseWorkerArgs(['--redis', 'redis://h', '--url', 'ws://10.0.0.5:8080/v1'], KEY)).toThrow('use wss://, or pass --allow-cleartext')
+    expect(parseRunArgs(['a.jsonl', '--url', 'ws://10.0.0.5:8080/v1', '--allow-cleartext'], KEY)).toMatchObject({ allowCleartext: true, url: 'ws://10.0.0.5:8080/v1' })
+    expect(parseWorkerArgs(['--redis', 'redis://h', '--url', 'ws://10.0.0.5:8080/v1', '--allow-cleartext'], KEY)).toMatchObject({ allowCleartext: true })
+    expect(parseRunArgs(['a.jsonl', '--url', 'ws://127.0.0.1:8080/v1'], KEY)).toMatchObject({ allowCleartext: false })
   })
 })

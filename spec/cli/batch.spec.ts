@@ -23,7 +23,7 @@ describe('runBatch in-process', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'runware-batch-'))
     sim = await startSimulator({ latencyMs: 5 })
-    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key-0123456789' }
+    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, allowCleartext: false, apiKey: 'batch-key-0123456789' }
   })
 
   afterEach(async () => {
@@ -117,7 +117,7 @@ describe('run ids', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const configFor = (output: string): RunConfig => ({ input, output, concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, apiKey: 'batch-key-0123456789' })
+  const configFor = (output: string): RunConfig => ({ input, output, concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, allowCleartext: false, apiKey: 'batch-key-0123456789' })
   const lines = (output: string): Record<string, unknown>[] =>
     readFileSync(output, 'utf8')
       .split('\n')

@@ -300,7 +300,7 @@ describe('abort and deadlines', () => {
     expect(rejection(b)).toMatchObject({ code: 'taskTimeout', message: 'task timed out after 60000 ms' })
   })
 
-  // The README's figure; a mutation run (mutation/vitest.config.ts) takes a tenth, the same paths
+  // The figure docs/benchmarks.md reports; a mutation run (mutation/vitest.config.ts) takes a tenth, the same paths
   // in a tenth of the time, since this spec covers nearly every mutant of the core.
   const PENDING = process.env.RUNWARE_MUTATION_RUN === '1' ? 10_000 : 100_000
 

@@ -1,6 +1,6 @@
 /**
  * getResponse requests, counted. Each question costs the server a lookup and the socket a frame,
- * and a question not asked leaves a task waiting; the README (How recovery behaves) promises:
+ * and a question not asked leaves a task waiting; docs/recovery.md (How recovery behaves) promises:
  * one question out per task at a time, polls spaced by the poll delays, rounds of at most
  * max(maxBatchSize, 500), and after a reconnect every task being polled, or lost on the wire, is
  * asked once and at once, unless a resumed session's replay is worth waiting for.

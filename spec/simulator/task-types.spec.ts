@@ -1,6 +1,6 @@
 /**
  * Every documented task type the simulator runs (#13), each with its request fields, result fields
- * and refusals as runware-protocol.md §9 and §4.3 give them; the model catalogue; media inputs;
+ * and refusals as docs/protocol.md §9 and §4.3 give them; the model catalogue; media inputs;
  * progress per type.
  */
 import { randomUUID } from 'node:crypto'

@@ -1,5 +1,5 @@
 /**
- * The error policy against runware-protocol.md §7.5 (both tables, every code named) and the
+ * The error policy against docs/protocol.md §7.5 (both tables, every code named) and the
  * "Error policy" table of design.md. Expectations are written from the notes, not read back from
  * lib/policy.ts: where the two disagree, the notes' recommended policy (end of §7.5) wins.
  */

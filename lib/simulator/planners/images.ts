@@ -1,6 +1,6 @@
 /**
  * Image tasks: generation, captions, background removal, upscaling, uploads, vectors, masks and
- * ControlNet guides. Fields and result shapes follow runware-protocol.md §9 (request) and §4.3
+ * ControlNet guides. Fields and result shapes follow docs/protocol.md §9 (request) and §4.3
  * (results), each citing its source; limits come from the model catalogue (models.ts).
  */
 import { randomUUID } from 'node:crypto'
@@ -51,7 +51,7 @@ export const caption: Planner = {
 /**
  * removeBackground (legacy imageBackgroundRemoval). An image gives imageUUID and its URL/data (TS
  * schema); a video (`inputs.video`) gives mediaUUID/mediaURL, which only the older JS notes
- * describe (the current schema lists no video result for this type: runware-protocol.md §12).
+ * describe (the current schema lists no video result for this type: docs/protocol.md §12).
  */
 export const removeBackground: Planner = {
   deliveryMethods: ['sync', 'async'],

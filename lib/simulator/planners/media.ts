@@ -1,5 +1,5 @@
 /**
- * Video, audio, 3D and text generation. Fields and results follow runware-protocol.md §9 and §4.3
+ * Video, audio, 3D and text generation. Fields and results follow docs/protocol.md §9 and §4.3
  * (the TS schema map: VideoInference…, AudioInferenceParams/Result, ThreeDInferenceParams/Result,
  * TextInferenceParams/Result). These are the long-running types: their progress is reported while
  * they run (unless the model says otherwise, models.ts).

@@ -1,6 +1,6 @@
 /**
  * Prompts and the platform's own tasks: promptEnhance, modelSearch, modelUpload, mediaStorage,
- * accountManagement and getTaskDetails. Fields and results follow runware-protocol.md §9 and §4.3
+ * accountManagement and getTaskDetails. Fields and results follow docs/protocol.md §9 and §4.3
  * (TS schema map: ModelSearchParams/Result, ModelUploadParams/Result, MediaStorageParams/Result,
  * AccountManagementParams/Result, GetTaskDetailsResult).
  */
