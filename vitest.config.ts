@@ -38,7 +38,13 @@ export default defineConfig({
         test: {
           ...common,
           name: 'whatwg',
-          include: ['spec/client/tasks.spec.ts', 'spec/client/connection.spec.ts', 'spec/client/exit.spec.ts', 'spec/client/time.spec.ts', 'spec/recovery/*.spec.ts'],
+          include: [
+            'spec/client/tasks.spec.ts',
+            'spec/client/connection.spec.ts',
+            'spec/client/exit.spec.ts',
+            'spec/client/time.spec.ts',
+            'spec/recovery/*.spec.ts',
+          ],
           env: { RUNWARE_SPEC_WEBSOCKET: 'whatwg' },
         },
       },

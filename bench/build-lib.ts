@@ -34,10 +34,12 @@ async function sources(dir: string): Promise<string[]> {
 
 /** Path, size and mtime of every input: a new stamp means a new build. */
 async function fingerprint(files: readonly string[]): Promise<string> {
-  const parts = await Promise.all([...files, ...CONFIGS].map(async (file) => {
-    const info = await stat(file)
-    return `${relative(ROOT, file)}:${info.size}:${info.mtimeMs}`
-  }))
+  const parts = await Promise.all(
+    [...files, ...CONFIGS].map(async (file) => {
+      const info = await stat(file)
+      return `${relative(ROOT, file)}:${info.size}:${info.mtimeMs}`
+    }),
+  )
   return JSON.stringify(parts)
 }
 

@@ -18,7 +18,8 @@ import { startSimulator } from '../lib/simulator/index.js'
 import { freeRedisPort, startRedis } from '../spec/helpers/redis-server.js'
 import { API_KEY } from './clients/types.js'
 
-const task = (i: number) => ({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron at dusk, take ${i}`, width: 512, height: 512, numberResults: 2 }) as const
+const task = (i: number) =>
+  ({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron at dusk, take ${i}`, width: 512, height: 512, numberResults: 2 }) as const
 
 async function usedMemory(url: string): Promise<number> {
   const client = new Redis(url)
@@ -43,7 +44,10 @@ async function memoryPerJob(jobs: number): Promise<void> {
     while ((await queue.queue.getJobCountByTypes('completed')) < jobs) await new Promise((resolve) => setTimeout(resolve, 200))
     const after = await usedMemory(redis.url)
     const perJob = (after - before) / jobs
-    console.log(`| memory | ${jobs} completed jobs kept (2 results each) | ${(perJob / 1024).toFixed(2)} KB per job | ${((perJob * 1e6) / 1024 ** 3).toFixed(2)} GB per million kept |`)
+    console.log(
+      `| memory | ${jobs} completed jobs kept (2 results each) | ${(perJob / 1024).toFixed(2)} KB per job | ${((perJob * 1e6) / 1024 ** 3).toFixed(2)} ` +
+        `GB per million kept |`,
+    )
   } finally {
     await worker.close()
     await queue.close()
@@ -80,7 +84,10 @@ async function restartMidRun(jobs: number, aof: boolean): Promise<void> {
         if ((sim.stats.executions.get(taskUUID) ?? 0) > 0) lostRun += 1
       }
     }
-    console.log(`| durability | Redis ${aof ? 'with AOF (appendonly yes)' : 'without persistence'} killed after ${Math.round(jobs / 3)} of ${jobs} jobs, started again | ${lost} jobs lost | ${lostRun} of them already run (billed) |`)
+    console.log(
+      `| durability | Redis ${aof ? 'with AOF (appendonly yes)' : 'without persistence'} killed after ${Math.round(jobs / 3)} ` +
+        `of ${jobs} jobs, started again | ${lost} jobs lost | ${lostRun} of them already run (billed) |`,
+    )
   } finally {
     await worker.close()
     await queue.close()

@@ -49,7 +49,10 @@ export async function startFloorServer(): Promise<FloorServer> {
         for (let i = 0; i < count; i++) {
           outputs += 1
           // Ids are distinct per output, which is all a client relies on; no UUID is drawn.
-          items.push(`{"taskType":"imageInference","taskUUID":"${String(task.taskUUID)}","imageUUID":"floor-${outputs}","imageURL":"https://example.invalid/floor/${outputs}.jpg","seed":${outputs}}`)
+          items.push(
+            `{"taskType":"imageInference","taskUUID":"${String(task.taskUUID)}","imageUUID":"floor-${outputs}",` +
+              `"imageURL":"https://example.invalid/floor/${outputs}.jpg","seed":${outputs}}`,
+          )
         }
       }
       if (items.length > 0) socket.send(`{"data":[${items.join(',')}]}`)

@@ -62,7 +62,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const lib = libChoice()
   const revision = process.env.BENCH_LIB_REVISION ?? libRevision()
-  const machine = `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, runware-socket ${revision} from ${lib === 'build' ? 'lib/ compiled as tsc emits it' : lib}${quick ? ', --quick' : ''}`
+  const machine =
+    `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, runware-socket ${revision} from ` +
+    `${lib === 'build' ? 'lib/ compiled as tsc emits it' : lib}${quick ? ', --quick' : ''}`
   const table = markdownTable(rows, notes)
   process.stdout.write(`\n${machine}\n\n${table}\n`)
   const report = {

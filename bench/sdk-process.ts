@@ -17,7 +17,8 @@ async function handle(request: SdkRequest): Promise<DriveResult | number[]> {
   const client = new SdkClient(request.url)
   await client.connect()
   try {
-    if (request.op === 'drive') return await drive(client, { total: request.total, concurrency: request.concurrency, deadline: performance.now() + request.limitMs })
+    if (request.op === 'drive')
+      return await drive(client, { total: request.total, concurrency: request.concurrency, deadline: performance.now() + request.limitMs })
     return await timeEach(client, request.count, performance.now() + request.limitMs)
   } finally {
     await client.close()

@@ -116,7 +116,13 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
 function isAbortSignal(value: unknown): boolean {
   if (value instanceof AbortSignal) return true
   const candidate = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null
-  return typeof value === 'object' && candidate !== null && typeof candidate.aborted === 'boolean' && typeof candidate.addEventListener === 'function' && typeof candidate.removeEventListener === 'function'
+  return (
+    typeof value === 'object' &&
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function'
+  )
 }
 
 /** Checks `run`'s second argument; undefined when it is fine. */

@@ -4,19 +4,7 @@
  */
 /** What kind of failure a code is; policy.ts maps each category to what the client does. */
 export type ErrorCategory =
-  | 'auth'
-  | 'quota'
-  | 'validation'
-  | 'safety'
-  | 'notFound'
-  | 'rateLimit'
-  | 'timeout'
-  | 'provider'
-  | 'server'
-  | 'conflict'
-  | 'connection'
-  | 'client'
-  | 'unknown'
+  'auth' | 'quota' | 'validation' | 'safety' | 'notFound' | 'rateLimit' | 'timeout' | 'provider' | 'server' | 'conflict' | 'connection' | 'client' | 'unknown'
 
 export const LIBRARY_CODES = {
   // The socket died; the task may be resent.

@@ -8,44 +8,15 @@
  * older socket are ignored, so a late `close` cannot tear down its successor.
  */
 import { BackoffCounter } from './backoff.js'
-import type { Clock, TimerHandle } from './clock.js'
-import { describeThrown, libraryError, type RunwareError, type Scrubber } from './errors.js'
+import type { TimerHandle } from './clock.js'
+import { describeThrown, libraryError, type RunwareError } from './errors.js'
 import type { ConnectionState, StateEvent } from './events.js'
-import type { ResolvedOptions } from './options.js'
-import type { Wire } from './wire.js'
+import type { ConnectionDeps, Wire } from './wire.js'
 import { parseFrame } from './parse.js'
-import { authFrame, isAuthReply, PING_FRAME, type Envelope, type FrameError } from './protocol.js'
+import { authFrame, isAuthReply, PING_FRAME, type Envelope } from './protocol.js'
 import { SessionMemory } from './session.js'
 import { openSocket, type OpenSocket } from './socket.js'
 import { STATES, type LossReason, type StateReasons } from './states.js'
-
-export interface ConnectionHooks {
-  /** A state was fully entered. */
-  state(event: StateEvent): void
-  /** Authenticated; `resumed` when the server re-attached the previous session. */
-  ready(resumed: boolean): void
-  /** A parsed frame, minus the auth reply: results, errors, pongs (also while authenticating); `text` as received. */
-  envelope(envelope: Envelope, text: string): void
-  /** A frame that could not be parsed: reported and skipped. */
-  frameError(error: FrameError): void
-  /** Something the socket did that the user should hear of (a frame over maxFrameBytes). */
-  problem(error: RunwareError): void
-  /** The socket is gone; what was on the wire has an unknown fate. */
-  lost(): void
-  /** No further connection will be attempted until `connect()`. */
-  failed(error: RunwareError): void
-}
-
-export interface ConnectionDeps {
-  /** Read: the key, url, WebSocket, timeouts, heartbeat, reconnect, resumeWindowMs, random, maxFrameBytes. */
-  readonly settings: ResolvedOptions
-  readonly clock: Clock
-  readonly scrubber: Scrubber
-  /** Runs socket callbacks as library work (the monitor). */
-  readonly run: (work: () => void) => void
-  readonly log: (level: 'debug' | 'info', message: string, fields?: Record<string, unknown>) => void
-  readonly hooks: ConnectionHooks
-}
 
 const HEADERS = { 'User-Agent': 'runware-socket' }
 type Extra = Omit<Partial<StateEvent>, 'from' | 'to' | 'reason'>
@@ -157,12 +128,17 @@ export class Connection implements Wire {
       }
     let socket: OpenSocket
     try {
-      socket = openSocket(settings.WebSocket, settings.url, { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS, clock: this.deps.clock }, {
-        open: guarded(() => this.#authenticate()),
-        message: guarded((text: string) => this.#receive(text)),
-        close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),
-        error: guarded((message: string, tooLarge: boolean) => this.#socketError(message, tooLarge)),
-      })
+      socket = openSocket(
+        settings.WebSocket,
+        settings.url,
+        { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS, clock: this.deps.clock },
+        {
+          open: guarded(() => this.#authenticate()),
+          message: guarded((text: string) => this.#receive(text)),
+          close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),
+          error: guarded((message: string, tooLarge: boolean) => this.#socketError(message, tooLarge)),
+        },
+      )
     } catch (error) {
       this.#enter('connecting', reason)
       this.#lose('socketError', { detail: describeThrown(error) })
@@ -272,7 +248,9 @@ export class Connection implements Wire {
       return
     }
     const delay = this.#backoff.next()
-    this.#enter('reconnecting', reason, { ...said, attempt: this.#backoff.attempt, retryInMs: delay }, () => this.#setTimer(delay, () => this.#open('backoffElapsed')))
+    this.#enter('reconnecting', reason, { ...said, attempt: this.#backoff.attempt, retryInMs: delay }, () =>
+      this.#setTimer(delay, () => this.#open('backoffElapsed')),
+    )
     this.deps.hooks.lost()
   }
 

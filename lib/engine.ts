@@ -54,16 +54,22 @@ export class TaskEngine implements RecordOwner, TaskOps {
     this.ledger = new Ledger({ moved: (record, event, detail) => this.#moved(record, event, detail) })
     this.outbox = new Outbox(this.ledger, options, { ready: () => wire.writable(), write: (frame) => wire.write(frame), run: deps.run }, schedule, clock)
     const roundSize = Math.max(options.maxBatchSize, 500)
-    this.prober = new Prober(schedule, clock, { roundSize, timeoutMs: options.poll.timeoutMs }, {
-      send: (wireUUID) => this.outbox.poll(wireUUID),
-      unknown: (record) => this.#receiver.unknown(record),
-      run: deps.run,
-    })
+    this.prober = new Prober(
+      schedule,
+      clock,
+      { roundSize, timeoutMs: options.poll.timeoutMs },
+      {
+        send: (wireUUID) => this.outbox.poll(wireUUID),
+        unknown: (record) => this.#receiver.unknown(record),
+        run: deps.run,
+      },
+    )
     this.poller = new Poller(this.prober, schedule, clock, options.poll)
     this.reconciler = new Reconciler(this.prober, schedule, clock, options.resumeGraceMs, () => wire.ping())
     this.#signals = new Signals((records, signal) =>
       deps.run(() => {
-        for (const record of records) this.settle(record, taskError('aborted', 'the task was aborted', { taskUUID: record.id, taskType: record.taskType, cause: signal.reason }))
+        for (const record of records)
+          this.settle(record, taskError('aborted', 'the task was aborted', { taskUUID: record.id, taskType: record.taskType, cause: signal.reason }))
       }),
     )
     this.#receiver = new Receiver(this, deps)
@@ -248,7 +254,14 @@ function taskEvent(record: TaskRecord, type: TaskEventType, detail: MoveDetail |
     case 'sent':
       return { ...base, type, wireUUID: record.wireUUID, attempt: record.submissions }
     case 'retry':
-      return { ...base, type, code: detail?.error?.code ?? 'unknown', delayMs: detail?.delayMs ?? 0, attempt: record.submissions + 1, wireUUID: record.wireUUID }
+      return {
+        ...base,
+        type,
+        code: detail?.error?.code ?? 'unknown',
+        delayMs: detail?.delayMs ?? 0,
+        attempt: record.submissions + 1,
+        wireUUID: record.wireUUID,
+      }
     case 'resubmit':
     case 'polling':
       return { ...base, type, wireUUID: record.wireUUID }

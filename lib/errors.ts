@@ -58,31 +58,37 @@ export class RunwareError extends Error {
    * client itself goes through `serverError`, which scrubs the API key first.
    */
   static fromServer(item: ErrorItem, classification: Classification, taskUUID = item.taskUUID, taskType = item.taskType): RunwareError {
-    return stackless(() => new RunwareError({
-      code: item.code,
-      message: item.message,
-      parameter: item.parameter,
-      taskType,
-      taskUUID,
-      documentation: item.documentation,
-      raw: item,
-      classification,
-    }))
+    return stackless(
+      () =>
+        new RunwareError({
+          code: item.code,
+          message: item.message,
+          parameter: item.parameter,
+          taskType,
+          taskUUID,
+          documentation: item.documentation,
+          raw: item,
+          classification,
+        }),
+    )
   }
 
   /** A copy of a shared error (an auth failure, a close) addressed to one task. */
   forTask(taskUUID: string, taskType: string): RunwareError {
-    return stackless(() => new RunwareError({
-      code: this.code,
-      message: this.message,
-      parameter: this.parameter,
-      taskType,
-      taskUUID,
-      documentation: this.documentation,
-      raw: this.raw,
-      classification: { category: this.category, action: this.retryable ? 'retry' : 'reject', connection: 'none', retryable: this.retryable },
-      cause: this.cause,
-    }))
+    return stackless(
+      () =>
+        new RunwareError({
+          code: this.code,
+          message: this.message,
+          parameter: this.parameter,
+          taskType,
+          taskUUID,
+          documentation: this.documentation,
+          raw: this.raw,
+          classification: { category: this.category, action: this.retryable ? 'retry' : 'reject', connection: 'none', retryable: this.retryable },
+          cause: this.cause,
+        }),
+    )
   }
 
   toJSON(): Record<string, unknown> {
@@ -181,7 +187,10 @@ const MAX_SCRUB_DEPTH = 64
 export const MIN_API_KEY_LENGTH = 16
 
 export function shortKeyMessage(what: string, length: number): string {
-  return `${what} is ${length} characters long: a Runware API key has 32, and one shorter than ${MIN_API_KEY_LENGTH} cannot be kept out of what the client reports (it would match ordinary text)`
+  return (
+    `${what} is ${length} characters long: a Runware API key has 32, and one shorter than ${MIN_API_KEY_LENGTH} cannot ` +
+    `be kept out of what the client reports (it would match ordinary text)`
+  )
 }
 
 /** Takes one secret (the API key, at least MIN_API_KEY_LENGTH long) out of text and values. */
@@ -206,7 +215,7 @@ export class Scrubber {
     return copy
   }
 
-/** Log fields: strings scrubbed, anything else as is. */
+  /** Log fields: strings scrubbed, anything else as is. */
   fields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (fields === undefined) return undefined
     return this.value(fields) as Record<string, unknown>

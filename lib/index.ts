@@ -9,7 +9,17 @@ export { ErrorPolicy, categoryOf, type Classification, type ConnectionAction, ty
 export type { BackoffOptions, RandomSource } from './backoff.js'
 export type { Clock, TimerHandle } from './clock.js'
 export type { ConnectionState, OrphanEvent, ProgressEvent, RunwareSocketEvents, StateEvent, StateReason, TaskEvent, TaskEventType } from './events.js'
-export { DEFAULTS, type AbortSignalLike, type HeartbeatOptions, type Logger, type PollOptions, type ReconnectOptions, type RetryOptions, type RunOptions, type RunwareSocketOptions } from './options.js'
+export {
+  DEFAULTS,
+  type AbortSignalLike,
+  type HeartbeatOptions,
+  type Logger,
+  type PollOptions,
+  type ReconnectOptions,
+  type RetryOptions,
+  type RunOptions,
+  type RunwareSocketOptions,
+} from './options.js'
 export type { WebSocketConstructor, WhatwgConstructor, WhatwgLike, WsConstructor, WsLike } from './socket.js'
 export { MAX_FRAME_DEPTH } from './parse.js'
 export { DEFAULT_URL, type DataItem, type ErrorItem, type ResultItem, type Task } from './protocol.js'

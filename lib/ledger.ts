@@ -23,7 +23,6 @@ import type { TaskPhase, TaskRecord } from './task-record.js'
 
 export { TaskRecord, type RecordInit, type RecordOwner, type TaskPhase } from './task-record.js'
 
-
 type MoveEvent = Exclude<TaskEventType, 'queued'>
 
 /** Allowed edges, each with the task event it reports (null: none). Anything else is a bug. */

@@ -10,7 +10,6 @@ import { LIBRARY_CODES, type ErrorCategory } from './codes.js'
 
 export type { ErrorCategory } from './codes.js'
 
-
 /** What happens to the task the error names. */
 export type TaskAction =
   /** Settle the task with this error. */

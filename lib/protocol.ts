@@ -50,12 +50,7 @@ export interface Envelope {
   legacy: boolean
 }
 
-export type FrameIssueReason =
-  | 'itemNotObject'
-  | 'badField'
-  | 'unsafeKey'
-  | 'badEnvelopeField'
-  | 'tooDeep'
+export type FrameIssueReason = 'itemNotObject' | 'badField' | 'unsafeKey' | 'badEnvelopeField' | 'tooDeep'
 
 export interface FrameIssue {
   reason: FrameIssueReason
@@ -74,9 +69,7 @@ export interface FrameError {
   excerpt: string
 }
 
-export type ParsedFrame =
-  | { ok: true; envelope: Envelope }
-  | { ok: false; error: FrameError }
+export type ParsedFrame = { ok: true; envelope: Envelope } | { ok: false; error: FrameError }
 
 /** Encodes one task; throws a TypeError for values JSON cannot represent (BigInt, cycles). */
 export function encodeTask(task: Task): string {

@@ -75,7 +75,13 @@ export class Receiver implements InboundSink {
   refused(taskUUID: string, issue: FrameIssue): void {
     const record = this.engine.ledger.get(taskUUID)
     if (record === undefined) return
-    this.engine.settle(record, taskError('protocolError', `an item for this task was refused (${issue.message}): the task fails now instead of waiting for its deadline`, { taskUUID: record.id, taskType: record.taskType }))
+    this.engine.settle(
+      record,
+      taskError('protocolError', `an item for this task was refused (${issue.message}): the task fails now instead of waiting for its deadline`, {
+        taskUUID: record.id,
+        taskType: record.taskType,
+      }),
+    )
   }
 
   pong(): void {
@@ -167,7 +173,10 @@ export class Receiver implements InboundSink {
         this.engine.settle(
           record,
           record.conflict ??
-            taskError('taskUnknown', `getResponse did not know the task ${record.emptyAnswers} times in a row`, { taskUUID: record.id, taskType: record.taskType }),
+            taskError('taskUnknown', `getResponse did not know the task ${record.emptyAnswers} times in a row`, {
+              taskUUID: record.id,
+              taskType: record.taskType,
+            }),
         )
         return
     }

@@ -94,9 +94,7 @@ export function decideLost(phase: TaskPhase, recover: boolean): LossDecision {
 }
 
 export type EmptyAnswerDecision =
-  | { readonly do: 'resend' }
-  | { readonly do: 'pollAgain' }
-  | { readonly do: 'reject'; readonly code: 'conflict' | LibraryErrorCode }
+  { readonly do: 'resend' } | { readonly do: 'pollAgain' } | { readonly do: 'reject'; readonly code: 'conflict' | LibraryErrorCode }
 
 /**
  * getResponse answered `{"data": []}`: the server does not know the id. A task whose fate was

@@ -8,11 +8,21 @@ import { MAX_TIMER_MS, validateBackoff, type BackoffOptions } from './backoff.js
 import { systemClock } from './clock.js'
 import { MIN_API_KEY_LENGTH, shortKeyMessage } from './errors.js'
 import { checkShape, type Shape } from './option-schema.js'
-import { DEFAULTS, type PollOptions, type ReconnectOptions, type Required_, type ResolvedOptions, type RetryOptions, type RunwareSocketOptions } from './options.js'
+import {
+  DEFAULTS,
+  type PollOptions,
+  type ReconnectOptions,
+  type Required_,
+  type ResolvedOptions,
+  type RetryOptions,
+  type RunwareSocketOptions,
+} from './options.js'
 
 const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
 const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number', stableAfterMs: 'number' } }
-const POLL: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', ackTimeoutMs: 'number', maxEmptyAnswers: 'number' } }
+const POLL: Shape = {
+  object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', timeoutMs: 'number', ackTimeoutMs: 'number', maxEmptyAnswers: 'number' },
+}
 
 /** Every option and its type, read by `checkShape`; ranges are checked in `resolveOptions`. */
 export const OPTION_SHAPE: Shape = {
@@ -59,7 +69,8 @@ export function isLoopback(hostname: string): boolean {
 
 function count(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
-  if (!(value === Infinity || (Number.isInteger(value) && value >= 1))) throw new RangeError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
+  const ok = value === Infinity || (Number.isInteger(value) && value >= 1)
+  if (!ok) throw new RangeError(`${name} must be an integer ≥ 1 or Infinity, got ${String(value)}`)
   return value
 }
 

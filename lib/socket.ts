@@ -21,10 +21,7 @@ export interface WsLike {
 }
 
 /** A `ws`-compatible constructor (the `ws` class, a subclass with a proxy agent, …). */
-export type WsConstructor = new (
-  url: string,
-  options: { perMessageDeflate: boolean; maxPayload: number; headers: Record<string, string> },
-) => WsLike
+export type WsConstructor = new (url: string, options: { perMessageDeflate: boolean; maxPayload: number; headers: Record<string, string> }) => WsLike
 
 /** What a standard WebSocket's events carry, as far as this library reads them. */
 export interface WhatwgEvent {

@@ -30,15 +30,7 @@ export interface StateReasons {
   authenticating: 'open'
   ready: 'authenticated'
   reconnecting:
-    | 'socketClosed'
-    | 'socketError'
-    | 'connectTimeout'
-    | 'authTimeout'
-    | 'authError'
-    | 'authReplyInvalid'
-    | 'heartbeatTimeout'
-    | 'serverError'
-    | 'frameTooLarge'
+    'socketClosed' | 'socketError' | 'connectTimeout' | 'authTimeout' | 'authError' | 'authReplyInvalid' | 'heartbeatTimeout' | 'serverError' | 'frameTooLarge'
   failed: 'authFailed' | 'reconnectFailed'
   closed: 'close'
 }

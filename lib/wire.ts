@@ -1,5 +1,13 @@
-/** What the task engine needs of the connection (connection.ts implements it). */
-import type { RunwareError } from './errors.js'
+/**
+ * The connection's ports: what the task engine may ask of it (`Wire`), and what it needs and
+ * calls back (`ConnectionDeps`, `ConnectionHooks`). connection.ts implements the one and calls
+ * the other; the engine sees nothing else of it.
+ */
+import type { Clock } from './clock.js'
+import type { RunwareError, Scrubber } from './errors.js'
+import type { StateEvent } from './events.js'
+import type { ResolvedOptions } from './options.js'
+import type { Envelope, FrameError } from './protocol.js'
 import type { ConnectionState } from './states.js'
 
 export interface Wire {
@@ -12,4 +20,32 @@ export interface Wire {
   reconnect(code: string): void
   /** Stop: no reconnect until `connect()` (an auth error that names no task). */
   fail(error: RunwareError): void
+}
+
+export interface ConnectionHooks {
+  /** A state was fully entered. */
+  state(event: StateEvent): void
+  /** Authenticated; `resumed` when the server re-attached the previous session. */
+  ready(resumed: boolean): void
+  /** A parsed frame, minus the auth reply: results, errors, pongs (also while authenticating); `text` as received. */
+  envelope(envelope: Envelope, text: string): void
+  /** A frame that could not be parsed: reported and skipped. */
+  frameError(error: FrameError): void
+  /** Something the socket did that the user should hear of (a frame over maxFrameBytes). */
+  problem(error: RunwareError): void
+  /** The socket is gone; what was on the wire has an unknown fate. */
+  lost(): void
+  /** No further connection will be attempted until `connect()`. */
+  failed(error: RunwareError): void
+}
+
+export interface ConnectionDeps {
+  /** Read: the key, url, WebSocket, timeouts, heartbeat, reconnect, resumeWindowMs, random, maxFrameBytes. */
+  readonly settings: ResolvedOptions
+  readonly clock: Clock
+  readonly scrubber: Scrubber
+  /** Runs socket callbacks as library work (the monitor). */
+  readonly run: (work: () => void) => void
+  readonly log: (level: 'debug' | 'info', message: string, fields?: Record<string, unknown>) => void
+  readonly hooks: ConnectionHooks
 }

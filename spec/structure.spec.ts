@@ -22,7 +22,9 @@ function sources(folder: string): string[] {
 /** Relative imports and re-exports, type-only ones included (a circle of types is still a circle). */
 function importsOf(file: string, known: ReadonlySet<string>): string[] {
   const text = readFileSync(file, 'utf8')
-  const targets = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)].map((match) => resolve(dirname(file), (match[1] ?? '').replace(/\.js$/, '.ts')))
+  const targets = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)].map((match) =>
+    resolve(dirname(file), (match[1] ?? '').replace(/\.js$/, '.ts')),
+  )
   return targets.filter((target) => known.has(target))
 }
 
@@ -36,7 +38,13 @@ function cycles(files: readonly string[]): string[] {
     onStack.push(file)
     for (const next of graph.get(file) ?? []) {
       const at = onStack.indexOf(next)
-      if (at >= 0) found.add(onStack.slice(at).map((path) => relative(root, path)).join(' → '))
+      if (at >= 0)
+        found.add(
+          onStack
+            .slice(at)
+            .map((path) => relative(root, path))
+            .join(' → '),
+        )
       else if (!done.has(next)) visit(next)
     }
     onStack.pop()
@@ -51,6 +59,16 @@ describe('the structure', () => {
     const long = sources('lib')
       .map((file) => ({ file: relative(root, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
       .filter(({ lines }) => lines > 300)
+    expect(long).toEqual([])
+  })
+
+  it('no line of code in lib/, spec/ or bench/ is over the formatter’s width (160, .prettierrc.json)', () => {
+    const width = (JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8')) as { printWidth: number }).printWidth
+    const long = [...sources('lib'), ...sources('spec'), ...sources('bench')].flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (Array.from(line).length > width ? [`${relative(root, file)}:${i + 1}`] : [])),
+    )
     expect(long).toEqual([])
   })
 

@@ -70,7 +70,10 @@ export const aborts: Scenario = {
       if (round % 2 === 0) bare = bareLoop(tasks)
       const ours = await clientLoop(url, tasks, sim)
       if (round % 2 === 1) bare = bareLoop(tasks)
-      log(`  round ${round + 1}/${warmups + runs}: loop ${ours.loop.toFixed(2)} µs/abort, bare abort() ${bare.toFixed(2)} µs, client ${(ours.loop - bare).toFixed(2)} µs; all settled in ${ours.settledMs.toFixed(0)} ms`)
+      log(
+        `  round ${round + 1}/${warmups + runs}: loop ${ours.loop.toFixed(2)} µs/abort, bare abort() ${bare.toFixed(2)} µs, ` +
+          `client ${(ours.loop - bare).toFixed(2)} µs; all settled in ${ours.settledMs.toFixed(0)} ms`,
+      )
       if (round >= warmups) readings.push({ ...ours, bare })
     }
     await sim.stop()
@@ -80,12 +83,25 @@ export const aborts: Scenario = {
       {
         scenario: 'aborts',
         metric: `µs per abort, ${tasks.toLocaleString('en-US')} tasks aborted in one loop (the whole loop)`,
-        cells: { ours: measured(readings.map((r) => r.loop), 'us'), rawBatched: text('n/a'), rawPerMessage: text('n/a'), sdk: text('n/a (no AbortSignal)') },
+        cells: {
+          ours: measured(
+            readings.map((r) => r.loop),
+            'us',
+          ),
+          rawBatched: text('n/a'),
+          rawPerMessage: text('n/a'),
+          sdk: text('n/a (no AbortSignal)'),
+        },
       },
       {
         scenario: 'aborts',
         metric: "µs per abort: Node's own abort() with one listener (baseline, same round)",
-        cells: { ours: measured(readings.map((r) => r.bare), 'us') },
+        cells: {
+          ours: measured(
+            readings.map((r) => r.bare),
+            'us',
+          ),
+        },
       },
       {
         scenario: 'aborts',
@@ -96,9 +112,20 @@ export const aborts: Scenario = {
       {
         scenario: 'aborts',
         metric: 'ms until every aborted task has rejected',
-        cells: { ours: measured(readings.map((r) => r.settledMs), 'ms') },
+        cells: {
+          ours: measured(
+            readings.map((r) => r.settledMs),
+            'ms',
+          ),
+        },
       },
     ]
-    return { rows, data: { readings }, notes: ["aborts: sdk-js takes no AbortSignal; the raw clients have none. Node's abort() creates an Event and a DOMException per call, the same in both loops."] }
+    return {
+      rows,
+      data: { readings },
+      notes: [
+        "aborts: sdk-js takes no AbortSignal; the raw clients have none. Node's abort() creates an Event and a DOMException per call, the same in both loops.",
+      ],
+    }
   },
 }

@@ -77,7 +77,10 @@ async function churnOnce(kind: 'rawBatched' | 'ours', context: ScenarioContext):
       run.listenersAfter?.push(listenersOf(client))
       run.pendingAfter?.push(client.socket.pending + client.socket.inFlight)
     }
-    log(`  ${kind} batch ${batch + 1}/${batches}: heap ${(start / 1e6).toFixed(2)} → ${(after / 1e6).toFixed(2)} MB (${run.growthPercent.at(-1)?.toFixed(2)} %)`)
+    log(
+      `  ${kind} batch ${batch + 1}/${batches}: heap ${(start / 1e6).toFixed(2)} → ${(after / 1e6).toFixed(2)} MB ` +
+        `(${run.growthPercent.at(-1)?.toFixed(2)} %)`,
+    )
   }
   if (client instanceof OursClient) run.socketsOpened = client.sockets.length
   await client.close()
@@ -98,8 +101,14 @@ export const churn: Scenario = {
     const rows: Row[] = [
       {
         scenario: 'churn',
-        metric: `heap after ${(tasks * batches).toLocaleString('en-US')} tasks vs start${batches > 1 ? ` (${batches} batches of ${tasks.toLocaleString('en-US')}, each vs start)` : ''}`,
-        cells: { rawBatched: raw === undefined ? text('not run (--quick)') : measured(raw.growthPercent, 'percent'), ours: measured(ours.growthPercent, 'percent'), sdk: text('n/a') },
+        metric:
+          `heap after ${(tasks * batches).toLocaleString('en-US')} tasks vs start` +
+          (batches > 1 ? ` (${batches} batches of ${tasks.toLocaleString('en-US')}, each vs start)` : ''),
+        cells: {
+          rawBatched: raw === undefined ? text('not run (--quick)') : measured(raw.growthPercent, 'percent'),
+          ours: measured(ours.growthPercent, 'percent'),
+          sdk: text('n/a'),
+        },
         ratio: { key: 'churn.ours.heapGrowthPercent.worst', value: worst, text: `worst batch ${worst.toFixed(2)} %` },
         target: { key: 'churn.ours.heap', text: 'within 5 %', pass: worst <= 5, measured: worst },
       },
@@ -118,7 +127,11 @@ export const churn: Scenario = {
       rows,
       data: { tasks, batches, concurrency, rawBatched: raw ?? null, ours },
       notes: [
-        `churn: ${tasks.toLocaleString('en-US')} tasks per batch at concurrency ${concurrency.toLocaleString('en-US')}, after a warm-up; heapUsed after full GCs, each batch against the same start. Listener counts: every RunwareSocket event, and every event of its ws socket (reached through the injectable WebSocket constructor); timers: the process's active Timeout resources (process.getActiveResourcesInfo()), checked after every batch. Against the floor server. raw is the yardstick for the heap's own noise; sdk-js is not measured.`,
+        `churn: ${tasks.toLocaleString('en-US')} tasks per batch at concurrency ${concurrency.toLocaleString('en-US')}, after ` +
+          `a warm-up; heapUsed after full GCs, each batch against the same start. Listener counts: every RunwareSocket event, ` +
+          `and every event of its ws socket (reached through the injectable WebSocket constructor); timers: the process's active ` +
+          `Timeout resources (process.getActiveResourcesInfo()), checked after every batch. Against the floor server. raw is ` +
+          `the yardstick for the heap's own noise; sdk-js is not measured.`,
       ],
     }
   },

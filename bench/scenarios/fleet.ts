@@ -23,10 +23,14 @@ async function queueModule(): Promise<QueueModule> {
 
 function startWorker(redis: string, queue: string, url: string, concurrency: number): Promise<ChildProcess> {
   // The built CLI (the same compile as the bench's lib): what a fleet runs in production.
-  const child = spawn(process.execPath, [join(BUILD, 'cli.js'), 'worker', '--redis', redis, '--queue', queue, '--url', url, '--concurrency', String(concurrency), '--drain-ms', '5000'], {
-    env: { ...process.env, RUNWARE_API_KEY: API_KEY },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [join(BUILD, 'cli.js'), 'worker', '--redis', redis, '--queue', queue, '--url', url, '--concurrency', String(concurrency), '--drain-ms', '5000'],
+    {
+      env: { ...process.env, RUNWARE_API_KEY: API_KEY },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   return new Promise((resolve, reject) => {
     let said = ''
     child.stderr.on('data', (chunk: Buffer) => {
@@ -103,7 +107,11 @@ export const fleet: Scenario = {
           scenario: 'fleet',
           metric: `jobs/s through the queue, ${n} worker process${n > 1 ? 'es' : ''} × concurrency ${concurrency}`,
           cells: { ours: measured(rates, 'rate'), rawBatched: text('n/a'), sdk: text('n/a') },
-          ratio: { key: `fleet.workers${n}.vsOneSocket`, value: median(rates) / base, text: `${(median(rates) / base).toFixed(2)}× one socket at ${concurrency}` },
+          ratio: {
+            key: `fleet.workers${n}.vsOneSocket`,
+            value: median(rates) / base,
+            text: `${(median(rates) / base).toFixed(2)}× one socket at ${concurrency}`,
+          },
         }
       }),
     ]
@@ -111,7 +119,13 @@ export const fleet: Scenario = {
       rows,
       data: { jobs, runs, concurrency, latencyMs, single: Object.fromEntries(single), fleet: Object.fromEntries(fleetRates) },
       notes: [
-        `fleet: ${jobs.toLocaleString('en-US')} jobs per run, enqueued in bulks of 500 while the workers run, timed from the first add to the last completion; a private redis-server (Debian's, no persistence), the simulator with ${latencyMs} ms latency in its own process, each worker the built \`runware-socket worker\` with --concurrency ${concurrency}. The one-socket rows run the same tasks through one RunwareSocket in the bench process, at one worker's concurrency (bound by the latency: ${concurrency} in flight / ${latencyMs} ms) and at the largest fleet's total. All on this 2-core machine: redis, the simulator, the bench and every worker share it, so more workers compete for the same cores; on separate machines the fleet scales with them.`,
+        `fleet: ${jobs.toLocaleString('en-US')} jobs per run, enqueued in bulks of 500 while the workers run, timed from ` +
+          `the first add to the last completion; a private redis-server (Debian's, no persistence), the simulator with ${latencyMs} ` +
+          `ms latency in its own process, each worker the built \`runware-socket worker\` with --concurrency ${concurrency}. ` +
+          `The one-socket rows run the same tasks through one RunwareSocket in the bench process, at one worker's concurrency ` +
+          `(bound by the latency: ${concurrency} in flight / ${latencyMs} ms) and at the largest fleet's total. All on this ` +
+          `2-core machine: redis, the simulator, the bench and every worker share it, so more workers compete for the same ` +
+          `cores; on separate machines the fleet scales with them.`,
       ],
     }
   },

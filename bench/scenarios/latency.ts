@@ -66,7 +66,9 @@ export const latency: Scenario = {
       const warm = round % (repeats.warmups + repeats.runs) < repeats.warmups
       const p50: Partial<Record<ClientName, number>> = {}
       const url = await sim.start({ floor: true })
-      const byClient: Map<ClientName, number[]> = sdkRound ? new Map([['sdk', await sdk.timeEach(url, tasks, sdkLimitMs)]]) : await interleaved(raw, url, tasks, round)
+      const byClient: Map<ClientName, number[]> = sdkRound
+        ? new Map([['sdk', await sdk.timeEach(url, tasks, sdkLimitMs)]])
+        : await interleaved(raw, url, tasks, round)
       const figures = new Map<ClientName, { p50: number; p99: number; mean: number }>()
       for (const [name, times] of byClient) {
         const figure = { p50: quantile(times, 0.5), p99: quantile(times, 0.99), mean: times.reduce((sum, time) => sum + time, 0) / Math.max(1, times.length) }
@@ -97,12 +99,28 @@ export const latency: Scenario = {
           ratio: { key: 'latency.p50.ours-rawBatched.us', value: gapUs('p50'), text: `ours − raw-batched = ${signed(gapUs('p50'))}` },
           target: { key: 'latency.p50.ours-rawBatched', text: '≤ +10 µs', pass: gapUs('p50') <= 10, measured: gapUs('p50') },
         },
-        { scenario: 'latency', metric: 'p99 ms per task, concurrency 1', cells: cells('p99'), ratio: { key: 'latency.p99.ours-rawBatched.us', value: gapUs('p99'), text: `ours − raw-batched = ${signed(gapUs('p99'))}` } },
-        { scenario: 'latency', metric: 'mean ms per task, concurrency 1', cells: cells('mean'), ratio: { key: 'latency.mean.ours-rawBatched.us', value: gapUs('mean'), text: `ours − raw-batched = ${signed(gapUs('mean'))}` } },
+        {
+          scenario: 'latency',
+          metric: 'p99 ms per task, concurrency 1',
+          cells: cells('p99'),
+          ratio: { key: 'latency.p99.ours-rawBatched.us', value: gapUs('p99'), text: `ours − raw-batched = ${signed(gapUs('p99'))}` },
+        },
+        {
+          scenario: 'latency',
+          metric: 'mean ms per task, concurrency 1',
+          cells: cells('mean'),
+          ratio: { key: 'latency.mean.ours-rawBatched.us', value: gapUs('mean'), text: `ours − raw-batched = ${signed(gapUs('mean'))}` },
+        },
       ],
       data: { tasksPerRun: tasks, slices: SLICES, sdkTasks: median(runs.sdk.count), runs, gapsUs: gaps },
       notes: [
-        `latency: ${tasks.toLocaleString('en-US')} sequential tasks per run against the floor server, after the warm-up; sdk-js for ${sdkLimitMs.toLocaleString('en-US')} ms per run in a process of its own, in rounds after everyone else's (the timers it leaves behind slow other clients down) (median ${median(runs.sdk.count)} tasks: each waits for its 100 ms poll). The clients other than sdk-js are connected together and take turns in ${SLICES} slices per run (the machine drifts between a fast and a slow wake-up state over seconds, so each must see the same mix); at one task in flight the round trip is mostly the machine waking up, so the figure is the gap to raw-batched within each run, median over the runs.`,
+        `latency: ${tasks.toLocaleString('en-US')} sequential tasks per run against the floor server, after the warm-up; ` +
+          `sdk-js for ${sdkLimitMs.toLocaleString('en-US')} ms per run in a process of its own, in rounds after everyone else's ` +
+          `(the timers it leaves behind slow other clients down) (median ${median(runs.sdk.count)} tasks: each waits for its ` +
+          `100 ms poll). The clients other than sdk-js are connected together and take turns in ${SLICES} slices per run (the ` +
+          `machine drifts between a fast and a slow wake-up state over seconds, so each must see the same mix); at one task ` +
+          `in flight the round trip is mostly the machine waking up, so the figure is the gap to raw-batched within each run, ` +
+          `median over the runs.`,
       ],
     }
   },

@@ -29,7 +29,14 @@ async function payloadPerTask(count: number): Promise<number> {
   return (after - before) / count
 }
 
-async function measureOnce(kind: 'rawBatched' | 'ours', url: string, count: number, warmupTasks: number, payload: number, sim: ScenarioContext['sim']): Promise<Reading> {
+async function measureOnce(
+  kind: 'rawBatched' | 'ours',
+  url: string,
+  count: number,
+  warmupTasks: number,
+  payload: number,
+  sim: ScenarioContext['sim'],
+): Promise<Reading> {
   const client = kind === 'rawBatched' ? new RawBatchedClient(url) : new OursClient(url, { maxInFlight: Infinity, maxQueued: Infinity })
   await client.connect()
   // Compile the hot paths first: code the JIT writes during the measurement would count as data.
@@ -68,7 +75,11 @@ export const memory: Scenario = {
         if (round >= repeats.warmups) readings[kind].push(reading)
       }
       if (round >= repeats.warmups) payloads.push(payload)
-      log(`  round ${round + 1}/${repeats.warmups + repeats.runs}: payload ${payload.toFixed(0)} B/task, beyond it raw ${current.rawBatched?.beyondPayload.toFixed(0)} B, ours ${current.ours?.beyondPayload.toFixed(0)} B`)
+      log(
+        `  round ${round + 1}/${repeats.warmups + repeats.runs}: payload ${payload.toFixed(0)} B/task, ` +
+          `beyond it raw ${current.rawBatched?.beyondPayload.toFixed(0)} ` +
+          `B, ours ${current.ours?.beyondPayload.toFixed(0)} B`,
+      )
     }
     await sim.stop()
     const beyond = (kind: 'rawBatched' | 'ours'): number[] => readings[kind].map((r) => r.beyondPayload)
@@ -94,7 +105,11 @@ export const memory: Scenario = {
       rows,
       data: { pending, payloadBytesPerTask: payloads, readings },
       notes: [
-        `memory: heapUsed after full GCs with ${pending.toLocaleString('en-US')} tasks pending (simulator holding results), minus the heap before submitting, divided by the task count; "beyond payload" also subtracts the measured heap of ${pending.toLocaleString('en-US')} task objects (median ${median(payloads).toFixed(0)} B each). runware-socket runs with maxInFlight and maxQueued unbounded here, so every task is on the wire. sdk-js: n/a, each pending request polls on its own 100 ms interval (100,000 intervals) and times out after 60 s.`,
+        `memory: heapUsed after full GCs with ${pending.toLocaleString('en-US')} tasks pending (simulator holding results), ` +
+          `minus the heap before submitting, divided by the task count; "beyond payload" also subtracts the measured heap of ` +
+          `${pending.toLocaleString('en-US')} task objects (median ${median(payloads).toFixed(0)} B each). runware-socket runs ` +
+          `with maxInFlight and maxQueued unbounded here, so every task is on the wire. sdk-js: n/a, each pending request polls ` +
+          `on its own 100 ms interval (100,000 intervals) and times out after 60 s.`,
       ],
     }
   },

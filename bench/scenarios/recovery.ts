@@ -134,7 +134,10 @@ export const recovery: Scenario = {
     for (let round = 0; round < repeats.warmups + repeats.runs; round++) {
       const outcome = await once('ours', context, limitMs)
       if (round >= repeats.warmups) ours.push(outcome)
-      log(`  ours round ${round + 1}: ${summary(outcome, inFlight, limitMs)}, drew ${outcome.retryInMs} ms, resumed ${outcome.resumed}, twice ${outcome.executedTwice}`)
+      log(
+        `  ours round ${round + 1}: ${summary(outcome, inFlight, limitMs)}, drew ${outcome.retryInMs} ms, resumed ${outcome.resumed}, ` +
+          `twice ${outcome.executedTwice}`,
+      )
     }
     const raw = await once('rawBatched', context, limitMs)
     log(`  rawBatched: ${summary(raw, inFlight, limitMs)}, rejected ${raw.rejected} (${raw.firstError})`)
@@ -152,7 +155,8 @@ export const recovery: Scenario = {
     const oursTwice = Math.max(...ours.map((o) => o.executedTwice))
     const oursExtra = Math.max(...ours.map((o) => o.extraExecutions))
     const lostText = (o: Outcome): string =>
-      `${(o.rejected + o.hanging).toLocaleString('en-US')} (${o.rejected} rejected, ${o.hanging} hanging${o.resolvedBeforeDrop > 0 ? `; ${o.resolvedBeforeDrop} had resolved before the drop` : ''})`
+      `${(o.rejected + o.hanging).toLocaleString('en-US')} (${o.rejected} rejected, ${o.hanging} hanging` +
+      (o.resolvedBeforeDrop > 0 ? `; ${o.resolvedBeforeDrop} had resolved before the drop)` : ')')
     const oursEarly = Math.max(...ours.map((o) => o.resolvedBeforeDrop))
     const rows: Row[] = [
       {
@@ -203,7 +207,20 @@ export const recovery: Scenario = {
       rows,
       data: { inFlight, sdkInFlight, latencyMs, initialDelayMs, limitMs, sdkLimitMs, ours, raw, sdk },
       notes: [
-        `recovery: simulator latency ${latencyMs} ms; it drops every socket the moment it has received all ${inFlight.toLocaleString('en-US')} tasks (a client sending one frame per task can take longer than the latency to deliver them all, so a few may have resolved before the drop; the table says how many). runware-socket runs with maxInFlight ${inFlight.toLocaleString('en-US')} (every task on the wire), reconnect.initialDelayMs ${initialDelayMs} and its jitter drawn at the middle of the range (a ${initialDelayMs / 2} ms delay, so runs compare and every task has run on the server by the time it is back), otherwise defaults; it resumes the session, so the results completed during the gap are replayed. "Reconnect" is the client's connecting state event after the backoff delay: from there the figure is the new socket's handshake and session resume, the simulator replaying ${inFlight.toLocaleString('en-US')} results one per frame (as Runware frames results), and the client settling their tasks. raw has no recovery: a closed socket rejects what was pending. sdk-js, with ${sdkInFlight.toLocaleString('en-US')} in flight (each of its requests polls on its own timer), ${sdk.recoveryMs === undefined ? `did not resolve all tasks within ${sdkLimitMs / 1000} s` : 'resolved them'}: it reconnects after a fixed 1 s without resuming its session and wipes its listeners, so in-flight requests wait for their 60 s timeout and are then retried under a new taskUUID ("extra executions" counts those: work the server did, and would bill, twice).`,
+        `recovery: simulator latency ${latencyMs} ms; it drops every socket the moment it has received all ${inFlight.toLocaleString('en-US')} ` +
+          `tasks (a client sending one frame per task can take longer than the latency to deliver them all, so a few may have ` +
+          `resolved before the drop; the table says how many). runware-socket runs with maxInFlight ${inFlight.toLocaleString('en-US')} ` +
+          `(every task on the wire), reconnect.initialDelayMs ${initialDelayMs} and its jitter drawn at the middle of the range ` +
+          `(a ${initialDelayMs / 2} ms delay, so runs compare and every task has run on the server by the time it is back), ` +
+          `otherwise defaults; it resumes the session, so the results completed during the gap are replayed. "Reconnect" is ` +
+          `the client's connecting state event after the backoff delay: from there the figure is the new socket's handshake ` +
+          `and session resume, the simulator replaying ${inFlight.toLocaleString('en-US')} results one per frame (as Runware ` +
+          `frames results), and the client settling their tasks. raw has no recovery: a closed socket rejects what was pending. ` +
+          `sdk-js, with ${sdkInFlight.toLocaleString('en-US')} in flight (each of its requests polls on its own timer), ` +
+          (sdk.recoveryMs === undefined ? `did not resolve all tasks within ${sdkLimitMs / 1000} s: ` : 'resolved them: ') +
+          `it reconnects after a fixed 1 s without resuming its session and wipes its listeners, so in-flight requests wait ` +
+          `for their 60 s timeout and are then retried under a new taskUUID ("extra executions" counts those: work the server ` +
+          `did, and would bill, twice).`,
       ],
     }
   },

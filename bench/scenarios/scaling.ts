@@ -36,7 +36,10 @@ async function oneRun(kind: Kind, context: ScenarioContext, into: Samples): Prom
   await drive(client, { total: 2_000, concurrency })
   const background: Promise<unknown>[] = []
   const medians: Partial<Record<Level, number>> = {}
-  for (const [level, pending] of [['small', small], ['large', large]] as const) {
+  for (const [level, pending] of [
+    ['small', small],
+    ['large', large],
+  ] as const) {
     const add = pending - background.length
     const received = (await sim.stats()).tasksReceived
     await sim.delay(BACKGROUND_DELAY_MS, add)
@@ -104,14 +107,22 @@ export const scaling: Scenario = {
         scenario: 'scaling',
         metric: `client CPU per task, ${large / 1000}k / ${small / 1000}k pending`,
         cells: { rawBatched: text(ratio('rawBatched', 'cpuUs').toFixed(2)), ours: text(ratio('ours', 'cpuUs').toFixed(2)), sdk: na },
-        ratio: { key: 'scaling.ours.cpu.large/small', value: ratio('ours', 'cpuUs'), text: `ours ${ratio('ours', 'cpuUs').toFixed(2)} (raw ${ratio('rawBatched', 'cpuUs').toFixed(2)})` },
+        ratio: {
+          key: 'scaling.ours.cpu.large/small',
+          value: ratio('ours', 'cpuUs'),
+          text: `ours ${ratio('ours', 'cpuUs').toFixed(2)} (raw ${ratio('rawBatched', 'cpuUs').toFixed(2)})`,
+        },
       },
     ]
     return {
       rows,
       data: { small, large, measuredTasks: count, concurrency, runs, reps, samples },
       notes: [
-        `scaling: ${runs} run(s) per client, each with a fresh client measured at ${level(small)} then ${level(large)} pending (${reps} batches of ${count.toLocaleString('en-US')} tasks at concurrency ${concurrency} per level, after a discarded one); the background tasks are delayed ${BACKGROUND_DELAY_MS / 60_000} minutes by the simulator. runware-socket with maxInFlight and maxQueued unbounded, so the background is on the wire. The ratio of medians is the figure; the client's CPU per task is shown too, as wall time on this machine moves with its load.`,
+        `scaling: ${runs} run(s) per client, each with a fresh client measured at ${level(small)} then ${level(large)} pending ` +
+          `(${reps} batches of ${count.toLocaleString('en-US')} tasks at concurrency ${concurrency} per level, after a discarded ` +
+          `one); the background tasks are delayed ${BACKGROUND_DELAY_MS / 60_000} minutes by the simulator. runware-socket ` +
+          `with maxInFlight and maxQueued unbounded, so the background is on the wire. The ratio of medians is the figure; ` +
+          `the client's CPU per task is shown too, as wall time on this machine moves with its load.`,
       ],
     }
   },

@@ -47,7 +47,9 @@ export const throughput: Scenario = {
         for (const name of step >= perPass ? (['sdk'] as const) : turnOrder(raw, round)) {
           const isSdk = name === 'sdk'
           const serverBefore = await sim.cpu()
-          const result = isSdk ? await sdk.drive(url, sdkMaxTasks, concurrency, sdkLimitMs) : await withClient(name, url, (client) => drive(client, { total: tasks, concurrency }))
+          const result = isSdk
+            ? await sdk.drive(url, sdkMaxTasks, concurrency, sdkLimitMs)
+            : await withClient(name, url, (client) => drive(client, { total: tasks, concurrency }))
           const serverUs = (await sim.cpu()) - serverBefore
           rates[name] = (result.completed / result.elapsedMs) * 1000
           if (round < repeats.warmups) continue
@@ -59,7 +61,11 @@ export const throughput: Scenario = {
           entry.failed += result.failed
           if (result.failed > 0) log(`  ${name} c=${concurrency}: ${result.failed} failed (${result.firstError})`)
         }
-        log(`  c=${concurrency} round ${round + 1}/${perPass}${round < repeats.warmups ? ' (warm-up)' : ''}: ${Object.entries(rates).map(([n, v]) => `${n} ${Math.round(v)}/s`).join(', ')}`)
+        log(
+          `  c=${concurrency} round ${round + 1}/${perPass}${round < repeats.warmups ? ' (warm-up)' : ''}: ${Object.entries(rates)
+            .map(([n, v]) => `${n} ${Math.round(v)}/s`)
+            .join(', ')}`,
+        )
       }
       if (passes === 2) await sdk.restart()
       data[`c${concurrency}`] = runs
@@ -69,7 +75,14 @@ export const throughput: Scenario = {
       rows,
       data: { tasksPerRun: tasks, warmupTasks: repeats.warmupTasks, sdk: `≤ ${sdkMaxTasks} tasks, starts stop after ${sdkLimitMs} ms`, runs: data },
       notes: [
-        `throughput: ${tasks.toLocaleString('en-US')} tasks per run, against the floor server (a minimal Runware-protocol server in its own process that answers every frame at once); each client first ran ${repeats.warmupTasks.toLocaleString('en-US')} warm-up tasks in this process, and the clients take turns in a rotating order. sdk-js runs only at concurrency 100, for ${sdkLimitMs.toLocaleString('en-US')} ms a run (it checks for results by polling every 100 ms per request), in a process of its own and in rounds after everyone else's (the polling timers it leaves behind slow down whatever runs after it); its client CPU is that process's. Client CPU is the bench process's user+system time per completed task; server CPU is the floor server's, over the same run: it must stay well below the client's for the rate to measure the client.`,
+        `throughput: ${tasks.toLocaleString('en-US')} tasks per run, against the floor server (a minimal Runware-protocol ` +
+          `server in its own process that answers every frame at once); each client first ran ${repeats.warmupTasks.toLocaleString('en-US')} ` +
+          `warm-up tasks in this process, and the clients take turns in a rotating order. sdk-js runs only at concurrency 100, ` +
+          `for ${sdkLimitMs.toLocaleString('en-US')} ms a run (it checks for results by polling every 100 ms per request), ` +
+          `in a process of its own and in rounds after everyone else's (the polling timers it leaves behind slow down whatever ` +
+          `runs after it); its client CPU is that process's. Client CPU is the bench process's user+system time per completed ` +
+          `task; server CPU is the floor server's, over the same run: it must stay well below the client's for the rate to ` +
+          `measure the client.`,
       ],
     }
   },
@@ -86,9 +99,14 @@ function rowsFor(concurrency: number, runs: Partial<Record<ClientName, Runs>>): 
     scenario: 'throughput',
     metric: `tasks/s, concurrency ${at}`,
     cells: cells('rate', 'rate'),
-    ratio: { key: `throughput.c${concurrency}.ours/rawBatched`, value: vsFloor, text: `${vsFloor.toFixed(2)}× raw-batched (${vsPerMessage.toFixed(2)}× raw-per-message)` },
+    ratio: {
+      key: `throughput.c${concurrency}.ours/rawBatched`,
+      value: vsFloor,
+      text: `${vsFloor.toFixed(2)}× raw-batched (${vsPerMessage.toFixed(2)}× raw-per-message)`,
+    },
   }
-  if (concurrency >= 100) rateRow.target = { key: `throughput.c${concurrency}.ours/rawBatched`, text: '≥ 0.9× raw-batched (aim 1.0×)', pass: vsFloor >= 0.9, measured: vsFloor }
+  if (concurrency >= 100)
+    rateRow.target = { key: `throughput.c${concurrency}.ours/rawBatched`, text: '≥ 0.9× raw-batched (aim 1.0×)', pass: vsFloor >= 0.9, measured: vsFloor }
   const rows: Row[] = [rateRow]
   if (runs.sdk !== undefined) {
     const vsSdk = med('ours', 'rate') / med('sdk', 'rate')
@@ -106,7 +124,9 @@ function rowsFor(concurrency: number, runs: Partial<Record<ClientName, Runs>>): 
     metric: `client CPU µs/task, concurrency ${at}`,
     cells: cells('cpuUs', 'us'),
     ratio: { key: `throughput.c${concurrency}.cpu.ours/rawBatched`, value: cpuRatio, text: `${cpuRatio.toFixed(2)}× raw-batched` },
-    ...(concurrency >= 100 ? { target: { key: `throughput.c${concurrency}.cpu.ours/rawBatched`, text: '≤ 1.15× raw-batched', pass: cpuRatio <= 1.15, measured: cpuRatio } } : {}),
+    ...(concurrency >= 100
+      ? { target: { key: `throughput.c${concurrency}.cpu.ours/rawBatched`, text: '≤ 1.15× raw-batched', pass: cpuRatio <= 1.15, measured: cpuRatio } }
+      : {}),
   })
   rows.push({ scenario: 'throughput', metric: `server CPU µs/task, concurrency ${at}`, cells: cells('serverCpuUs', 'us') })
   return rows

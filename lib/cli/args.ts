@@ -22,12 +22,16 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig['options']>
 
 /** parseArgs with strict checking; its errors become UsageErrors naming the command. */
-export function parseFlags<const O extends Options>(command: string, args: readonly string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
+export function parseFlags<const O extends Options>(
+  command: string,
+  args: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
   } catch (error) {
     // parseArgs messages are already precise ("Unknown option '--x'"); keep them, drop the hints about '--'.
-    const message = error instanceof Error ? error.message.split('. To specify')[0] ?? error.message : String(error)
+    const message = error instanceof Error ? (error.message.split('. To specify')[0] ?? error.message) : String(error)
     throw new UsageError(message, command)
   }
 }
@@ -79,7 +83,8 @@ export function schemeUrlFlag(command: string, flag: string, value: string | und
   } catch {
     throw new UsageError(`--${flag} is not a valid URL: ${JSON.stringify(value)}`, command)
   }
-  if (!schemes.includes(parsed.protocol.slice(0, -1))) throw new UsageError(`--${flag} must start with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}, got ${JSON.stringify(value)}`, command)
+  if (!schemes.includes(parsed.protocol.slice(0, -1)))
+    throw new UsageError(`--${flag} must start with ${schemes.map((scheme) => `${scheme}://`).join(' or ')}, got ${JSON.stringify(value)}`, command)
   return value
 }
 
@@ -110,7 +115,14 @@ export function outputFlag(command: string, flag: string, output: string | undef
 
 /** Exactly `count` positionals, or a usage error that says what is missing or extra. */
 export function expectPositionals(command: string, given: readonly string[], names: readonly string[]): string[] {
-  if (given.length < names.length) throw new UsageError(`missing ${names.slice(given.length).map((name) => `<${name}>`).join(' ')}`, command)
+  if (given.length < names.length)
+    throw new UsageError(
+      `missing ${names
+        .slice(given.length)
+        .map((name) => `<${name}>`)
+        .join(' ')}`,
+      command,
+    )
   if (given.length > names.length) throw new UsageError(`unexpected argument ${JSON.stringify(given[names.length])}`, command)
   return [...given]
 }

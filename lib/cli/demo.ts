@@ -8,14 +8,15 @@ import { RunwareSocket } from '../client.js'
 import { RunwareError } from '../errors.js'
 import { untyped } from '../task-types.js'
 import type { RunwareSocketOptions } from '../options.js'
-import { startSimulator, type Simulator } from '../simulator/index.js'
+import { startSimulator } from '../simulator/index.js'
 import { choiceFlag, integerFlag, parseFlags, expectPositionals } from './args.js'
 import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { makeTasks, type DemoTask } from './mix.js'
+import { makeTasks } from './mix.js'
 import { Progress } from './progress.js'
 import { seededRandom } from './random.js'
-import { formatCounts, formatDuration, percentile, table, type Row } from './summary.js'
+import { demoPassed, formatDemoSummary, verdict, type DemoReport, type Tracked } from './demo-report.js'
+import { formatCounts, percentile } from './summary.js'
 
 export interface DemoConfig {
   tasks: number
@@ -63,29 +64,6 @@ const DEMO_SIMULATOR = { latencyMs: { min: 10, max: 150 }, asyncDurationMs: 400,
 /** A key the in-process simulator accepts; not a secret, and still never printed. */
 const DEMO_API_KEY = 'demo-key-simulator-only'
 
-export interface Tracked {
-  readonly spec: DemoTask
-  readonly taskUUID: string
-  /** Every id the task went out under: its own, then one per retry. */
-  readonly wireUUIDs: string[]
-  readonly startedAt: number
-  settledAt?: number
-  outcome?: { kind: 'resolved'; items: number } | { kind: 'rejected'; code: string; message: string }
-}
-
-export type Verdict = 'completed' | 'rejected' | 'lost'
-
-/**
- * Completed: resolved with every expected item. Rejected: with a code the simulator injected for
- * one of the task's wire ids. Anything else (unsettled, short of items, an unexplained error) is lost.
- */
-export function verdict(task: Pick<Tracked, 'spec' | 'wireUUIDs' | 'outcome'>, injected: (wireUUID: string) => string | undefined): Verdict {
-  const outcome = task.outcome
-  if (outcome === undefined) return 'lost'
-  if (outcome.kind === 'resolved') return outcome.items === task.spec.expected ? 'completed' : 'lost'
-  return task.wireUUIDs.some((id) => injected(id) === outcome.code) ? 'rejected' : 'lost'
-}
-
 interface Counters {
   retries: number
   retryCodes: Map<string, number>
@@ -101,59 +79,6 @@ const bump = (map: Map<string, number>, key: string): void => {
   map.set(key, (map.get(key) ?? 0) + 1)
 }
 
-export interface DemoReport {
-  tasks: number
-  completed: number
-  rejectedByCode: Map<string, number>
-  lost: Tracked[]
-  executedTwice: number
-  resolvedItems: number
-  itemsProduced: number
-  retriedTasks: number
-  retries: number
-  retryCodes: Map<string, number>
-  resubmits: number
-  reconnects: number
-  reconnectReasons: Map<string, number>
-  resumes: number
-  simulatorResumes: number
-  protocolErrors: number
-  p50: number | undefined
-  p99: number | undefined
-  wallMs: number
-  faults: Simulator['stats']['faults']
-}
-
-export function demoPassed(report: DemoReport): boolean {
-  return report.lost.length === 0 && report.executedTwice === 0 && report.resolvedItems === report.itemsProduced
-}
-
-export function formatDemoSummary(report: DemoReport, color: boolean): string {
-  const faults = report.faults
-  const permanent = [...report.rejectedByCode.values()].reduce((a, b) => a + b, 0)
-  const rows: Row[] = [
-    ['completed', report.completed, 'resolved with all their results'],
-    ['rejected by code', permanent, permanent === 0 ? '' : `${formatCounts(report.rejectedByCode)} (injected by the simulator)`],
-    ['retried', report.retriedTasks, `tasks; ${report.retries} retries under a fresh taskUUID: ${formatCounts(report.retryCodes)}`],
-    ['resubmitted', report.resubmits, 'same taskUUID after a reconnect (the server never had them)'],
-    ['reconnects', report.reconnects, formatCounts(report.reconnectReasons)],
-    ['resumes', report.resumes, `sessions resumed (simulator: ${report.simulatorResumes})`],
-    ['lost', report.lost.length, ''],
-    ['executed twice', report.executedTwice, ''],
-    ['items', report.resolvedItems, `resolved by the client; simulator produced ${report.itemsProduced}`],
-    ['latency p50', formatDuration(report.p50), 'run() to settle'],
-    ['latency p99', formatDuration(report.p99), ''],
-    ['wall time', formatDuration(report.wallMs), ''],
-  ]
-  const injected = `  injected: ${faults.drops} socket drops, ${faults.silences} silences, ${faults.failures} task failures, ${faults.rateLimits} rate limits, ${faults.duplicates} duplicate frames, ${faults.malformed} malformed frames (${report.protocolErrors} reached the client), ${faults.delays} delays, ${faults.lostAcks} lost acknowledgements, ${faults.lostAnswers} lost getResponse answers`
-  const ok = demoPassed(report)
-  const paint = (text: string, code: number): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text)
-  const verdictLine = ok
-    ? paint('OK: nothing lost, nothing ran twice, every item produced was delivered.', 32)
-    : paint(`FAILED: ${report.lost.length} lost, ${report.executedTwice} executed twice, items ${report.resolvedItems} resolved vs ${report.itemsProduced} produced.`, 31)
-  return `\nSummary (${report.tasks} tasks)\n${table(rows)}\n${injected}\n\n${verdictLine}\n`
-}
-
 export async function demo(config: DemoConfig, io: Io): Promise<number> {
   const random = seededRandom(config.seed)
   const specs = makeTasks(random, config.tasks)
@@ -166,7 +91,16 @@ export async function demo(config: DemoConfig, io: Io): Promise<number> {
       `  simulator  ${sim.url}\n  chaos      ${describeChaos(config.chaos)}\n  mix        ${formatCounts(mix)}\n`,
   )
 
-  const counters: Counters = { retries: 0, retryCodes: new Map(), retriedTasks: new Set(), resubmits: 0, reconnects: 0, reconnectReasons: new Map(), resumes: 0, protocolErrors: 0 }
+  const counters: Counters = {
+    retries: 0,
+    retryCodes: new Map(),
+    retriedTasks: new Set(),
+    resubmits: 0,
+    reconnects: 0,
+    reconnectReasons: new Map(),
+    resumes: 0,
+    protocolErrors: 0,
+  }
   const byId = new Map<string, Tracked>()
   client.on('task', (event) => {
     if (event.type === 'retry') {
@@ -191,10 +125,14 @@ export async function demo(config: DemoConfig, io: Io): Promise<number> {
   const tracked: Tracked[] = []
   let ok = 0
   let failed = 0
-  const progress = new Progress(
-    { output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'demo' },
-    () => ({ done: ok + failed, total: config.tasks, totalKnown: true, ok, failed, note: `${counters.reconnects} reconnects, ${counters.retries} retries` }),
-  ).start()
+  const progress = new Progress({ output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'demo' }, () => ({
+    done: ok + failed,
+    total: config.tasks,
+    totalKnown: true,
+    ok,
+    failed,
+    note: `${counters.reconnects} reconnects, ${counters.retries} retries`,
+  })).start()
 
   let interrupted: Signal | undefined
   const stopSignals = io.onSignal((signal) => {
@@ -276,7 +214,12 @@ export async function demo(config: DemoConfig, io: Io): Promise<number> {
   }
   io.stdout.write(formatDemoSummary(report, useColor(io.stdout, io.env)))
   for (const entry of lost.slice(0, 10)) {
-    const outcome = entry.outcome === undefined ? 'never settled' : entry.outcome.kind === 'resolved' ? `${entry.outcome.items} of ${entry.spec.expected} items` : `${entry.outcome.code}: ${entry.outcome.message}`
+    const outcome =
+      entry.outcome === undefined
+        ? 'never settled'
+        : entry.outcome.kind === 'resolved'
+          ? `${entry.outcome.items} of ${entry.spec.expected} items`
+          : `${entry.outcome.code}: ${entry.outcome.message}`
     io.stderr.write(`lost: ${entry.taskUUID} (${entry.spec.taskType}) ${outcome}\n`)
   }
   return demoPassed(report) ? EXIT.ok : EXIT.failed

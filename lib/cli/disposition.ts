@@ -5,14 +5,13 @@
  */
 import { FATE_UNKNOWN_CODES } from '../codes.js'
 import { RunwareError } from '../errors.js'
-import type { ErrorRecord } from './jsonl.js'
+import type { ErrorRecord } from './records.js'
 
 export function describeError(error: unknown): string {
   if (error instanceof RunwareError) return `${error.code}: ${error.message}`
   if (error instanceof Error) return error.message
   return typeof error === 'string' ? error : JSON.stringify(error)
 }
-
 
 /** What to do with a rejected task. */
 export type Disposition =
@@ -25,7 +24,8 @@ export type Disposition =
 
 export function disposition(error: unknown, connectionFailed: boolean, line: number, taskUUID: string, taskType: string): Disposition {
   if (connectionFailed) return { kind: 'fail', reason: `the connection failed: ${describeError(error)}` }
-  if (!(error instanceof RunwareError)) return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
+  if (!(error instanceof RunwareError))
+    return { kind: 'record', record: { line, taskUUID, taskType, status: 'error', code: 'unknown', message: describeError(error) } }
   if (FATE_UNKNOWN_CODES.has(error.code)) return { kind: 'leave' }
   const record: ErrorRecord = { line, taskUUID, taskType, status: 'error', code: error.code, message: error.message }
   if (error.parameter !== undefined) record.parameter = error.parameter

@@ -12,7 +12,8 @@ import type { RunwareQueue } from '../queue/queue.js'
 import { describeError, disposition } from './disposition.js'
 import type { EnqueueConfig } from './fleet-args.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { countTaskLines, emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { countTaskLines } from './jsonl.js'
+import { emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './records.js'
 import { checkInput } from './run-args.js'
 import { Progress } from './progress.js'
 import { fleetConnection, lineLogger, loadQueue } from './worker.js'
@@ -57,7 +58,10 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
   }))
   let sink: RecordSink
   try {
-    sink = config.output === undefined ? outputRecordSink(io.stdout, io.stdout.isTTY === true ? () => progress.clear() : undefined) : openRecordFile(config.output, recorded.validBytes)
+    sink =
+      config.output === undefined
+        ? outputRecordSink(io.stdout, io.stdout.isTTY === true ? () => progress.clear() : undefined)
+        : openRecordFile(config.output, recorded.validBytes)
   } catch (error) {
     io.stderr.write(`enqueue: ${describeError(error)}\n`)
     return EXIT.fatal
@@ -84,7 +88,10 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
     let batch: { task: Task; pending: Pending }[] = []
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return
-      const added = await queue.addBulk(batch.map((entry) => entry.task), { attempts: config.attempts })
+      const added = await queue.addBulk(
+        batch.map((entry) => entry.task),
+        { attempts: config.attempts },
+      )
       stats.enqueued += added.length
       pending.push(...batch.map((entry) => entry.pending))
       batch = []
@@ -117,17 +124,31 @@ export async function runEnqueue(config: EnqueueConfig, io: Io): Promise<number>
     return exitCodeFor(interrupted)
   }
   if (!config.wait) {
-    say(`enqueued ${stats.enqueued} job(s) on ${config.queue}${stats.skipped > 0 ? `, ${stats.skipped} recorded earlier` : ''}; not waiting (run again without --no-wait and the same --out to collect them)`)
+    say(
+      `enqueued ${stats.enqueued} job(s) on ${config.queue}${stats.skipped > 0 ? `, ${stats.skipped} recorded earlier` : ''}; ` +
+        `not waiting (run again without --no-wait and the same -o to collect them)`,
+    )
     return stats.failed > 0 ? EXIT.failed : EXIT.ok
   }
   const ok = recorded.ok + stats.ok
   const failed = recorded.failed + stats.failed
-  say(`done: ${ok + failed} job(s) recorded in ${config.output ?? 'stdout'}: ${ok} ok, ${failed} failed${stats.unsettled > 0 ? `, ${stats.unsettled} not finished within --timeout-ms (unrecorded)` : ''}`)
+  say(
+    `done: ${ok + failed} job(s) recorded in ${config.output ?? 'stdout'}: ${ok} ok, ${failed} failed` +
+      (stats.unsettled > 0 ? `, ${stats.unsettled} not finished within --timeout-ms (unrecorded)` : ''),
+  )
   return failed > 0 || stats.unsettled > 0 ? EXIT.failed : EXIT.ok
 }
 
 /** Waits for every job, at most WAITING at once, recording each outcome as it comes. */
-async function collect(queue: RunwareQueue, pending: readonly Pending[], config: EnqueueConfig, stats: { ok: number; failed: number; unsettled: number }, write: (record: OutputRecord) => void, stopped: () => boolean, wakers: Set<() => void>): Promise<void> {
+async function collect(
+  queue: RunwareQueue,
+  pending: readonly Pending[],
+  config: EnqueueConfig,
+  stats: { ok: number; failed: number; unsettled: number },
+  write: (record: OutputRecord) => void,
+  stopped: () => boolean,
+  wakers: Set<() => void>,
+): Promise<void> {
   let next = 0
   const one = async (): Promise<void> => {
     while (next < pending.length && !stopped()) {
@@ -140,7 +161,10 @@ async function collect(queue: RunwareQueue, pending: readonly Pending[], config:
         stats.ok += 1
       } catch (error) {
         // Not finished in time says nothing about the job: left unrecorded, collected by a re-run.
-        const outcome = (error as { code?: unknown }).code === 'resultTimeout' ? ({ kind: 'leave' } as const) : disposition(error, false, job.line, job.taskUUID, job.taskType)
+        const outcome =
+          (error as { code?: unknown }).code === 'resultTimeout'
+            ? ({ kind: 'leave' } as const)
+            : disposition(error, false, job.line, job.taskUUID, job.taskType)
         if (outcome.kind === 'record') {
           write(outcome.record)
           stats.failed += 1

@@ -30,7 +30,16 @@ export interface EnqueueConfig {
   keepCompletedS: number
 }
 
-export const FLEET_DEFAULTS = { queue: 'runware', concurrency: 100, drainMs: 30_000, lockMs: 30_000, timeoutMs: 600_000, attempts: 3, redisTimeoutMs: 10_000, keepCompletedS: 86_400 } as const
+export const FLEET_DEFAULTS = {
+  queue: 'runware',
+  concurrency: 100,
+  drainMs: 30_000,
+  lockMs: 30_000,
+  timeoutMs: 600_000,
+  attempts: 3,
+  redisTimeoutMs: 10_000,
+  keepCompletedS: 86_400,
+} as const
 
 function redisFlag(command: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError('--redis URL is required (e.g. redis://127.0.0.1:6379)', command)
@@ -39,7 +48,8 @@ function redisFlag(command: string, value: string | undefined): string {
 
 function queueFlag(command: string, value: string | undefined): string {
   if (value === undefined) return FLEET_DEFAULTS.queue
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) throw new UsageError(`--queue must be 1 to 100 letters, digits, '.', '_' or '-', got ${JSON.stringify(value)}`, command)
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value))
+    throw new UsageError(`--queue must be 1 to 100 letters, digits, '.', '_' or '-', got ${JSON.stringify(value)}`, command)
   return value
 }
 

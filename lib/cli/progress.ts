@@ -40,7 +40,10 @@ function counts(snapshot: Snapshot): string {
 /** "demo: 512/1000 settled, 500 ok, 12 failed, 310/s, 1.7 s" */
 export function formatLine(label: string, snapshot: Snapshot, elapsedMs: number): string {
   const note = snapshot.note === undefined || snapshot.note === '' ? '' : `, ${snapshot.note}`
-  return `${label}: ${counts(snapshot)} settled, ${snapshot.ok} ok, ${snapshot.failed} failed, ${formatRate(snapshot.done, elapsedMs)}, ${formatDuration(elapsedMs)}${note}`
+  return (
+    `${label}: ${counts(snapshot)} settled, ${snapshot.ok} ok, ${snapshot.failed} failed, ${formatRate(snapshot.done, elapsedMs)}, ` +
+    `${formatDuration(elapsedMs)}${note}`
+  )
 }
 
 /** "demo [██████░░░░] 512/1000  ok 500  failed 12  310/s  1.7 s" */

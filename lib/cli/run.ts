@@ -12,7 +12,8 @@ import { untyped } from '../task-types.js'
 import type { Task } from '../protocol.js'
 import { describeError, disposition } from './disposition.js'
 import { EXIT, exitCodeFor, useColor, type Io, type Signal } from './io.js'
-import { countTaskLines, emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './jsonl.js'
+import { countTaskLines } from './jsonl.js'
+import { emptyRecorded, openRecordFile, outputRecordSink, pendingLines, readRecorded, type OutputRecord, type RecordSink } from './records.js'
 import { checkInput, type RunConfig } from './run-args.js'
 import { Progress } from './progress.js'
 import { formatDuration } from './summary.js'
@@ -53,25 +54,22 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   // unsettled: rejected without an answer about the task (timeouts), left for a restart.
   const stats = { queued: 0, skipped: 0, ok: 0, failed: 0, unsettled: 0, eof: false }
   const link = { reconnects: 0, attempt: 0, state: 'idle' as string }
-  const progress = new Progress(
-    { output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'run' },
-    () => ({
-      // How far through the input: lines recorded earlier count as done.
-      done: stats.skipped + stats.ok + stats.failed + stats.unsettled,
-      total: lines ?? stats.skipped + stats.queued,
-      totalKnown: lines !== undefined || stats.eof,
-      ok: stats.ok,
-      failed: stats.failed,
-      note: [
-        stats.skipped > 0 ? `${stats.skipped} skipped` : '',
-        stats.unsettled > 0 ? `${stats.unsettled} timed out` : '',
-        link.reconnects > 0 ? `${link.reconnects} reconnects` : '',
-        link.state === 'ready' ? '' : `${link.state}${link.attempt > 0 ? ` (attempt ${link.attempt})` : ''}`,
-      ]
-        .filter(Boolean)
-        .join(', '),
-    }),
-  )
+  const progress = new Progress({ output: io.stderr, tty: io.stderr.isTTY === true, color: useColor(io.stderr, io.env), label: 'run' }, () => ({
+    // How far through the input: lines recorded earlier count as done.
+    done: stats.skipped + stats.ok + stats.failed + stats.unsettled,
+    total: lines ?? stats.skipped + stats.queued,
+    totalKnown: lines !== undefined || stats.eof,
+    ok: stats.ok,
+    failed: stats.failed,
+    note: [
+      stats.skipped > 0 ? `${stats.skipped} skipped` : '',
+      stats.unsettled > 0 ? `${stats.unsettled} timed out` : '',
+      link.reconnects > 0 ? `${link.reconnects} reconnects` : '',
+      link.state === 'ready' ? '' : `${link.state}${link.attempt > 0 ? ` (attempt ${link.attempt})` : ''}`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  }))
   const sink = openSink(config, io, recorded.validBytes, progress)
   // A new output file names its run first, before any task can be sent under an id derived from it.
   if (config.output !== undefined && recorded.runId === undefined && runId !== '') sink.write({ run: runId, started: new Date().toISOString() })
@@ -80,7 +78,8 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
     progress.log(`run: ${text}`)
   }
   if (recorded.partialTail) say(`cut off a partial last record in ${target} (an interrupted write); its task runs again under the same taskUUID`)
-  if (recorded.unreadable.length > 0) say(`warning: ${recorded.unreadable.length} line(s) of ${target} are not records (first: line ${recorded.unreadable[0]}); left as they are`)
+  if (recorded.unreadable.length > 0)
+    say(`warning: ${recorded.unreadable.length} line(s) of ${target} are not records (first: line ${recorded.unreadable[0]}); left as they are`)
   if (earlier > 0) say(`resuming: ${earlier} task(s) already recorded in ${target} (${recorded.ok} ok, ${recorded.failed} failed) are skipped`)
 
   const client = new RunwareSocket({
@@ -236,18 +235,31 @@ export async function runBatch(config: RunConfig, io: Io): Promise<number> {
   }
   const ok = recorded.ok + stats.ok
   const failed = recorded.failed + stats.failed
-  say(`done: ${ok + failed} task(s) recorded in ${target}: ${ok} ok, ${failed} failed (${thisRun}${stats.skipped > 0 ? `; ${stats.skipped} recorded earlier` : ''})`)
-  if (stats.unsettled > 0) say(`${stats.unsettled} task(s) timed out and are not recorded: run again with the same output to collect them under the same taskUUIDs`)
+  say(
+    `done: ${ok + failed} task(s) recorded in ${target}: ${ok} ok, ${failed} failed ` +
+      `(${thisRun}${stats.skipped > 0 ? `; ${stats.skipped} recorded earlier` : ''})`,
+  )
+  if (stats.unsettled > 0)
+    say(`${stats.unsettled} task(s) timed out and are not recorded: run again with the same output to collect them under the same taskUUIDs`)
   return failed > 0 || stats.unsettled > 0 ? EXIT.failed : EXIT.ok
 }
 
 /** Waits for the first ready socket; the reason it gave up, or undefined when connected. */
-async function connectFirst(client: RunwareSocket, timeoutMs: number, control: Control, nextWake: () => Promise<void>, link: { attempt: number; state: string }): Promise<string | undefined> {
+async function connectFirst(
+  client: RunwareSocket,
+  timeoutMs: number,
+  control: Control,
+  nextWake: () => Promise<void>,
+  link: { attempt: number; state: string },
+): Promise<string | undefined> {
   const outcome: { error?: unknown; ready?: boolean } = {}
-  void client.connect().then(
-    () => (outcome.ready = true),
-    (error: unknown) => (outcome.error = error),
-  ).finally(control.wake)
+  void client
+    .connect()
+    .then(
+      () => (outcome.ready = true),
+      (error: unknown) => (outcome.error = error),
+    )
+    .finally(control.wake)
   // The timer's own word, not a clock comparison: Node may fire it a fraction of a millisecond
   // before performance.now() says the time is up, and nothing would wake the loop again.
   const timing = { up: false }
@@ -261,7 +273,11 @@ async function connectFirst(client: RunwareSocket, timeoutMs: number, control: C
       if (outcome.error !== undefined) return `cannot connect: ${describeError(outcome.error)}`
       // A signal: not a connection problem; the caller reports the interruption.
       if (control.stop !== undefined) return undefined
-      if (timing.up) return `cannot connect within ${formatDuration(timeoutMs)} (${link.state}${link.attempt > 0 ? `, ${link.attempt} attempts` : ''}); check --url and the network`
+      if (timing.up)
+        return (
+          `cannot connect within ${formatDuration(timeoutMs)} (${link.state}${link.attempt > 0 ? `, ${link.attempt} attempts` : ''}); ` +
+          `check --url and the network`
+        )
       await nextWake()
     }
   } finally {

@@ -22,7 +22,19 @@ export interface SimulateConfig {
   loadPerTaskMs: number
 }
 
-export const SIMULATE_DEFAULTS = { port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3_000, chaos: 'off', framing: 'task', authErrorShape: 'errors', unknownTask: 'empty', retentionMs: 3_600_000, loadPerTaskMs: 0 } as const
+export const SIMULATE_DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  seed: 1,
+  latencyMs: 0,
+  asyncMs: 3_000,
+  chaos: 'off',
+  framing: 'task',
+  authErrorShape: 'errors',
+  unknownTask: 'empty',
+  retentionMs: 3_600_000,
+  loadPerTaskMs: 0,
+} as const
 
 const FRAMINGS: readonly Framing[] = ['item', 'task', 'batch', 'mixed']
 const AUTH_SHAPES: readonly AuthErrorShape[] = ['errors', 'error', 'legacy']
@@ -94,7 +106,8 @@ export async function simulate(config: SimulateConfig, io: Io): Promise<number> 
       sim = await startSimulator(simulatorOptions(config))
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      const why = code === 'EADDRINUSE' ? 'address in use' : code === 'EADDRNOTAVAIL' ? 'address not available' : error instanceof Error ? error.message : String(error)
+      const why =
+        code === 'EADDRINUSE' ? 'address in use' : code === 'EADDRNOTAVAIL' ? 'address not available' : error instanceof Error ? error.message : String(error)
       io.stderr.write(`runware-socket simulate: cannot listen on ${config.host}:${config.port}: ${why}\n`)
       return EXIT.fatal
     }
@@ -106,7 +119,8 @@ export async function simulate(config: SimulateConfig, io: Io): Promise<number> 
     await sim.close()
     const stats = sim.stats
     io.stderr.write(
-      `simulate: closed after ${stats.connections} connection(s), ${stats.executions.size} task(s) executed, ${stats.itemsProduced} item(s) produced, ${stats.executedTwice().length} executed twice\n`,
+      `simulate: closed after ${stats.connections} connection(s), ${stats.executions.size} task(s) executed, ${stats.itemsProduced} ` +
+        `item(s) produced, ${stats.executedTwice().length} executed twice\n`,
     )
     return EXIT.ok
   } finally {

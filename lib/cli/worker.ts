@@ -66,7 +66,8 @@ export async function runWorker(config: WorkerConfig, io: Io): Promise<number> {
     return EXIT.fatal
   }
   const { counts, client } = handle
-  const tally = (): string => `${counts.completed} done, ${counts.failed} failed, ${counts.retried} retried, ${counts.givenBack} given back, ${counts.resumed} resumed`
+  const tally = (): string =>
+    `${counts.completed} done, ${counts.failed} failed, ${counts.retried} retried, ${counts.givenBack} given back, ${counts.resumed} resumed`
   const status = (): string => `worker: ${counts.active} active, ${tally()}; socket ${client.state}; redis ${handle.redisReachable ? 'ok' : 'unreachable'}`
   const show = tty ? setInterval(() => io.stderr.write(`\r\x1b[2K${status()}`), 1_000) : undefined
   show?.unref()

@@ -76,7 +76,12 @@ export class Completions {
       // The stream's position now: the reader starts there, so nothing after it is skipped.
       const last = (await client.xrevrange(this.queue.keys.events ?? `${this.queue.qualifiedName}:events`, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0'
       const prefix = this.queue.opts.prefix
-      const events = new QueueEvents(this.queue.name, { connection: this.connection, lastEventId: last, skipVersionCheck: true, ...(prefix === undefined ? {} : { prefix }) })
+      const events = new QueueEvents(this.queue.name, {
+        connection: this.connection,
+        lastEventId: last,
+        skipVersionCheck: true,
+        ...(prefix === undefined ? {} : { prefix }),
+      })
       this.health.watch(events)
       events.on('completed', ({ jobId, returnvalue }) => {
         this.health.alive()

@@ -101,7 +101,10 @@ export class RedisHealth {
     if (outage?.probe !== probe) return
     this.#outage = undefined
     const seconds = ((performance.now() - outage.since) / 1_000).toFixed(1)
-    this.log('info', `Redis at ${this.#where} is reachable again after ${seconds} s`, { redis: this.#where, downMs: Math.round(performance.now() - outage.since) })
+    this.log('info', `Redis at ${this.#where} is reachable again after ${seconds} s`, {
+      redis: this.#where,
+      downMs: Math.round(performance.now() - outage.since),
+    })
     this.changed(true)
   }
 }

@@ -39,7 +39,12 @@ export interface StoredError {
 }
 
 export function storeError(error: RunwareError): StoredError {
-  const stored: { -readonly [K in keyof StoredError]: StoredError[K] } = { code: error.code, category: error.category, retryable: error.retryable, message: error.message }
+  const stored: { -readonly [K in keyof StoredError]: StoredError[K] } = {
+    code: error.code,
+    category: error.category,
+    retryable: error.retryable,
+    message: error.message,
+  }
   if (error.parameter !== undefined) stored.parameter = error.parameter
   if (error.taskType !== undefined) stored.taskType = error.taskType
   if (error.taskUUID !== undefined) stored.taskUUID = error.taskUUID
@@ -59,7 +64,21 @@ export function restoreError(stored: StoredError): RunwareError {
   return new RunwareError(init)
 }
 
-const CATEGORIES: ReadonlySet<string> = new Set<ErrorCategory>(['auth', 'quota', 'validation', 'safety', 'notFound', 'rateLimit', 'timeout', 'provider', 'server', 'conflict', 'connection', 'client', 'unknown'])
+const CATEGORIES: ReadonlySet<string> = new Set<ErrorCategory>([
+  'auth',
+  'quota',
+  'validation',
+  'safety',
+  'notFound',
+  'rateLimit',
+  'timeout',
+  'provider',
+  'server',
+  'conflict',
+  'connection',
+  'client',
+  'unknown',
+])
 
 /** A bound on what a job may hold: the history grows by one id per fresh submission. */
 const MAX_TASK_UUIDS = 1_000
@@ -71,8 +90,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function readError(value: unknown): StoredError | undefined {
   if (!isRecord(value)) return undefined
   const { code, category, retryable, message } = value
-  if (typeof code !== 'string' || typeof message !== 'string' || typeof retryable !== 'boolean' || typeof category !== 'string' || !CATEGORIES.has(category)) return undefined
-  const parameter = typeof value.parameter === 'string' || (Array.isArray(value.parameter) && value.parameter.every((p) => typeof p === 'string')) ? (value.parameter) : undefined
+  if (typeof code !== 'string' || typeof message !== 'string' || typeof retryable !== 'boolean' || typeof category !== 'string' || !CATEGORIES.has(category))
+    return undefined
+  const parameter =
+    typeof value.parameter === 'string' || (Array.isArray(value.parameter) && value.parameter.every((p) => typeof p === 'string')) ? value.parameter : undefined
   return {
     code,
     category: category as ErrorCategory,
@@ -89,7 +110,8 @@ export function readJobData(value: unknown): RunwareJobData | string {
   if (!isRecord(value)) return 'the job data is not an object'
   const { task, taskUUIDs } = value
   if (!isRecord(task) || typeof task.taskType !== 'string' || task.taskType === '') return 'the job data has no task with a taskType'
-  if (!Array.isArray(taskUUIDs) || taskUUIDs.length === 0 || taskUUIDs.length > MAX_TASK_UUIDS || !taskUUIDs.every(isUUID)) return 'the job data has no list of taskUUIDs'
+  if (!Array.isArray(taskUUIDs) || taskUUIDs.length === 0 || taskUUIDs.length > MAX_TASK_UUIDS || !taskUUIDs.every(isUUID))
+    return 'the job data has no list of taskUUIDs'
   if (task.taskUUID !== taskUUIDs[0]) return "the job data's task is not under its first taskUUID"
   return { task: task as Task, taskUUIDs: taskUUIDs, error: readError(value.error) }
 }

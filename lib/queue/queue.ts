@@ -73,8 +73,12 @@ type Removal = NonNullable<JobsOptions['removeOnComplete']>
 function keep(what: string, retention: Retention | undefined, fallback: Removal | undefined): Removal {
   if (retention === undefined) return fallback ?? false
   const { ageSeconds, count } = retention
-  for (const [field, value] of [['ageSeconds', ageSeconds], ['count', count]] as const) {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${what}.${field} must be a whole number ≥ 0, got ${String(value)}`)
+  for (const [field, value] of [
+    ['ageSeconds', ageSeconds],
+    ['count', count],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0))
+      throw new RangeError(`${what}.${field} must be a whole number ≥ 0, got ${String(value)}`)
   }
   if (ageSeconds !== undefined) return count === undefined ? { age: ageSeconds } : { age: ageSeconds, count }
   if (count !== undefined) return { count }
@@ -160,7 +164,10 @@ export class RunwareQueue {
     if (finish === undefined) throw libraryError('resultTimeout', `job ${jobId} did not finish within ${timeoutMs} ms`)
     if (finish.state === 'completed') return finish.value as ResultItem[]
     if (finish.state === 'failed') throw await this.#failure(jobId, finish.reason)
-    throw libraryError('jobNotFound', seen.job ? `job ${jobId} was removed from queue ${this.name} before it finished` : `no job ${jobId} in queue ${this.name}`)
+    throw libraryError(
+      'jobNotFound',
+      seen.job ? `job ${jobId} was removed from queue ${this.name} before it finished` : `no job ${jobId} in queue ${this.name}`,
+    )
   }
 
   async close(): Promise<void> {
@@ -172,7 +179,12 @@ export class RunwareQueue {
 
   /** The library's own connection (stream positions, job data read back): made on first use. */
   #client(): Promise<Redis> {
-    this.#redis ??= ownConnection(this.#connection, { lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: 20, retryStrategy: (times) => Math.min(times * 200, 2_000) })
+    this.#redis ??= ownConnection(this.#connection, {
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 20,
+      retryStrategy: (times) => Math.min(times * 200, 2_000),
+    })
     return Promise.resolve(this.#redis)
   }
 
@@ -198,7 +210,11 @@ export class RunwareQueue {
       // Gone already (finished and removed): it was ours a moment ago.
       if (held === undefined) return { jobId: entry.opts.jobId, taskUUID: entry.taskUUID }
       if (typeof held === 'string' || !sameTask(held.task, entry.data.task, entry.given)) {
-        throw libraryError('jobConflict', `job ${entry.opts.jobId} already holds a different task: a job id names one task (use another id, or leave it to the taskUUID)`, { taskUUID: entry.taskUUID, taskType: entry.data.task.taskType })
+        throw libraryError(
+          'jobConflict',
+          `job ${entry.opts.jobId} already holds a different task: a job id names one task (use another id, or leave it to the taskUUID)`,
+          { taskUUID: entry.taskUUID, taskType: entry.data.task.taskType },
+        )
       }
       return { jobId: entry.opts.jobId, taskUUID: held.taskUUIDs[0] ?? entry.taskUUID }
     })

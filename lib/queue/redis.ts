@@ -89,7 +89,7 @@ export async function checkRedis(connection: ConnectionOptions, options: CheckRe
       const info = await client.info()
       return factsOf(info, await readConfig(client))
     } catch (error) {
-      lastError = socketError ?? (describeThrown(error))
+      lastError = socketError ?? describeThrown(error)
     } finally {
       client.disconnect()
     }
@@ -126,7 +126,10 @@ function factsOf(info: string, config: Map<string, string> | undefined): RedisFa
     warnings.push(`Redis maxmemory-policy is ${evictionPolicy}: under memory pressure it may evict jobs, taskUUIDs and results; set it to noeviction`)
   }
   if (!aof) {
-    warnings.push(`Redis has no AOF persistence (appendonly no${rdb ? ', RDB snapshots only' : ''}): a Redis restart loses the jobs written since ${rdb ? 'the last snapshot' : 'it started'}, some of them already run and paid; set appendonly yes`)
+    warnings.push(
+      `Redis has no AOF persistence (appendonly no${rdb ? ', RDB snapshots only' : ''}): a Redis restart loses the jobs ` +
+        `written since ${rdb ? 'the last snapshot' : 'it started'}, some of them already run and paid; set appendonly yes`,
+    )
   }
   return { version: fields.get('redis_version') ?? 'unknown', evictionPolicy, aof, rdb, warnings }
 }

@@ -104,7 +104,11 @@ const never = new AbortController().signal
 export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker {
   // Checked as the client checks them (a bad option throws here, before any job is taken).
   const { retry, random } = resolveOptions(options.client)
-  const client = new RunwareSocket({ ...options.client, retry: { ...retry, maxAttempts: 1 }, maxInFlight: Math.max(options.client.maxInFlight ?? 0, options.concurrency ?? 100) })
+  const client = new RunwareSocket({
+    ...options.client,
+    retry: { ...retry, maxAttempts: 1 },
+    maxInFlight: Math.max(options.client.maxInFlight ?? 0, options.concurrency ?? 100),
+  })
   const name = options.name ?? DEFAULT_QUEUE
   const log = queueLog(options.logger ?? options.client.logger, { queue: name, client: client.id })
   const health = new RedisHealth(options.connection, log)
@@ -133,7 +137,9 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
   const refuse = (error: RunwareError): void => {
     if (refusal !== undefined) return
     refusal = error
-    log('error', `the account refused work (${error.code}: ${error.message}): this worker takes no more jobs and gives back those it holds, unfailed`, { code: error.code })
+    log('error', `the account refused work (${error.code}: ${error.message}): this worker takes no more jobs and gives back those it holds, unfailed`, {
+      code: error.code,
+    })
     // Stop fetching at once; jobs already fetched see `stopping` and go back.
     void worker.pause(true).catch(() => undefined)
     stopping.abort()
@@ -247,7 +253,13 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
         await holdings.empty(Infinity)
         await worker.close()
       })()
-      const graceful = await Promise.race([closed.then(() => true, () => true), sleep(left(), never).then(() => false)])
+      const graceful = await Promise.race([
+        closed.then(
+          () => true,
+          () => true,
+        ),
+        sleep(left(), never).then(() => false),
+      ])
       health.close()
       // Whatever could not be given back (Redis away) is resumed by another worker once its lock lapses.
       if (!graceful) await Promise.race([worker.close(true).catch(() => undefined), sleep(500, never)])

@@ -25,9 +25,12 @@ export class Alarms {
       return
     }
     this.buckets.set(dueAt, [job])
-    const handle = this.clock.setTimeout(() => {
-      this.fire(dueAt)
-    }, Math.max(0, dueAt - this.clock.now()))
+    const handle = this.clock.setTimeout(
+      () => {
+        this.fire(dueAt)
+      },
+      Math.max(0, dueAt - this.clock.now()),
+    )
     this.handles.set(dueAt, handle)
   }
 

@@ -62,7 +62,10 @@ export class Engine {
     registry.add(record, now)
     stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     if (record.dueAt <= now) this.due(record)
-    else this.deps.alarms.at(record.dueAt, () => { this.due(record) })
+    else
+      this.deps.alarms.at(record.dueAt, () => {
+        this.due(record)
+      })
   }
 
   /** Results of tasks that finish from now on wait (tasks stay pending) until release(). */

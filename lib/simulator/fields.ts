@@ -76,12 +76,17 @@ export class Fields {
       (rule.multiple === undefined || value % rule.multiple === 0)
     if (!ok) {
       const step = rule.multiple === undefined ? '' : ` and a multiple of ${rule.multiple}`
-      this.fail(`invalid${capitalise(name)}`, name, `Invalid value for '${name}' parameter. It must be an integer between ${rule.min} and ${rule.max}${step}.`, {
-        type: 'integer',
-        min: rule.min,
-        max: rule.max,
-        multiplier: rule.multiple,
-      })
+      this.fail(
+        `invalid${capitalise(name)}`,
+        name,
+        `Invalid value for '${name}' parameter. It must be an integer between ${rule.min} and ${rule.max}${step}.`,
+        {
+          type: 'integer',
+          min: rule.min,
+          max: rule.max,
+          multiplier: rule.multiple,
+        },
+      )
       return fallback
     }
     return value
@@ -123,11 +128,18 @@ export class Fields {
     const name = this.task.inputImage !== undefined ? 'inputImage' : `inputs.${kind}`
     if (value === undefined || value === null) {
       // The code older clients know; the parameter names the field the current schema uses.
-      this.fail('missingInputImage', kinds.length > 1 ? `inputs.${kinds.join('|')}` : `inputs.${kinds[0] ?? 'image'}`, `Missing required parameter 'inputs.${kinds.join("' or 'inputs.")}'.`, { type: 'string' })
+      this.fail(
+        'missingInputImage',
+        kinds.length > 1 ? `inputs.${kinds.join('|')}` : `inputs.${kinds[0] ?? 'image'}`,
+        `Missing required parameter 'inputs.${kinds.join("' or 'inputs.")}'.`,
+        { type: 'string' },
+      )
       return undefined
     }
     if (typeof value !== 'string' || value === '') {
-      this.fail('invalidInputImage', name, `Invalid value for '${name}' parameter. It must be a URL, a data URI, base64 data or a media UUID.`, { type: 'string' })
+      this.fail('invalidInputImage', name, `Invalid value for '${name}' parameter. It must be a URL, a data URI, base64 data or a media UUID.`, {
+        type: 'string',
+      })
       return undefined
     }
     return { kind, value }
@@ -146,7 +158,10 @@ export class Fields {
       return undefined
     }
     const max = rule.max ?? 1_000
-    const problem = !Array.isArray(value) || value.length === 0 || value.length > max ? `It must be an array of 1 to ${max} elements.` : value.map(check).find((why) => why !== undefined)
+    const problem =
+      !Array.isArray(value) || value.length === 0 || value.length > max
+        ? `It must be an array of 1 to ${max} elements.`
+        : value.map(check).find((why) => why !== undefined)
     if (problem !== undefined) {
       this.fail(`invalid${capitalise(name)}`, name, `Invalid value for '${name}' parameter. ${problem}`, { type: 'array' })
       return undefined

@@ -10,16 +10,7 @@ import type { Engine } from './engine.js'
 import type { Faults } from './faults.js'
 import type { Outbound } from './outbound.js'
 import type { Registry } from './registry.js'
-import {
-  authErrorFrame,
-  authSuccessFrame,
-  connectionErrorFrame,
-  errorItem,
-  messageFor,
-  PONG_FRAME,
-  scopeOf,
-  type TaskScope,
-} from './replies.js'
+import { authErrorFrame, authSuccessFrame, connectionErrorFrame, errorItem, messageFor, PONG_FRAME, scopeOf, type TaskScope } from './replies.js'
 import type { SessionStore } from './sessions.js'
 import type { SimulatorStats } from './stats.js'
 import { createRandom } from './random.js'
@@ -78,7 +69,10 @@ export class Router {
 
   private route(socket: SimSocket, raw: unknown): void {
     if (!isObject(raw) || typeof raw.taskType !== 'string' || raw.taskType === '') {
-      this.reject(socket, errorItem('missingTaskType', 'Each task must be an object with a string taskType.', scopeOf(raw), { parameter: 'taskType', type: 'string' }))
+      this.reject(
+        socket,
+        errorItem('missingTaskType', 'Each task must be an object with a string taskType.', scopeOf(raw), { parameter: 'taskType', type: 'string' }),
+      )
       return
     }
     const task = raw as Task
@@ -169,7 +163,10 @@ export class Router {
   private notFound(task: Task, taskUUID: string, standing: 'expired' | 'unknown'): ErrorItem {
     const scope = { taskType: task.taskType, taskUUID }
     return standing === 'expired'
-      ? errorItem('taskExpired', `The task ${taskUUID} finished too long ago; its results are no longer kept.`, scope, { parameter: 'taskUUID', type: 'string' })
+      ? errorItem('taskExpired', `The task ${taskUUID} finished too long ago; its results are no longer kept.`, scope, {
+          parameter: 'taskUUID',
+          type: 'string',
+        })
       : errorItem('taskNotFound', `No task with taskUUID ${taskUUID} is known to this account.`, scope, { parameter: 'taskUUID', type: 'string' })
   }
 
@@ -188,7 +185,10 @@ export class Router {
     const known = registry.get(taskUUID)
     if (known !== undefined) {
       const context = { taskType: known.taskType, taskUUID, deliveryMethod: known.plan.deliveryMethod }
-      this.reject(socket, errorItem('conflictTaskUUID', `A task with taskUUID ${taskUUID} already exists.`, scope, { parameter: 'taskUUID', type: 'string', context }))
+      this.reject(
+        socket,
+        errorItem('conflictTaskUUID', `A task with taskUUID ${taskUUID} already exists.`, scope, { parameter: 'taskUUID', type: 'string', context }),
+      )
       return
     }
     const outcome = planTask(task, taskUUID)
@@ -231,7 +231,10 @@ export class Router {
       return undefined
     }
     if (!isUUID(value)) {
-      this.reject(socket, errorItem('invalidTaskUUID', "Invalid value for 'taskUUID' parameter. It must be a UUID.", scope, { parameter: 'taskUUID', type: 'string' }))
+      this.reject(
+        socket,
+        errorItem('invalidTaskUUID', "Invalid value for 'taskUUID' parameter. It must be a UUID.", scope, { parameter: 'taskUUID', type: 'string' }),
+      )
       return undefined
     }
     return value

@@ -59,11 +59,19 @@ class RunwareSimulator implements Simulator {
       stats: this.stats,
       faults: this.faults,
       sessions: this.sessions,
-      requestTick: () => { this.ticker.request() },
+      requestTick: () => {
+        this.ticker.request()
+      },
       lifecycle: {
-        cut: (socket) => { this.sockets.cut(socket) },
-        silence: (socket) => { this.sockets.silence(socket) },
-        countdownReached: () => { this.dropAll() },
+        cut: (socket) => {
+          this.sockets.cut(socket)
+        },
+        silence: (socket) => {
+          this.sockets.silence(socket)
+        },
+        countdownReached: () => {
+          this.dropAll()
+        },
       },
     })
     const registry = new Registry(options.retentionMs, (size) => (this.stats.tasksKnown = size))

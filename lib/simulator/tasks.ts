@@ -77,10 +77,15 @@ export function planTask(task: Task, taskUUID: string, context: PlanContext = NO
   }
   const requested = fields.choice('deliveryMethod', ['sync', 'async'], 'sync')
   if (fields.error === undefined && !planner.deliveryMethods.includes(requested)) {
-    fields.fail('unsupportedDeliveryMethod', 'deliveryMethod', `Task type '${task.taskType}' only supports deliveryMethod ${planner.deliveryMethods.map((m) => `"${m}"`).join(' or ')}.`, {
-      type: 'string',
-      allowedValues: [...planner.deliveryMethods],
-    })
+    fields.fail(
+      'unsupportedDeliveryMethod',
+      'deliveryMethod',
+      `Task type '${task.taskType}' only supports deliveryMethod ${planner.deliveryMethods.map((m) => `"${m}"`).join(' or ')}.`,
+      {
+        type: 'string',
+        allowedValues: [...planner.deliveryMethods],
+      },
+    )
   }
   const work = planner.plan(task, fields, context)
   if (fields.error !== undefined) return { ok: false, error: fields.error }

@@ -40,7 +40,12 @@ describe('demo flags', () => {
   })
 
   it('reads --tasks, --seed, --chaos, --concurrency; --help wins', () => {
-    expect(parseDemoArgs(['--tasks', '300', '--seed', '3', '--chaos', 'off', '--concurrency', '8'])).toEqual({ tasks: 300, seed: 3, chaos: 'off', concurrency: 8 })
+    expect(parseDemoArgs(['--tasks', '300', '--seed', '3', '--chaos', 'off', '--concurrency', '8'])).toEqual({
+      tasks: 300,
+      seed: 3,
+      chaos: 'off',
+      concurrency: 8,
+    })
     expect(parseDemoArgs(['--tasks=5'])).toMatchObject({ tasks: 5 })
     expect(parseDemoArgs(['--tasks', 'x', '--help'])).toBe('help')
   })
@@ -77,8 +82,19 @@ describe('run flags', () => {
   })
 
   it('reads every flag', () => {
-    const config = parseRunArgs(['-', '-o', 'out.jsonl', '--concurrency', '4', '--url', 'ws://127.0.0.1:9/v1', '--timeout-ms', '5000', '--drain-ms', '0', '--connect-timeout-ms', '500'], KEY)
-    expect(config).toMatchObject({ input: '-', output: 'out.jsonl', concurrency: 4, url: 'ws://127.0.0.1:9/v1', timeoutMs: 5000, drainMs: 0, connectTimeoutMs: 500 })
+    const config = parseRunArgs(
+      ['-', '-o', 'out.jsonl', '--concurrency', '4', '--url', 'ws://127.0.0.1:9/v1', '--timeout-ms', '5000', '--drain-ms', '0', '--connect-timeout-ms', '500'],
+      KEY,
+    )
+    expect(config).toMatchObject({
+      input: '-',
+      output: 'out.jsonl',
+      concurrency: 4,
+      url: 'ws://127.0.0.1:9/v1',
+      timeoutMs: 5000,
+      drainMs: 0,
+      connectTimeoutMs: 500,
+    })
   })
 
   it('refuses the input as output', () => {
@@ -88,11 +104,26 @@ describe('run flags', () => {
 
 describe('simulate flags', () => {
   it('defaults to port 8080 on 127.0.0.1, chaos off, any key', () => {
-    expect(parseSimulateArgs([])).toEqual({ port: 8080, host: '127.0.0.1', seed: 1, latencyMs: 0, asyncMs: 3000, chaos: 'off', framing: 'task', apiKeys: [], authErrorShape: 'errors', unknownTask: 'empty', retentionMs: 3_600_000, loadPerTaskMs: 0 })
+    expect(parseSimulateArgs([])).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      seed: 1,
+      latencyMs: 0,
+      asyncMs: 3000,
+      chaos: 'off',
+      framing: 'task',
+      apiKeys: [],
+      authErrorShape: 'errors',
+      unknownTask: 'empty',
+      retentionMs: 3_600_000,
+      loadPerTaskMs: 0,
+    })
   })
 
   it('takes --port 0, a latency range and repeated --api-key', () => {
-    expect(parseSimulateArgs(['--port', '0', '--latency-ms', '10-50', '--api-key', 'a', '--api-key', 'b', '--framing', 'item', '--chaos', 'light'])).toMatchObject({
+    expect(
+      parseSimulateArgs(['--port', '0', '--latency-ms', '10-50', '--api-key', 'a', '--api-key', 'b', '--framing', 'item', '--chaos', 'light']),
+    ).toMatchObject({
       port: 0,
       latencyMs: { min: 10, max: 50 },
       apiKeys: ['a', 'b'],
@@ -156,7 +187,10 @@ describe('the output flag and cleartext, spelled alike across commands', () => {
   it('a ws:// URL to another host needs --allow-cleartext, and says so in the command’s own words', () => {
     expect(() => parseRunArgs(['a.jsonl', '--url', 'ws://10.0.0.5:8080/v1'], KEY)).toThrow('use wss://, or pass --allow-cleartext')
     expect(() => parseWorkerArgs(['--redis', 'redis://h', '--url', 'ws://10.0.0.5:8080/v1'], KEY)).toThrow('use wss://, or pass --allow-cleartext')
-    expect(parseRunArgs(['a.jsonl', '--url', 'ws://10.0.0.5:8080/v1', '--allow-cleartext'], KEY)).toMatchObject({ allowCleartext: true, url: 'ws://10.0.0.5:8080/v1' })
+    expect(parseRunArgs(['a.jsonl', '--url', 'ws://10.0.0.5:8080/v1', '--allow-cleartext'], KEY)).toMatchObject({
+      allowCleartext: true,
+      url: 'ws://10.0.0.5:8080/v1',
+    })
     expect(parseWorkerArgs(['--redis', 'redis://h', '--url', 'ws://10.0.0.5:8080/v1', '--allow-cleartext'], KEY)).toMatchObject({ allowCleartext: true })
     expect(parseRunArgs(['a.jsonl', '--url', 'ws://127.0.0.1:8080/v1'], KEY)).toMatchObject({ allowCleartext: false })
   })

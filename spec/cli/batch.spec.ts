@@ -12,7 +12,8 @@ import { startSimulator, type Simulator } from '../../lib/simulator/index.js'
 import { fakeIo } from './fake-io.js'
 import { until } from '../helpers/wait.js'
 
-const task = (i: number): string => JSON.stringify({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `batch ${i}`, width: 512, height: 512, numberResults: 2 })
+const task = (i: number): string =>
+  JSON.stringify({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `batch ${i}`, width: 512, height: 512, numberResults: 2 })
 const INPUT = [task(1), 'oops', task(2), '', task(3), task(4), task(5), task(6)].join('\n')
 
 describe('runBatch in-process', () => {
@@ -23,7 +24,17 @@ describe('runBatch in-process', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'runware-batch-'))
     sim = await startSimulator({ latencyMs: 5 })
-    config = { input: '-', output: join(dir, 'out.jsonl'), concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, allowCleartext: false, apiKey: 'batch-key-0123456789' }
+    config = {
+      input: '-',
+      output: join(dir, 'out.jsonl'),
+      concurrency: 3,
+      url: sim.url,
+      timeoutMs: undefined,
+      drainMs: 0,
+      connectTimeoutMs: 5_000,
+      allowCleartext: false,
+      apiKey: 'batch-key-0123456789',
+    }
   })
 
   afterEach(async () => {
@@ -53,8 +64,16 @@ describe('runBatch in-process', () => {
     sim.releaseResults()
     const again = fakeIo({}, INPUT)
     expect(await runBatch(config, again)).toBe(1)
-    expect(records().map((record) => record.line).sort()).toEqual([1, 2, 3, 5, 6, 7, 8])
-    expect(records().filter((record) => record.status === 'ok').every((record) => record.results?.length === 2)).toBe(true)
+    expect(
+      records()
+        .map((record) => record.line)
+        .sort(),
+    ).toEqual([1, 2, 3, 5, 6, 7, 8])
+    expect(
+      records()
+        .filter((record) => record.status === 'ok')
+        .every((record) => record.results?.length === 2),
+    ).toBe(true)
     expect(sim.stats.executedTwice()).toEqual([])
     expect(sim.stats.itemsProduced).toBe(12)
   })
@@ -68,7 +87,11 @@ describe('runBatch in-process', () => {
     sim.releaseResults()
     expect(await running).toBe(143)
     expect(io.err()).not.toContain('left unrecorded')
-    expect(records().map((record) => record.line).sort()).toEqual([1, 2, 3, 5])
+    expect(
+      records()
+        .map((record) => record.line)
+        .sort(),
+    ).toEqual([1, 2, 3, 5])
     // Lines 6-8 were never sent.
     expect(sim.stats.tasksReceived).toBe(3)
   })
@@ -81,7 +104,11 @@ describe('runBatch in-process', () => {
     expect(records().map((record) => record.line)).toEqual([2])
     sim.releaseResults()
     expect(await runBatch(config, fakeIo({}, INPUT))).toBe(1)
-    expect(records().map((record) => record.line).sort()).toEqual([1, 2, 3, 5, 6, 7, 8])
+    expect(
+      records()
+        .map((record) => record.line)
+        .sort(),
+    ).toEqual([1, 2, 3, 5, 6, 7, 8])
     // Every task ran once, in the first run; the rerun only collected (conflictTaskUUID → getResponse).
     expect(sim.stats.executions.size).toBe(6)
     expect(sim.stats.executedTwice()).toEqual([])
@@ -117,7 +144,17 @@ describe('run ids', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const configFor = (output: string): RunConfig => ({ input, output, concurrency: 3, url: sim.url, timeoutMs: undefined, drainMs: 0, connectTimeoutMs: 5_000, allowCleartext: false, apiKey: 'batch-key-0123456789' })
+  const configFor = (output: string): RunConfig => ({
+    input,
+    output,
+    concurrency: 3,
+    url: sim.url,
+    timeoutMs: undefined,
+    drainMs: 0,
+    connectTimeoutMs: 5_000,
+    allowCleartext: false,
+    apiKey: 'batch-key-0123456789',
+  })
   const lines = (output: string): Record<string, unknown>[] =>
     readFileSync(output, 'utf8')
       .split('\n')
@@ -170,11 +207,14 @@ describe('run ids', () => {
     expect(sim.stats.tasksReceived).toBe(0)
   })
 
-  it('the bar knows the file\'s total from the start (not the lines read so far)', async () => {
+  it("the bar knows the file's total from the start (not the lines read so far)", async () => {
     const io = fakeIo()
     const tty = { ...io, stderr: { write: (text: string) => io.stderr.write(text), isTTY: true } }
     expect(await runBatch(configFor(join(dir, 'bar.jsonl')), tty)).toBe(0)
-    const bars = io.err().split('\r').filter((text) => text.includes('run ['))
+    const bars = io
+      .err()
+      .split('\r')
+      .filter((text) => text.includes('run ['))
     expect(bars[0]).toContain(' 0/3 ')
     expect(bars.at(-1)).toContain(' 3/3 ')
   })
@@ -186,7 +226,15 @@ describe('what a rejected task leaves in the output', () => {
   it('a task-level code is recorded, with its parameter', () => {
     expect(disposition(error('invalidWidth', 'width'), false, 3, 'id', 'imageInference')).toEqual({
       kind: 'record',
-      record: { line: 3, taskUUID: 'id', taskType: 'imageInference', status: 'error', code: 'invalidWidth', message: 'invalidWidth happened', parameter: 'width' },
+      record: {
+        line: 3,
+        taskUUID: 'id',
+        taskType: 'imageInference',
+        status: 'error',
+        code: 'invalidWidth',
+        message: 'invalidWidth happened',
+        parameter: 'width',
+      },
     })
   })
 
@@ -195,7 +243,13 @@ describe('what a rejected task leaves in the output', () => {
   })
 
   it('an account error is recorded and stops the batch; a failed connection stops it and records nothing', () => {
-    expect(disposition(error('insufficientCredits'), false, 1, 'id', 't')).toMatchObject({ kind: 'record', stop: 'the account refused work: insufficientCredits: insufficientCredits happened' })
-    expect(disposition(error('invalidApiKey'), true, 1, 'id', 't')).toEqual({ kind: 'fail', reason: 'the connection failed: invalidApiKey: invalidApiKey happened' })
+    expect(disposition(error('insufficientCredits'), false, 1, 'id', 't')).toMatchObject({
+      kind: 'record',
+      stop: 'the account refused work: insufficientCredits: insufficientCredits happened',
+    })
+    expect(disposition(error('invalidApiKey'), true, 1, 'id', 't')).toEqual({
+      kind: 'fail',
+      reason: 'the connection failed: invalidApiKey: invalidApiKey happened',
+    })
   })
 })

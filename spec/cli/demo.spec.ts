@@ -23,7 +23,9 @@ describe('runware-socket demo', () => {
     expect(row(stdout, 'reconnects')).toBeGreaterThanOrEqual(1)
     // The rejected ones carry the permanent codes the simulator injected, and nothing else.
     expect(row(stdout, 'rejected by code')).toBeGreaterThanOrEqual(1)
-    expect(stdout).toMatch(/rejected by code\s+\d+\s+(?:(?:contentPolicyViolation|insufficientCredits|invalidPositivePrompt) \d+(?:, )?)+ \(injected by the simulator\)/)
+    expect(stdout).toMatch(
+      /rejected by code\s+\d+\s+(?:(?:contentPolicyViolation|insufficientCredits|invalidPositivePrompt) \d+(?:, )?)+ \(injected by the simulator\)/,
+    )
     expect(row(stdout, 'completed') + row(stdout, 'rejected by code')).toBe(300)
     const items = /^ {2}items\s+(\d+)\s+resolved by the client; simulator produced (\d+)/m.exec(stdout)
     expect(items?.[1]).toBe(items?.[2])

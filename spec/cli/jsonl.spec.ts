@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { emptyRecorded, isRecorded, openRecordFile, parseTaskLine, readLines, readRecorded, stableTaskUUID, type Line } from '../../lib/cli/jsonl.js'
+import { parseTaskLine, readLines, stableTaskUUID, type Line } from '../../lib/cli/jsonl.js'
+import { emptyRecorded, isRecorded, openRecordFile, readRecorded } from '../../lib/cli/records.js'
 
 async function lines(chunks: (string | Buffer)[]): Promise<Line[]> {
   const out: Line[] = []
@@ -71,7 +72,11 @@ describe('parseTaskLine', () => {
   })
 
   it('bad lines: not JSON, not an object, no taskType; each message names the line', () => {
-    expect(parseTaskLine('{"taskType":', 7)).toMatchObject({ kind: 'bad', taskUUID: stableTaskUUID('{"taskType":', 7), message: expect.stringMatching(/^line 7 is not JSON: /) as unknown })
+    expect(parseTaskLine('{"taskType":', 7)).toMatchObject({
+      kind: 'bad',
+      taskUUID: stableTaskUUID('{"taskType":', 7),
+      message: expect.stringMatching(/^line 7 is not JSON: /) as unknown,
+    })
     expect(parseTaskLine('[1]', 8)).toMatchObject({ kind: 'bad', message: 'line 8 is not a JSON object (got an array)' })
     expect(parseTaskLine('null', 9)).toMatchObject({ kind: 'bad', message: 'line 9 is not a JSON object (got null)' })
     expect(parseTaskLine('{"model":"m"}', 10)).toMatchObject({ kind: 'bad', message: 'line 10 has no taskType' })

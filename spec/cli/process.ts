@@ -84,7 +84,10 @@ export function spawnCli(args: readonly string[], env: Record<string, string> = 
           settle()
         }
         // An upper bound, not a sleep: the match normally comes within a second or two.
-        const timer = setTimeout(() => finish(() => reject(new Error(`no ${String(pattern)} on ${stream} within ${timeoutMs} ms; stderr: ${stderr}`))), timeoutMs)
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`no ${String(pattern)} on ${stream} within ${timeoutMs} ms; stderr: ${stderr}`))),
+          timeoutMs,
+        )
         listeners.add(check)
         check()
       })

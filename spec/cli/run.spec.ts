@@ -50,10 +50,26 @@ function makeInput(salt: string): InputLine[] {
     else if (i % 5 === 0) add(JSON.stringify({ taskType: 'promptEnhance', prompt: `idea ${i} ${salt}`, promptVersions: 2 }), 'task', 2)
     else if (i % 3 === 0) {
       const own = randomUUID()
-      add(JSON.stringify({ taskType: 'imageInference', taskUUID: own, model: 'runware:101@1', positivePrompt: `own id ${i} ${salt}`, width: 512, height: 512 }), 'task', 1, own)
+      add(
+        JSON.stringify({ taskType: 'imageInference', taskUUID: own, model: 'runware:101@1', positivePrompt: `own id ${i} ${salt}`, width: 512, height: 512 }),
+        'task',
+        1,
+        own,
+      )
     } else {
       const count = 1 + (i % 3)
-      add(JSON.stringify({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `prompt ${i} ${salt}`, width: 512, height: 512, numberResults: count }), 'task', count)
+      add(
+        JSON.stringify({
+          taskType: 'imageInference',
+          model: 'runware:101@1',
+          positivePrompt: `prompt ${i} ${salt}`,
+          width: 512,
+          height: 512,
+          numberResults: count,
+        }),
+        'task',
+        count,
+      )
     }
   }
   return lines
@@ -223,11 +239,26 @@ describe('runware-socket run', () => {
   })
 
   it('writes records to stdout without -o', async () => {
-    writeFileSync(inputPath, `${input.slice(0, 12).map((line) => line.text).join('\n')}\n`)
+    writeFileSync(
+      inputPath,
+      `${input
+        .slice(0, 12)
+        .map((line) => line.text)
+        .join('\n')}\n`,
+    )
     const cli = spawnCli(['run', inputPath, '--url', sim.url], { RUNWARE_API_KEY: API_KEY })
     await exitOf(cli)
-    const records = cli.stdout().trim().split('\n').map((line) => JSON.parse(line) as Record_)
-    expect(records.map((record) => record.line).sort((a, b) => a - b)).toEqual(input.slice(0, 12).filter((line) => line.kind !== 'blank').map((line) => line.number))
+    const records = cli
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record_)
+    expect(records.map((record) => record.line).sort((a, b) => a - b)).toEqual(
+      input
+        .slice(0, 12)
+        .filter((line) => line.kind !== 'blank')
+        .map((line) => line.number),
+    )
     expect(cli.stderr()).toMatch(/run: done:/)
   })
 

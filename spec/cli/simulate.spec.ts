@@ -71,16 +71,46 @@ describe('runware-socket simulate: the fidelity options (#13)', () => {
   it('--help lists every option', async () => {
     const cli = spawnCli(['simulate', '--help'])
     expect((await exitOf(cli)).code).toBe(0)
-    for (const flag of ['--port', '--host', '--seed', '--latency-ms', '--async-ms', '--chaos', '--framing', '--api-key', '--auth-error-shape', '--unknown-task', '--retention-ms', '--load-per-task-ms']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--seed',
+      '--latency-ms',
+      '--async-ms',
+      '--chaos',
+      '--framing',
+      '--api-key',
+      '--auth-error-shape',
+      '--unknown-task',
+      '--retention-ms',
+      '--load-per-task-ms',
+    ]) {
       expect(cli.stdout()).toContain(flag)
     }
     expect(cli.stdout()).toMatch(/item \| task \| batch \| mixed/)
   })
 
   it('parses the new flags into simulator options, and refuses bad values', () => {
-    const config = parseSimulateArgs(['--framing', 'mixed', '--auth-error-shape', 'legacy', '--unknown-task', 'error', '--retention-ms', '1000', '--load-per-task-ms', '5'])
+    const config = parseSimulateArgs([
+      '--framing',
+      'mixed',
+      '--auth-error-shape',
+      'legacy',
+      '--unknown-task',
+      'error',
+      '--retention-ms',
+      '1000',
+      '--load-per-task-ms',
+      '5',
+    ])
     if (config === 'help') throw new Error('help')
-    expect(simulatorOptions(config)).toMatchObject({ framing: 'mixed', authErrorShape: 'legacy', unknownTaskAnswer: 'error', retentionMs: 1000, load: { perTaskMs: 5 } })
+    expect(simulatorOptions(config)).toMatchObject({
+      framing: 'mixed',
+      authErrorShape: 'legacy',
+      unknownTaskAnswer: 'error',
+      retentionMs: 1000,
+      load: { perTaskMs: 5 },
+    })
     expect(() => parseSimulateArgs(['--auth-error-shape', 'xml'])).toThrow(/--auth-error-shape must be one of errors, error, legacy/)
     expect(() => parseSimulateArgs(['--unknown-task', 'maybe'])).toThrow(/--unknown-task must be one of empty, error/)
     expect(() => parseSimulateArgs(['--retention-ms', '-1'])).toThrow(/--retention-ms/)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { demoPassed, formatDemoSummary, verdict, type DemoReport } from '../../lib/cli/demo.js'
+import { demoPassed, formatDemoSummary, verdict, type DemoReport } from '../../lib/cli/demo-report.js'
 import { useColor } from '../../lib/cli/io.js'
 import { makeTasks } from '../../lib/cli/mix.js'
 import { formatBar, formatLine } from '../../lib/cli/progress.js'
@@ -20,7 +20,12 @@ describe('percentile (nearest rank)', () => {
   })
 
   it('p99 of 1..1000 is 990; nothing for no values; p outside [0, 100] throws', () => {
-    expect(percentile(Array.from({ length: 1000 }, (_, i) => i + 1), 99)).toBe(990)
+    expect(
+      percentile(
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(990)
     expect(percentile([], 50)).toBeUndefined()
     expect(() => percentile([1], 101)).toThrow(RangeError)
   })
@@ -34,18 +39,33 @@ describe('formatting', () => {
     expect(formatDuration(undefined)).toBe('–')
     expect(formatRate(50, 2_000)).toBe('25.0/s')
     expect(formatRate(5_000, 2_000)).toBe('2500/s')
-    expect(formatCounts(new Map([['b', 1], ['a', 3], ['z', 0]]))).toBe('a 3, b 1')
+    expect(
+      formatCounts(
+        new Map([
+          ['b', 1],
+          ['a', 3],
+          ['z', 0],
+        ]),
+      ),
+    ).toBe('a 3, b 1')
     expect(formatCounts({})).toBe('none')
   })
 
   it('table: labels padded, values right-aligned, notes after', () => {
-    expect(table([['completed', 977, 'note'], ['lost', 0]])).toBe('  completed  977   note\n  lost         0')
+    expect(
+      table([
+        ['completed', 977, 'note'],
+        ['lost', 0],
+      ]),
+    ).toBe('  completed  977   note\n  lost         0')
   })
 
   it('progress: plain lines and an uncoloured bar carry no escape codes', () => {
     const snapshot = { done: 5, total: 10, totalKnown: false, ok: 4, failed: 1, note: '2 reconnects' }
     expect(formatLine('run', snapshot, 2_000)).toBe('run: 5/10+ settled, 4 ok, 1 failed, 2.5/s, 2.0 s, 2 reconnects')
-    expect(formatBar('run', { ...snapshot, totalKnown: true }, 2_000, false)).toBe('run [████████████░░░░░░░░░░░░] 5/10  ok 4  failed 1  2.5/s  2.0 s  2 reconnects')
+    expect(formatBar('run', { ...snapshot, totalKnown: true }, 2_000, false)).toBe(
+      'run [████████████░░░░░░░░░░░░] 5/10  ok 4  failed 1  2.5/s  2.0 s  2 reconnects',
+    )
     expect(formatBar('run', snapshot, 2_000, false)).not.toMatch(ANSI)
     expect(formatBar('run', snapshot, 2_000, true)).toMatch(ANSI)
   })
@@ -78,11 +98,40 @@ describe('demo accounting', () => {
   })
 
   it('the summary says FAILED when anything is lost, ran twice or items differ', () => {
-    const faults = { drops: 1, silences: 0, failures: 1, authFailures: 0, rateLimits: 0, duplicates: 0, malformed: 0, delays: 0, lostAcks: 0, lostAnswers: 0, byCode: {} }
+    const faults = {
+      drops: 1,
+      silences: 0,
+      failures: 1,
+      authFailures: 0,
+      rateLimits: 0,
+      duplicates: 0,
+      malformed: 0,
+      delays: 0,
+      lostAcks: 0,
+      lostAnswers: 0,
+      byCode: {},
+    }
     const report: DemoReport = {
-      tasks: 2, completed: 1, rejectedByCode: new Map([['insufficientCredits', 1]]), lost: [], executedTwice: 0, resolvedItems: 3, itemsProduced: 3,
-      retriedTasks: 0, retries: 0, retryCodes: new Map(), resubmits: 0, reconnects: 1, reconnectReasons: new Map([['socketClosed', 1]]), resumes: 1,
-      simulatorResumes: 1, protocolErrors: 0, p50: 12, p99: 40, wallMs: 100, faults,
+      tasks: 2,
+      completed: 1,
+      rejectedByCode: new Map([['insufficientCredits', 1]]),
+      lost: [],
+      executedTwice: 0,
+      resolvedItems: 3,
+      itemsProduced: 3,
+      retriedTasks: 0,
+      retries: 0,
+      retryCodes: new Map(),
+      resubmits: 0,
+      reconnects: 1,
+      reconnectReasons: new Map([['socketClosed', 1]]),
+      resumes: 1,
+      simulatorResumes: 1,
+      protocolErrors: 0,
+      p50: 12,
+      p99: 40,
+      wallMs: 100,
+      faults,
     }
     expect(demoPassed(report)).toBe(true)
     const text = formatDemoSummary(report, false)
@@ -98,7 +147,9 @@ describe('demo accounting', () => {
   it('the task mix is seeded, mixed, and asks for what it expects', () => {
     const a = makeTasks(seededRandom(3), 500)
     expect(makeTasks(seededRandom(3), 500)).toEqual(a)
-    expect(new Set(a.map((task) => task.taskType))).toEqual(new Set(['imageInference', 'promptEnhance', 'caption', 'removeBackground', 'upscale', 'videoInference']))
+    expect(new Set(a.map((task) => task.taskType))).toEqual(
+      new Set(['imageInference', 'promptEnhance', 'caption', 'removeBackground', 'upscale', 'videoInference']),
+    )
     for (const { task, expected } of a) {
       const asked = task.taskType === 'promptEnhance' ? task.promptVersions : (task.numberResults ?? 1)
       expect(asked).toBe(expected)

@@ -214,7 +214,11 @@ describe('old sockets', () => {
     const [old] = sockets
     const before = states.length
     // A late frame and a late close from the first socket change nothing.
-    old?.emit('message', Buffer.from(JSON.stringify({ data: [{ taskType: 'imageInference', taskUUID: '00000000-0000-4000-8000-000000000001', imageUUID: 'late' }] })), false)
+    old?.emit(
+      'message',
+      Buffer.from(JSON.stringify({ data: [{ taskType: 'imageInference', taskUUID: '00000000-0000-4000-8000-000000000001', imageUUID: 'late' }] })),
+      false,
+    )
     old?.emit('close', 1006, Buffer.from(''))
     await new Promise((resolve) => setImmediate(resolve))
     expect(orphans).toHaveLength(0)
@@ -288,7 +292,12 @@ describe('session resume', () => {
   const SESSION = '8b7a4f1e-2b63-4c4f-9a55-0a4c5e2d7f10'
 
   /** Drops the socket, lets `waitMs` pass on the client's clock (the reconnect delay is 990 ms), and waits for ready. */
-  async function dropAndWait(server: { socket(): { terminate(): void } }, client: ReturnType<typeof h.client>, clock: ManualClock, waitMs: number): Promise<StateEvent> {
+  async function dropAndWait(
+    server: { socket(): { terminate(): void } },
+    client: ReturnType<typeof h.client>,
+    clock: ManualClock,
+    waitMs: number,
+  ): Promise<StateEvent> {
     const lost = waitForState(client, 'reconnecting')
     server.socket().terminate()
     await lost
@@ -297,10 +306,16 @@ describe('session resume', () => {
     return ready
   }
 
-  it('asks for its session again only within resumeWindowMs of losing it (the window\'s last millisecond included)', async () => {
+  it("asks for its session again only within resumeWindowMs of losing it (the window's last millisecond included)", async () => {
     const server = await h.scripted()
     const clock = new ManualClock()
-    const client = h.client(server.url, { clock, heartbeat: false, resumeWindowMs: 1_000, reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 }, random: () => 0.99 })
+    const client = h.client(server.url, {
+      clock,
+      heartbeat: false,
+      resumeWindowMs: 1_000,
+      reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 },
+      random: () => 0.99,
+    })
     await client.connect()
     const first = client.sessionUUID
     expect(first).toMatch(/^[0-9a-f-]{36}$/)
@@ -386,6 +401,10 @@ describe('what the handshake and the socket report', () => {
     if (!WHATWG) expect(server.headers['user-agent']).toBe('runware-socket')
     server.socket().terminate()
     await until(() => lines.some(([, message]) => message === 'socket lost'), 'the loss logged')
-    expect(lines.find(([, message]) => message === 'socket lost')).toEqual(['info', 'socket lost', expect.objectContaining({ reason: 'socketClosed', detail: 'close code 1006' })])
+    expect(lines.find(([, message]) => message === 'socket lost')).toEqual([
+      'info',
+      'socket lost',
+      expect.objectContaining({ reason: 'socketClosed', detail: 'close code 1006' }),
+    ])
   })
 })

@@ -64,7 +64,8 @@ describe('odd frames from the server', () => {
 
   it('a pong is `taskType: "ping"` with `pong: true`: a ping item without it, or a pong flag on another type, is an orphan', async () => {
     const server = await h.scripted({
-      onTasks: (tasks, reply) => reply({ data: [{ taskType: 'ping' }, { taskType: 'ping', pong: 'yes' }, { taskType: 'imageInference', pong: true }, ok(tasks[0])] }),
+      onTasks: (tasks, reply) =>
+        reply({ data: [{ taskType: 'ping' }, { taskType: 'ping', pong: 'yes' }, { taskType: 'imageInference', pong: true }, ok(tasks[0])] }),
     })
     const client = h.client(server.url)
     const orphans = record(client, 'orphan')
@@ -103,7 +104,8 @@ describe('odd frames from the server', () => {
 
   it('drops __proto__ keys and never pollutes Object.prototype', async () => {
     const server = await h.scripted({
-      onTasks: (tasks, reply) => reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(tasks[0]?.taskUUID)}","imageUUID":"i","__proto__":{"polluted":true}}]}`),
+      onTasks: (tasks, reply) =>
+        reply(`{"data":[{"taskType":"imageInference","taskUUID":"${String(tasks[0]?.taskUUID)}","imageUUID":"i","__proto__":{"polluted":true}}]}`),
     })
     const client = h.client(server.url)
     const [item] = await client.run(image)
@@ -139,7 +141,9 @@ describe('odd frames from the server', () => {
     const server = await h.scripted({
       onTasks: (tasks, reply) => {
         // A careless server that echoes the key back.
-        reply({ errors: [{ code: 'invalidParameter', message: `bad request from ${apiKey}`, parameter: 'apiKey', echo: { apiKey }, taskUUID: tasks[0]?.taskUUID }] })
+        reply({
+          errors: [{ code: 'invalidParameter', message: `bad request from ${apiKey}`, parameter: 'apiKey', echo: { apiKey }, taskUUID: tasks[0]?.taskUUID }],
+        })
         reply({ errors: [{ code: 'somethingElse', message: `no task, key ${apiKey}` }] })
       },
     })
@@ -154,7 +158,11 @@ describe('odd frames from the server', () => {
     await until(() => seen.some((payload) => (payload as RunwareError).code === 'somethingElse'), 'the unaddressed error')
     await client.close()
     const everything = [
-      ...seen.map((payload) => JSON.stringify(payload, (_key, value: unknown) => (value instanceof Error ? { json: JSON.stringify(value), message: value.message, stack: value.stack } : value))),
+      ...seen.map((payload) =>
+        JSON.stringify(payload, (_key, value: unknown) =>
+          value instanceof Error ? { json: JSON.stringify(value), message: value.message, stack: value.stack } : value,
+        ),
+      ),
       JSON.stringify(error),
       error.message,
       String(error.stack),

@@ -73,7 +73,12 @@ describe('run', () => {
           const base = { taskType: 'modelUpload', taskUUID: task.taskUUID }
           if (task.name === 'good') {
             reply({ data: [{ ...base, status: 'validated' }] })
-            reply({ data: [{ ...base, status: 'downloaded' }, { ...base, status: 'optimized' }] })
+            reply({
+              data: [
+                { ...base, status: 'downloaded' },
+                { ...base, status: 'optimized' },
+              ],
+            })
             reply({ data: [{ ...base, status: 'ready', air: 'user:1@1' }] })
           } else {
             reply({ data: [{ ...base, status: 'validated' }] })
@@ -84,7 +89,14 @@ describe('run', () => {
     })
     const client = h.client(server.url)
     const stages: unknown[] = []
-    const upload = { taskType: 'modelUpload', category: 'lora', architecture: 'sdxl', format: 'safetensors', version: '1', downloadURL: 'https://example.invalid/m.safetensors' } as const
+    const upload = {
+      taskType: 'modelUpload',
+      category: 'lora',
+      architecture: 'sdxl',
+      format: 'safetensors',
+      version: '1',
+      downloadURL: 'https://example.invalid/m.safetensors',
+    } as const
     const items = await client.run({ ...upload, name: 'good' }, { onResult: (item) => stages.push(item.status) })
     expect(items.map((item) => item.status)).toEqual(['validated', 'downloaded', 'optimized', 'ready'])
     expect(stages).toEqual(['validated', 'downloaded', 'optimized', 'ready'])
@@ -177,7 +189,15 @@ describe('run', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     const error = rejection(results[1])
     expect(error).toBeInstanceOf(RunwareError)
-    expect(error).toMatchObject({ code: 'invalidWidth', category: 'validation', retryable: false, parameter: 'width', taskType: 'imageInference', taskUUID: b, documentation })
+    expect(error).toMatchObject({
+      code: 'invalidWidth',
+      category: 'validation',
+      retryable: false,
+      parameter: 'width',
+      taskType: 'imageInference',
+      taskUUID: b,
+      documentation,
+    })
     expect(error.message).toBe('Invalid value for width')
     expect(error.raw).toMatchObject({ type: 'integer', min: 128, max: 2048 })
   })
@@ -400,7 +420,12 @@ describe('async delivery', () => {
       onTasks: (tasks, reply) => {
         for (const task of tasks) {
           if (task.taskType === 'getResponse') {
-            const failed = { taskType: 'videoInference', taskUUID: task.taskUUID, status: 'error', error: { code: 'contentPolicyViolation', message: 'blocked' } }
+            const failed = {
+              taskType: 'videoInference',
+              taskUUID: task.taskUUID,
+              status: 'error',
+              error: { code: 'contentPolicyViolation', message: 'blocked' },
+            }
             if (task.taskUUID === nested) reply({ data: [failed] })
             else reply({ errors: [{ code: 'insufficientCredits', message: 'top up', taskUUID: task.taskUUID, taskType: 'videoInference' }] })
           } else {
@@ -422,7 +447,10 @@ describe('async delivery', () => {
       onTasks: (tasks, reply) => {
         for (const task of tasks) {
           if (task.taskType !== 'getResponse') reply({ data: [{ taskType: 'videoInference', taskUUID: task.taskUUID }] })
-          else if (answer) reply({ data: [{ taskType: 'videoInference', taskUUID: task.taskUUID, status: 'success', videoUUID: 'v1', videoURL: 'https://example.invalid/v1.mp4' }] })
+          else if (answer)
+            reply({
+              data: [{ taskType: 'videoInference', taskUUID: task.taskUUID, status: 'success', videoUUID: 'v1', videoURL: 'https://example.invalid/v1.mp4' }],
+            })
         }
       },
     })

@@ -17,7 +17,13 @@ interface Block {
 }
 
 const LANGUAGES = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs'])
-const SOURCES = ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)]
+const SOURCES = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+]
 const OUT = join(ROOT, '.scratch', 'doc-blocks')
 
 function blocksOf(source: string): { line: number; language: string; code: string }[] {
@@ -70,7 +76,10 @@ beforeAll(() => {
     },
     allowImportingTsExtensions: true,
   }
-  const program = ts.createProgram(BLOCKS.map((block) => block.file), options)
+  const program = ts.createProgram(
+    BLOCKS.map((block) => block.file),
+    options,
+  )
   diagnostics = new Map(BLOCKS.map((block) => [block.file, [] as string[]]))
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const file = diagnostic.file?.fileName

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { RunwareSocket } from '../../lib/client.js'
 import { DEFAULT_URL } from '../../lib/index.js'
 
-const make = (options: Record<string, unknown>): RunwareSocket => new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://127.0.0.1:9/v1', ...options })
+const make = (options: Record<string, unknown>): RunwareSocket =>
+  new RunwareSocket({ apiKey: 'options-key-0123456789', url: 'ws://127.0.0.1:9/v1', ...options })
 
 describe('timer limits', () => {
   for (const path of ['connectTimeoutMs', 'authTimeoutMs', 'heartbeat.intervalMs', 'heartbeat.timeoutMs', 'poll.ackTimeoutMs'] as const) {
@@ -59,7 +60,9 @@ describe('unknown keys and wrong types', () => {
   }
 
   it('explicit undefined is still "use the default" at any depth', () => {
-    expect(() => make({ taskTimeoutMs: undefined, reconnect: { maxAttempts: undefined }, logger: undefined, heartbeat: { intervalMs: undefined } })).not.toThrow()
+    expect(() =>
+      make({ taskTimeoutMs: undefined, reconnect: { maxAttempts: undefined }, logger: undefined, heartbeat: { intervalMs: undefined } }),
+    ).not.toThrow()
   })
 
   it('a prototype-polluting key in the options is refused', () => {

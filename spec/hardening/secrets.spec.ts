@@ -13,12 +13,18 @@ const image = IMAGE
 
 /** Everything a user could print of an error. */
 function surfaces(error: RunwareError): string {
-  return [error.message, String(error.stack), JSON.stringify(error), JSON.stringify(error.raw), inspect(error, { depth: 10 }), String(error.parameter)].join('\n')
+  return [error.message, String(error.stack), JSON.stringify(error), JSON.stringify(error.raw), inspect(error, { depth: 10 }), String(error.parameter)].join(
+    '\n',
+  )
 }
 
 const echoingAuth = {
   errors: (reply: (frame: unknown) => void) =>
-    reply({ errors: [{ code: 'invalidApiKey', message: `key ${KEY} is not valid`, parameter: 'apiKey', taskType: 'authentication', echo: { apiKey: KEY, list: [KEY] } }] }),
+    reply({
+      errors: [
+        { code: 'invalidApiKey', message: `key ${KEY} is not valid`, parameter: 'apiKey', taskType: 'authentication', echo: { apiKey: KEY, list: [KEY] } },
+      ],
+    }),
   legacy: (reply: (frame: unknown) => void) => reply({ error: true, errorId: 19, errorMessage: `Invalid api key ${KEY}`, apiKey: KEY }),
 } as const
 
@@ -98,18 +104,34 @@ describe('the scrub', () => {
     const key = 'imageInference42'
     const server = await h.scripted({
       onTasks: (tasks, reply) =>
-        reply({ errors: [{ code: 'invalidWidth', message: `imageInference: width must be a multiple of 64 (${key})`, parameter: 'width', taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID }] }),
+        reply({
+          errors: [
+            {
+              code: 'invalidWidth',
+              message: `imageInference: width must be a multiple of 64 (${key})`,
+              parameter: 'width',
+              taskType: 'imageInference',
+              taskUUID: tasks[0]?.taskUUID,
+            },
+          ],
+        }),
     })
     const client = h.client(server.url, { apiKey: key })
     const error = await failure(client.run(image))
-    expect(error).toMatchObject({ code: 'invalidWidth', taskType: 'imageInference', parameter: 'width', message: 'imageInference: width must be a multiple of 64 ([redacted])' })
+    expect(error).toMatchObject({
+      code: 'invalidWidth',
+      taskType: 'imageInference',
+      parameter: 'width',
+      message: 'imageInference: width must be a multiple of 64 ([redacted])',
+    })
     expect(Object.keys(error.raw ?? {})).toEqual(['code', 'message', 'parameter', 'taskType', 'taskUUID'])
     expect(REDACTED).not.toContain(key)
   })
 
   it('the key twice in one server message: both are taken out', async () => {
     const server = await h.scripted({
-      onTasks: (tasks, reply) => reply({ errors: [{ code: 'invalidThing', message: `${KEY} and again ${KEY}`, parameter: `${KEY}${KEY}`, taskUUID: tasks[0]?.taskUUID }] }),
+      onTasks: (tasks, reply) =>
+        reply({ errors: [{ code: 'invalidThing', message: `${KEY} and again ${KEY}`, parameter: `${KEY}${KEY}`, taskUUID: tasks[0]?.taskUUID }] }),
     })
     const client = h.client(server.url, { apiKey: KEY })
     const error = await failure(client.run(image))
@@ -122,7 +144,10 @@ describe('the scrub', () => {
     const stranger = '0b5a7c1e-9d2f-4e3a-8b6c-1d2e3f4a5b6c'
     const server = await h.scripted({
       onTasks: (tasks, reply) => {
-        reply({ data: [{ taskType: 'imageInference', taskUUID: stranger, imageURL: `https://x.invalid/${KEY}.png`, [KEY]: KEY }], errors: [{ code: 'invalidThing', message: `about ${KEY}`, taskUUID: stranger }] })
+        reply({
+          data: [{ taskType: 'imageInference', taskUUID: stranger, imageURL: `https://x.invalid/${KEY}.png`, [KEY]: KEY }],
+          errors: [{ code: 'invalidThing', message: `about ${KEY}`, taskUUID: stranger }],
+        })
         reply({ data: [{ taskType: 'imageInference', taskUUID: tasks[0]?.taskUUID, imageUUID: 'i' }] })
       },
     })

@@ -37,7 +37,14 @@ describe('exotic task objects', () => {
     })
     const { proxy, revoke } = Proxy.revocable({ ...image }, {})
     revoke()
-    const nested = { ...image, inputs: { get image(): string { throw new Error('nested getter bug') } } }
+    const nested = {
+      ...image,
+      inputs: {
+        get image(): string {
+          throw new Error('nested getter bug')
+        },
+      },
+    }
     for (const task of [getter, proxy, nested]) {
       let result: Promise<unknown> | undefined
       expect(() => (result = client.run(untyped(task as Task)))).not.toThrow()
@@ -48,7 +55,9 @@ describe('exotic task objects', () => {
   })
 
   it('what is validated is what is sent: a getter is read once', async () => {
-    const server = await h.scripted({ onTasks: (tasks, reply) => reply({ data: tasks.map((t) => ({ taskType: t.taskType, taskUUID: t.taskUUID, imageUUID: randomUUID() })) }) })
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => reply({ data: tasks.map((t) => ({ taskType: t.taskType, taskUUID: t.taskUUID, imageUUID: randomUUID() })) }),
+    })
     const client = h.client(server.url)
     let reads = 0
     const task = { ...image }

@@ -57,11 +57,9 @@ interface Door {
   reported: boolean
 }
 
-const throwing =
-  (thrown: () => unknown) =>
-  (): never => {
-    throw thrown()
-  }
+const throwing = (thrown: () => unknown) => (): never => {
+  throw thrown()
+}
 
 const DOORS: Record<string, Door> = {
   "a 'state' listener": { attach: (c, t) => c.on('state', throwing(t)), run: (c) => c.run(IMAGE), reported: true },

@@ -61,7 +61,21 @@ export async function startRedis(settings: RedisSettings = {}, binary = process.
   const owned = settings.dir === undefined
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = settings.port ?? (await freePort())
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', settings.aof === true ? 'yes' : 'no', '--protected-mode', 'no', ...(settings.args ?? [])]
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      settings.aof === true ? 'yes' : 'no',
+      '--protected-mode',
+      'no',
+      ...(settings.args ?? []),
+    ]
     const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     // Redis says when it is ready; its exit says why it is not. No polling.

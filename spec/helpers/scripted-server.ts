@@ -40,7 +40,6 @@ export interface ScriptOptions {
   onConnection?: (socket: WebSocket) => void
 }
 
-
 export async function startScripted(options: ScriptOptions = {}): Promise<ScriptedServer> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => server.once('listening', resolve))

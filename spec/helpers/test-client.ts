@@ -6,7 +6,6 @@ import { WebSocket } from 'ws'
 import type { DataItem, ErrorItem } from '../../lib/protocol.js'
 import { realClearTimeout, realSetTimeout } from './real-timers.js'
 
-
 export const DEFAULT_WAIT_MS = 3000
 
 /** One received frame: the text, the parsed value, and its data/errors leniently pulled out. */
@@ -47,9 +46,14 @@ export const is = {
   any: (): boolean => true,
   pong: (frame: Received): boolean => frame.data.some((item) => item.taskType === 'ping' && item.pong === true),
   auth: (frame: Received): boolean => frame.data.some((item) => item.taskType === 'authentication'),
-  task: (taskUUID: string) => (frame: Received): boolean =>
-    frame.data.some((item) => item.taskUUID === taskUUID) || frame.errors.some((error) => error.taskUUID === taskUUID),
-  error: (code: string) => (frame: Received): boolean => frame.errors.some((error) => error.code === code),
+  task:
+    (taskUUID: string) =>
+    (frame: Received): boolean =>
+      frame.data.some((item) => item.taskUUID === taskUUID) || frame.errors.some((error) => error.taskUUID === taskUUID),
+  error:
+    (code: string) =>
+    (frame: Received): boolean =>
+      frame.errors.some((error) => error.code === code),
 }
 
 export class TestClient {

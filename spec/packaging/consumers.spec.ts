@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const typescriptVersion = (JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(root, 'package.json'), 'utf8'))) as { devDependencies: Record<string, string> }).devDependencies.typescript ?? '~6.0'
+const typescriptVersion =
+  (JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(root, 'package.json'), 'utf8'))) as { devDependencies: Record<string, string> })
+    .devDependencies.typescript ?? '~6.0'
 
 /** The work every consumer does; `load` is how it gets the two entries. */
 function program(load: string, header = ''): string {
@@ -58,7 +60,8 @@ async function tsc(project: string): Promise<void> {
 function project(name: string, files: Record<string, unknown>): string {
   const dir = join(work, name)
   mkdirSync(dir, { recursive: true })
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`)
+  for (const [file, content] of Object.entries(files))
+    writeFileSync(join(dir, file), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`)
   return dir
 }
 
@@ -71,7 +74,10 @@ describe('a fresh consumer project', () => {
     await run('npm', ['pack', '--pack-destination', work], { cwd: root, timeout: 120_000 })
     const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'))
     if (tarball === undefined) throw new Error('npm pack made no tarball')
-    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: { 'runware-socket': `file:./${tarball}`, typescript: typescriptVersion } }))
+    writeFileSync(
+      join(work, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, dependencies: { 'runware-socket': `file:./${tarball}`, typescript: typescriptVersion } }),
+    )
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: work, timeout: 170_000 })
     modules = join(work, 'node_modules')
   }, 300_000)
@@ -97,19 +103,31 @@ describe('a fresh consumer project', () => {
   })
 
   it('TypeScript, module nodenext, an ES module package: type-checks strictly (skipLibCheck false) and runs', async () => {
-    const dir = project('ts-nodenext-esm', { 'package.json': { type: 'module' }, 'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } }, 'index.ts': program(ESM) })
+    const dir = project('ts-nodenext-esm', {
+      'package.json': { type: 'module' },
+      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
+      'index.ts': program(ESM),
+    })
     await tsc(dir)
     expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
   })
 
   it('TypeScript, module nodenext, a CommonJS package: type-checks strictly and runs (require of the ES build)', async () => {
-    const dir = project('ts-nodenext-cjs', { 'package.json': { type: 'commonjs' }, 'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } }, 'index.ts': program(ESM) })
+    const dir = project('ts-nodenext-cjs', {
+      'package.json': { type: 'commonjs' },
+      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
+      'index.ts': program(ESM),
+    })
     await tsc(dir)
     expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
   })
 
   it('TypeScript, moduleResolution bundler: type-checks strictly and runs', async () => {
-    const dir = project('ts-bundler', { 'package.json': { type: 'module' }, 'tsconfig.json': { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', target: 'es2022' } }, 'index.ts': program(ESM) })
+    const dir = project('ts-bundler', {
+      'package.json': { type: 'module' },
+      'tsconfig.json': { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', target: 'es2022' } },
+      'index.ts': program(ESM),
+    })
     await tsc(dir)
     expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
   })
@@ -124,8 +142,15 @@ export async function work(client: RunwareSocket, signal: AbortSignalLike): Prom
 }
 export const failed = (error: unknown): string | undefined => (error instanceof RunwareError ? error.code : undefined)
 export const hatch = untyped
-`.replace("import { RunwareError, RunwareSocket, untyped } from 'runware-socket'", "import { RunwareError, RunwareSocket, untyped, type AbortSignalLike } from 'runware-socket'")
-    const dir = project('ts-no-lib', { 'package.json': { type: 'module' }, 'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: [], noEmit: true } }, 'index.ts': uses })
+`.replace(
+      "import { RunwareError, RunwareSocket, untyped } from 'runware-socket'",
+      "import { RunwareError, RunwareSocket, untyped, type AbortSignalLike } from 'runware-socket'",
+    )
+    const dir = project('ts-no-lib', {
+      'package.json': { type: 'module' },
+      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: [], noEmit: true } },
+      'index.ts': uses,
+    })
     await tsc(dir)
   })
 
@@ -133,7 +158,10 @@ export const hatch = untyped
     const dir = project('ts-typo', {
       'package.json': { type: 'module' },
       'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true } },
-      'index.ts': "import { RunwareSocket } from 'runware-socket'\nconst client = new RunwareSocket({ apiKey: 'consumer-key-0123456789' })\nvoid client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
+      'index.ts':
+        "import { RunwareSocket } from 'runware-socket'\n" +
+        "const client = new RunwareSocket({ apiKey: 'consumer-key-0123456789' })\n" +
+        "void client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
     })
     await expect(tsc(dir)).rejects.toMatchObject({ stdout: expect.stringContaining("'widht' does not exist") as unknown })
   })

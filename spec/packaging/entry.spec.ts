@@ -25,7 +25,9 @@ describe('the main entry', () => {
     const loaded = await loadedBy('./lib/index.ts')
     expect(loaded).toContain('lib/client.ts')
     expect(loaded).toContain('lib/engine.ts')
-    expect(loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path.startsWith('lib/queue/') || path === 'lib/cli.ts')).toEqual([])
+    expect(
+      loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path.startsWith('lib/queue/') || path === 'lib/cli.ts'),
+    ).toEqual([])
     // The count, so a new module shows up here as a conscious change.
     expect(loaded.length).toBeLessThanOrEqual(45)
   })

@@ -35,7 +35,13 @@ describe('worker and enqueue flags', () => {
   })
 
   it('worker defaults', () => {
-    expect(parseWorkerArgs(['--redis', 'redis://h'], env)).toMatchObject({ queue: 'runware', concurrency: 100, drainMs: 30_000, lockMs: 30_000, url: 'wss://ws-api.runware.ai/v1' })
+    expect(parseWorkerArgs(['--redis', 'redis://h'], env)).toMatchObject({
+      queue: 'runware',
+      concurrency: 100,
+      drainMs: 30_000,
+      lockMs: 30_000,
+      url: 'wss://ws-api.runware.ai/v1',
+    })
   })
 
   it('enqueue refuses an output that is its input, and a missing file', () => {
@@ -46,10 +52,12 @@ describe('worker and enqueue flags', () => {
   it('--help for both lists every flag', async () => {
     const worker = spawnCli(['worker', '--help'])
     expect((await exitOf(worker)).code).toBe(0)
-    for (const flag of ['--redis', '--queue', '--concurrency', '--url', '--drain-ms', '--lock-ms', '--redis-timeout-ms']) expect(worker.stdout()).toContain(flag)
+    for (const flag of ['--redis', '--queue', '--concurrency', '--url', '--drain-ms', '--lock-ms', '--redis-timeout-ms'])
+      expect(worker.stdout()).toContain(flag)
     const enqueue = spawnCli(['enqueue', '--help'])
     expect((await exitOf(enqueue)).code).toBe(0)
-    for (const flag of ['--redis', '--queue', '--out', '--no-wait', '--timeout-ms', '--attempts', '--keep-completed-s', '--redis-timeout-ms']) expect(enqueue.stdout()).toContain(flag)
+    for (const flag of ['--redis', '--queue', '--out', '--no-wait', '--timeout-ms', '--attempts', '--keep-completed-s', '--redis-timeout-ms'])
+      expect(enqueue.stdout()).toContain(flag)
     const main = spawnCli(['--help'])
     await exitOf(main)
     expect(main.stdout()).toMatch(/worker {5}run a fleet worker/)

@@ -38,7 +38,14 @@ describe('RunwareQueue.result', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, k) => {
         const q = closing(new RunwareQueue({ connection, name }))
-        return Promise.all(added.slice(k * 100, k * 100 + 100).map(({ jobId }) => q.result(jobId, { timeoutMs: 5_000 }).then((items) => ({ jobId, items }), (error: unknown) => ({ jobId, error }))))
+        return Promise.all(
+          added.slice(k * 100, k * 100 + 100).map(({ jobId }) =>
+            q.result(jobId, { timeoutMs: 5_000 }).then(
+              (items) => ({ jobId, items }),
+              (error: unknown) => ({ jobId, error }),
+            ),
+          ),
+        )
       }),
     )
     const all = results.flat()
@@ -87,7 +94,11 @@ describe('RunwareQueue.result', () => {
       const added = await q.addBulk(Array.from({ length: 200 }, (_, i) => ({ ...IMAGE, positivePrompt: `job ${i}` })))
       await admin.hset(q.queue.keys.meta ?? '', 'opts.maxLenEvents', 1)
       const waiting = Promise.all(added.map(({ jobId }) => q.result(jobId, { timeoutMs: 30_000 })))
-      const worker = new Worker<RunwareJobData, ResultItem[]>(q.name, (job) => Promise.resolve(answer(job)), { connection: local, concurrency: 50, skipVersionCheck: true })
+      const worker = new Worker<RunwareJobData, ResultItem[]>(q.name, (job) => Promise.resolve(answer(job)), {
+        connection: local,
+        concurrency: 50,
+        skipVersionCheck: true,
+      })
       const results = await waiting
       expect(results.every((items) => items.length === 1)).toBe(true)
       // 600 events were written (waiting, active, completed per job); a handful are left.

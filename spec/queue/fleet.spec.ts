@@ -27,7 +27,9 @@ it('2,000 jobs, a worker SIGKILLed and replaced, another SIGTERMed: each job onc
   const queue = new RunwareQueue({ connection, name, jobOptions: { backoff: { type: 'fixed', delay: 50 } } })
   closing(queue)
   const start = (): Cli =>
-    spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--concurrency', '40', '--lock-ms', '1000', '--drain-ms', '10000'], { RUNWARE_API_KEY: API_KEY })
+    spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--concurrency', '40', '--lock-ms', '1000', '--drain-ms', '10000'], {
+      RUNWARE_API_KEY: API_KEY,
+    })
   const workers = [start(), start(), start()]
   await Promise.all(workers.map((w) => w.waitFor(/worker: ready/, 'stderr', 30_000)))
   const added = await queue.addBulk(Array.from({ length: JOBS }, (_, i) => ({ ...IMAGE, positivePrompt: `job ${i}`, numberResults: 2 })))
@@ -55,7 +57,10 @@ it('2,000 jobs, a worker SIGKILLed and replaced, another SIGTERMed: each job onc
   const resumed = [stopped, kept, replacement].map((w) => Number(/(\d+) resumed$/m.exec(w.stderr())?.[1] ?? 0)).reduce((a, b) => a + b, 0)
   const retried = sim.stats.executions.size - JOBS
   // The figures the issue note reports.
-  console.log(`fleet: ${JOBS} jobs, 1 SIGKILL + 1 SIGTERM, ${resumed} stalled jobs resumed, ${retried} fresh-id retries, executed twice: ${sim.stats.executedTwice().length}`)
+  console.log(
+    `fleet: ${JOBS} jobs, 1 SIGKILL + 1 SIGTERM, ${resumed} stalled jobs resumed, ${retried} fresh-id retries, executed ` +
+      `twice: ${sim.stats.executedTwice().length}`,
+  )
   expect(resumed).toBeGreaterThan(0)
   expect(retried).toBeGreaterThan(0)
 })

@@ -25,11 +25,22 @@ function queue(): RunwareQueue {
 }
 
 function worker(q: RunwareQueue, url: string, apiKey = API_KEY, options: { drainTimeoutMs?: number } = {}): RunwareWorker {
-  return closing(startRunwareWorker({ connection, name: q.name, concurrency: 10, client: { apiKey, url, retry: { initialDelayMs: 5, maxDelayMs: 10 } }, lockDurationMs: 30_000, ...options }))
+  return closing(
+    startRunwareWorker({
+      connection,
+      name: q.name,
+      concurrency: 10,
+      client: { apiKey, url, retry: { initialDelayMs: 5, maxDelayMs: 10 } },
+      lockDurationMs: 30_000,
+      ...options,
+    }),
+  )
 }
 
 function cliWorker(name: string, url: string, apiKey: string, extra: readonly string[] = []): ReturnType<typeof spawnCli> {
-  return spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', url, '--concurrency', '20', '--lock-ms', '30000', ...extra], { RUNWARE_API_KEY: apiKey })
+  return spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', url, '--concurrency', '20', '--lock-ms', '30000', ...extra], {
+    RUNWARE_API_KEY: apiKey,
+  })
 }
 
 describe('a draining worker never fails a job', () => {
@@ -124,7 +135,12 @@ describe('RunwareQueue.add under a job id already taken', () => {
     const q = queue()
     const taskUUID = '5d2e9f3c-4a6b-4c7d-9e8f-0a1b2c3d4e5f'
     await q.add({ ...IMAGE, taskUUID })
-    await expect(q.addBulk([{ ...IMAGE, positivePrompt: 'fresh' }, { ...IMAGE, taskUUID, height: 768 }])).rejects.toMatchObject({ code: 'jobConflict' })
+    await expect(
+      q.addBulk([
+        { ...IMAGE, positivePrompt: 'fresh' },
+        { ...IMAGE, taskUUID, height: 768 },
+      ]),
+    ).rejects.toMatchObject({ code: 'jobConflict' })
   })
 })
 
@@ -159,7 +175,19 @@ describe('Redis set up to lose data, and retention', () => {
     const input = join(dir, 'tasks.jsonl')
     writeFileSync(input, `${JSON.stringify(IMAGE)}\n`)
     const name = freshQueueName('spec-ops')
-    const enqueue = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--no-wait', '--keep-completed-s', '120', '--out', join(dir, 'out.jsonl')])
+    const enqueue = spawnCli([
+      'enqueue',
+      input,
+      '--redis',
+      redisUrl,
+      '--queue',
+      name,
+      '--no-wait',
+      '--keep-completed-s',
+      '120',
+      '--out',
+      join(dir, 'out.jsonl'),
+    ])
     expect((await exitOf(enqueue)).code).toBe(0)
     const other = closing(new RunwareQueue({ connection, name }))
     const [job] = await other.queue.getJobs(['waiting'])

@@ -27,7 +27,10 @@ afterEach(async () => {
 
 /** Every stderr line is the command's own: `worker: …` / `enqueue: …` (a progress line may be rewritten in place). */
 function ownLines(cli: Cli, prefix: string): void {
-  const lines = cli.stderr().split('\n').filter((line) => line.trim() !== '')
+  const lines = cli
+    .stderr()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
   expect(lines.filter((line) => !line.startsWith(`${prefix}: `))).toEqual([])
 }
 
@@ -62,7 +65,9 @@ describe('Redis unreachable at start', () => {
     const sim = await harness.simulator()
     const worker = spawnCli(['worker', '--redis', `redis://127.0.0.1:${port}`, '--url', sim.url, '--redis-timeout-ms', '1000'], { RUNWARE_API_KEY: API_KEY })
     expect((await exitOf(worker, 20_000)).code).toBe(3)
-    expect(worker.stderr()).toMatch(new RegExp(`worker: cannot start: redisUnavailable: Redis at 127\\.0\\.0\\.1:${port} did not answer within 1000 ms \\(.*ECONNREFUSED`))
+    expect(worker.stderr()).toMatch(
+      new RegExp(`worker: cannot start: redisUnavailable: Redis at 127\\.0\\.0\\.1:${port} did not answer within 1000 ms \\(.*ECONNREFUSED`),
+    )
     expect(worker.stderr()).not.toMatch(/ready/)
     expect(worker.stderr() + worker.stdout()).not.toContain(API_KEY)
     ownLines(worker, 'worker')
@@ -82,12 +87,14 @@ describe('Redis unreachable at start', () => {
 })
 
 describe('a Redis outage mid-run', () => {
-  it('is reported once when it starts and once when it ends, by the worker, enqueue and a RunwareQueue’s logger; it is waited out and every job completes once', async () => {
+  it('is reported once when it starts and once when it ends (worker, enqueue, a RunwareQueue’s logger), waited out; every job completes once', async () => {
     const redis = await durableRedis()
     const sim = await harness.simulator({ latencyMs: { min: 20, max: 60 }, seed: 5 })
     const name = freshQueueName('spec-outage')
     const url = redis.current().url
-    const worker = spawnCli(['worker', '--redis', url, '--queue', name, '--url', sim.url, '--concurrency', '10', '--lock-ms', '3000'], { RUNWARE_API_KEY: API_KEY })
+    const worker = spawnCli(['worker', '--redis', url, '--queue', name, '--url', sim.url, '--concurrency', '10', '--lock-ms', '3000'], {
+      RUNWARE_API_KEY: API_KEY,
+    })
     await worker.waitFor(/worker: ready/, 'stderr')
     const dir = mkdtempSync(join(tmpdir(), 'runware-enqueue-'))
     const input = join(dir, 'tasks.jsonl')
@@ -96,7 +103,11 @@ describe('a Redis outage mid-run', () => {
     const lines: string[] = []
     const consoleError = vi.spyOn(console, 'error')
     const consoleWarn = vi.spyOn(console, 'warn')
-    const q = new RunwareQueue({ connection: { url, maxRetriesPerRequest: null }, name, logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) } })
+    const q = new RunwareQueue({
+      connection: { url, maxRetriesPerRequest: null },
+      name,
+      logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) },
+    })
     try {
       await eventually(async () => (await q.queue.getJobCountByTypes('completed')) >= 20, '20 jobs done', 30_000)
       await redis.stop()
@@ -112,7 +123,10 @@ describe('a Redis outage mid-run', () => {
       expect(sim.stats.executedTwice()).toEqual([])
       worker.child.kill('SIGTERM')
       expect((await exitOf(worker)).code).toBe(0)
-      for (const [cli, prefix] of [[worker, 'worker'], [enqueue, 'enqueue']] as const) {
+      for (const [cli, prefix] of [
+        [worker, 'worker'],
+        [enqueue, 'enqueue'],
+      ] as const) {
         expect(count(cli.stderr(), /is unreachable/)).toBe(1)
         expect(count(cli.stderr(), /reachable again/)).toBe(1)
         ownLines(cli, prefix)

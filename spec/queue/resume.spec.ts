@@ -18,7 +18,6 @@ const harness = useHarness()
 useCli()
 const closing = useClosing()
 
-
 function worker(name: string, url: string): RunwareWorker {
   const w = startRunwareWorker({ connection, name, concurrency: 10, client: { apiKey: API_KEY, url }, lockDurationMs: 1_000 })
   closing(w)
@@ -33,7 +32,9 @@ describe('a worker killed with SIGKILL mid-job', () => {
     closing(q)
     sim.holdResults()
     const { jobId, taskUUID } = await q.add({ ...IMAGE, numberResults: 2 })
-    const doomed = spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--lock-ms', '1000', '--concurrency', '5'], { RUNWARE_API_KEY: API_KEY })
+    const doomed = spawnCli(['worker', '--redis', redisUrl, '--queue', name, '--url', sim.url, '--lock-ms', '1000', '--concurrency', '5'], {
+      RUNWARE_API_KEY: API_KEY,
+    })
     await until(() => sim.stats.tasksReceived === 1, 'the job on the wire', 20_000)
     doomed.child.kill('SIGKILL')
     expect((await exitOf(doomed)).signal).toBe('SIGKILL')
@@ -58,7 +59,11 @@ describe('enqueue killed, then run again with the same --out', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runware-enqueue-'))
     const input = join(dir, 'tasks.jsonl')
     const out = join(dir, 'out.jsonl')
-    const lines = [...Array.from({ length: 30 }, (_, i) => JSON.stringify({ ...IMAGE, positivePrompt: `prompt ${i}` })), 'not json', JSON.stringify({ ...IMAGE, positivePrompt: 'last' })]
+    const lines = [
+      ...Array.from({ length: 30 }, (_, i) => JSON.stringify({ ...IMAGE, positivePrompt: `prompt ${i}` })),
+      'not json',
+      JSON.stringify({ ...IMAGE, positivePrompt: 'last' }),
+    ]
     writeFileSync(input, `${lines.join('\n')}\n`)
     // No worker yet: the first enqueue adds every job, then waits; it is killed while it waits.
     const first = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--out', out])
@@ -71,7 +76,10 @@ describe('enqueue killed, then run again with the same --out', () => {
     worker(name, sim.url)
     const second = spawnCli(['enqueue', input, '--redis', redisUrl, '--queue', name, '--out', out])
     expect((await exitOf(second, 60_000)).code).toBe(1)
-    const records = readFileSync(out, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line?: number; status?: string; code?: string })
+    const records = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { line?: number; status?: string; code?: string })
     const tasks = records.filter((record) => record.line !== undefined)
     expect(tasks).toHaveLength(32)
     expect(new Set(tasks.map((record) => record.line)).size).toBe(32)

@@ -13,14 +13,22 @@ function taskFor(i: number): { task: Task; expected: number } {
     case 0:
       return { task: { taskType: 'promptEnhance', prompt: `a castle ${i}`, promptMaxLength: 100, promptVersions: 1 + (i % 3) }, expected: 1 + (i % 3) }
     case 1:
-      return { task: { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a fox ${i}`, width: 512, height: 512, numberResults: 4 }, expected: 4 }
+      return {
+        task: { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a fox ${i}`, width: 512, height: 512, numberResults: 4 },
+        expected: 4,
+      }
     default:
       return { task: { taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron ${i}`, width: 512, height: 512 }, expected: 1 }
   }
 }
 
 /** Runs `count` tasks through one client; `during` may inject faults while they run. */
-async function runAll(sim: Simulator, client: RunwareSocket, count: number, during: () => Promise<void> = () => Promise.resolve()): Promise<{ outcomes: Outcome[]; ledger: ReturnType<typeof watch> }> {
+async function runAll(
+  sim: Simulator,
+  client: RunwareSocket,
+  count: number,
+  during: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ outcomes: Outcome[]; ledger: ReturnType<typeof watch> }> {
   const ledger = watch(client)
   const runs = Array.from({ length: count }, (_, i) => {
     const { task, expected } = taskFor(i)
@@ -48,7 +56,17 @@ describe('chaos', () => {
       latencyMs: { min: 0, max: 20 },
       // Framing drawn per task: a client that leans on one framing fails here.
       framing: 'mixed',
-      chaos: { dropRate: 0.004, silenceRate: 0.002, failRate: 0.03, permanentShare: 0.3, rateLimitRate: 0.005, duplicateRate: 0.02, malformedRate: 0.01, lostAckRate: 0.02, lostAnswerRate: 0.002 },
+      chaos: {
+        dropRate: 0.004,
+        silenceRate: 0.002,
+        failRate: 0.03,
+        permanentShare: 0.3,
+        rateLimitRate: 0.005,
+        duplicateRate: 0.02,
+        malformedRate: 0.01,
+        lostAckRate: 0.02,
+        lostAnswerRate: 0.002,
+      },
     })
     const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url })
     const errors: string[] = []
@@ -104,7 +122,11 @@ describe('chaos', () => {
 
   const fault: fc.Arbitrary<Fault> = fc.oneof(
     fc.constantFrom<Fault>({ kind: 'drop' }, { kind: 'silence' }, { kind: 'duplicate' }, { kind: 'malformed' }),
-    fc.record({ kind: fc.constant('fail' as const), code: fc.constantFrom(...DEFAULT_RETRYABLE_CODES, ...DEFAULT_PERMANENT_CODES), count: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({
+      kind: fc.constant('fail' as const),
+      code: fc.constantFrom(...DEFAULT_RETRYABLE_CODES, ...DEFAULT_PERMANENT_CODES),
+      count: fc.integer({ min: 1, max: 3 }),
+    }),
     fc.record({ kind: fc.constant('rateLimit' as const), count: fc.integer({ min: 1, max: 3 }) }),
     fc.record({ kind: fc.constant('dropAfterFrames' as const), frames: fc.integer({ min: 0, max: 5 }) }),
   )

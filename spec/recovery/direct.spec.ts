@@ -155,7 +155,10 @@ describe('outputs', () => {
     const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1_000, multiplier: 1, maxDelayMs: 1_000 } })
     const seen: unknown[] = []
     const tasks = record(client, 'task')
-    const run = client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 3, taskUUID, deliveryMethod: 'async' }, { onResult: (item) => void seen.push(item.text) })
+    const run = client.run(
+      { taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 3, taskUUID, deliveryMethod: 'async' },
+      { onResult: (item) => void seen.push(item.text) },
+    )
     await until(() => tasks.some((event) => event.type === 'polling'), 'the acknowledgement')
     clock.advance(1_000)
     await until(() => answers.length === 1, 'the first answer')

@@ -31,7 +31,10 @@ function answerTasks(tasks: WireTask[], reply: (frame: unknown) => void): void {
 
 /** The taskUUIDs asked about, in order, over every socket. */
 function asked(server: ScriptedServer): string[] {
-  return server.frames.flat().filter((task) => task.taskType === 'getResponse').map((task) => String(task.taskUUID))
+  return server.frames
+    .flat()
+    .filter((task) => task.taskType === 'getResponse')
+    .map((task) => String(task.taskUUID))
 }
 
 /**
@@ -83,7 +86,9 @@ describe('getResponse requests, counted', () => {
   it('polls a running task once per delay, ×multiplier up to the cap, one question out at a time, and never after it settles', async () => {
     const { start, after, answer } = await setUp({ poll: { initialDelayMs: 1_000, multiplier: 2, maxDelayMs: 4_000, timeoutMs: 60_000 } })
     const id = randomUUID()
-    const { runs: [run] } = await start([id])
+    const {
+      runs: [run],
+    } = await start([id])
     expect(await after(999)).toBe(0)
     expect(await after(1)).toBe(1)
     // Unanswered, and a minute from being asked again: no second question meanwhile.

@@ -133,7 +133,12 @@ describe('a task that settled stays settled', () => {
       const poll = await server.nextFrame((frame) => frame[0]?.taskType === 'getResponse')
       if (how === 'abort') controller.abort()
       expect((await run).code).toBe(how === 'abort' ? 'aborted' : 'taskTimeout')
-      server.send({ data: [{ ...statusError(poll[0]), taskType: 'imageInference' }, { taskType: 'imageInference', taskUUID: poll[0]?.taskUUID, imageUUID: 'late', status: 'success' }] })
+      server.send({
+        data: [
+          { ...statusError(poll[0]), taskType: 'imageInference' },
+          { taskType: 'imageInference', taskUUID: poll[0]?.taskUUID, imageUUID: 'late', status: 'success' },
+        ],
+      })
       await until(() => orphans.length === 2, 'the late answer as orphans')
       expect(shape(events)).toEqual(['queued', 'sent', 'polling', 'settled:rejected'])
       expect(server.frames.filter((frame) => frame[0]?.taskType === 'imageInference')).toHaveLength(1)

@@ -48,11 +48,19 @@ describe('reconnect state machine', () => {
     for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'reconnectFailed', retryable: true })
     // The message says how many attempts were made and what the last one met.
     const message = ((results[0] as PromiseRejectedResult).reason as Error).message
-    expect(message).toMatch(WHATWG ? /^gave up after 3 reconnect attempts \(last: socketClosed: close code 1006\)$/ : /^gave up after 3 reconnect attempts \(last: socketError: .*ECONNREFUSED.*\)$/)
+    expect(message).toMatch(
+      WHATWG
+        ? /^gave up after 3 reconnect attempts \(last: socketClosed: close code 1006\)$/
+        : /^gave up after 3 reconnect attempts \(last: socketError: .*ECONNREFUSED.*\)$/,
+    )
     expect(client.state).toBe('failed')
     expect(states.filter((event) => event.to === 'reconnecting').map((event) => event.attempt)).toEqual([1, 2, 3])
     // A standard WebSocket's error event says nothing: its close (1006) is all there is to report.
-    expect(states.at(-1)).toMatchObject({ to: 'failed', code: 'reconnectFailed', detail: expect.stringMatching(WHATWG ? /close code 1006/ : /ECONNREFUSED/) as unknown })
+    expect(states.at(-1)).toMatchObject({
+      to: 'failed',
+      code: 'reconnectFailed',
+      detail: expect.stringMatching(WHATWG ? /close code 1006/ : /ECONNREFUSED/) as unknown,
+    })
     expect(states.find((event) => event.to === 'reconnecting')).toMatchObject({ reason: 'socketClosed', detail: 'close code 1006' })
     await expect(client.run(image)).rejects.toMatchObject({ code: 'reconnectFailed' })
   })
@@ -63,7 +71,11 @@ describe('reconnect state machine', () => {
     await server.close()
     const client = h.client(server.url, { reconnect: { initialDelayMs: 0, maxAttempts: 2 } })
     const states = record(client, 'state')
-    const attempts = (): (number | undefined)[] => states.splice(0).filter((event) => event.to === 'reconnecting').map((event) => event.attempt)
+    const attempts = (): (number | undefined)[] =>
+      states
+        .splice(0)
+        .filter((event) => event.to === 'reconnecting')
+        .map((event) => event.attempt)
     await expect(client.connect()).rejects.toMatchObject({ code: 'reconnectFailed' })
     expect(attempts()).toEqual([1, 2])
     await expect(client.connect()).rejects.toMatchObject({ code: 'reconnectFailed' })

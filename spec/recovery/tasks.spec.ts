@@ -248,7 +248,14 @@ describe('recovery when the fate of a task is unknown', () => {
   it('outside the resume window: a fresh session, then getResponse finds the results (nothing runs twice)', async () => {
     const clock = new ManualClock()
     const sim = await h.simulator({ clock, resumeWindowMs: 120_000 })
-    const client = h.client(sim.url, { ...quick, clock, heartbeat: false, resumeWindowMs: 120_000, reconnect: { initialDelayMs: 200_000, maxDelayMs: 200_000 }, random: () => 0.9 })
+    const client = h.client(sim.url, {
+      ...quick,
+      clock,
+      heartbeat: false,
+      resumeWindowMs: 120_000,
+      reconnect: { initialDelayMs: 200_000, maxDelayMs: 200_000 },
+      random: () => 0.9,
+    })
     const states = record(client, 'state')
     await client.connect()
     const firstSession = client.sessionUUID

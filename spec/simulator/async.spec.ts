@@ -19,7 +19,15 @@ describe('deliveryMethod async and getResponse', () => {
     const clock = new ManualClock()
     const sim = await h.simulator({ clock, asyncDurationMs: 10_000 })
     const { client } = await h.authed(sim)
-    const task = { taskType: 'videoInference', taskUUID: randomUUID(), model: 'klingai:5@3', positivePrompt: 'waves', deliveryMethod: 'async', numberResults: 3, includeCost: true }
+    const task = {
+      taskType: 'videoInference',
+      taskUUID: randomUUID(),
+      model: 'klingai:5@3',
+      positivePrompt: 'waves',
+      deliveryMethod: 'async',
+      numberResults: 3,
+      includeCost: true,
+    }
     client.send([task])
     const ack = await client.next(is.task(task.taskUUID))
     expect(ack.body).toEqual({ data: [{ taskType: 'videoInference', taskUUID: task.taskUUID }] })

@@ -15,14 +15,34 @@ const cases: { name: string; frame: string; code: string; parameter?: string }[]
   { name: 'a task that is null', frame: '[null]', code: 'missingTaskType', parameter: 'taskType' },
   { name: 'a task without taskType', frame: '[{"taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]', code: 'missingTaskType', parameter: 'taskType' },
   { name: 'a taskType that is not a string', frame: '[{"taskType":7}]', code: 'missingTaskType', parameter: 'taskType' },
-  { name: 'a task without taskUUID', frame: '[{"taskType":"imageInference","model":"m","positivePrompt":"cat","width":512,"height":512}]', code: 'missingTaskUUID', parameter: 'taskUUID' },
+  {
+    name: 'a task without taskUUID',
+    frame: '[{"taskType":"imageInference","model":"m","positivePrompt":"cat","width":512,"height":512}]',
+    code: 'missingTaskUUID',
+    parameter: 'taskUUID',
+  },
   { name: 'a taskUUID that is not a UUID', frame: '[{"taskType":"imageInference","taskUUID":"task-1"}]', code: 'invalidTaskUUID', parameter: 'taskUUID' },
   { name: 'a taskUUID that is a number', frame: '[{"taskType":"imageInference","taskUUID":12}]', code: 'invalidTaskUUID', parameter: 'taskUUID' },
-  { name: 'an unknown taskType', frame: '[{"taskType":"teleport","taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]', code: 'unsupportedTaskType', parameter: 'taskType' },
+  {
+    name: 'an unknown taskType',
+    frame: '[{"taskType":"teleport","taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]',
+    code: 'unsupportedTaskType',
+    parameter: 'taskType',
+  },
   { name: 'a getResponse without taskUUID', frame: '[{"taskType":"getResponse"}]', code: 'missingTaskUUID', parameter: 'taskUUID' },
   { name: 'a getResponse with a bad taskUUID', frame: '[{"taskType":"getResponse","taskUUID":"nope"}]', code: 'invalidTaskUUID', parameter: 'taskUUID' },
-  { name: 'a prototype-pollution attempt', frame: '[{"taskType":"__proto__","__proto__":{"polluted":true}}]', code: 'unsupportedTaskType', parameter: 'taskType' },
-  { name: 'an inherited property name as taskType', frame: '[{"taskType":"constructor","taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]', code: 'unsupportedTaskType', parameter: 'taskType' },
+  {
+    name: 'a prototype-pollution attempt',
+    frame: '[{"taskType":"__proto__","__proto__":{"polluted":true}}]',
+    code: 'unsupportedTaskType',
+    parameter: 'taskType',
+  },
+  {
+    name: 'an inherited property name as taskType',
+    frame: '[{"taskType":"constructor","taskUUID":"7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f"}]',
+    code: 'unsupportedTaskType',
+    parameter: 'taskType',
+  },
 ]
 
 describe('bad input', () => {

@@ -129,7 +129,12 @@ describe('failNext and failTasks', () => {
     expect((await client.next(is.task(t3.taskUUID))).data).toHaveLength(1)
     expect(sim.stats.faults.failures).toBe(2)
     expect(sim.stats.faults.byCode).toEqual({ timeoutProvider: 2 })
-    expect(sim.stats.failedTasks).toEqual(new Map([[t1.taskUUID, 'timeoutProvider'], [t2.taskUUID, 'timeoutProvider']]))
+    expect(sim.stats.failedTasks).toEqual(
+      new Map([
+        [t1.taskUUID, 'timeoutProvider'],
+        [t2.taskUUID, 'timeoutProvider'],
+      ]),
+    )
     // An injected failure models a runtime failure: the task was executed.
     expect(sim.stats.executions.get(t1.taskUUID)).toBe(1)
     expect(sim.stats.itemsProduced).toBe(1)
@@ -187,7 +192,15 @@ describe('failNext and failTasks', () => {
   it('contains a throwing predicate to its own task: internalServerError for it, siblings still run', async () => {
     const sim = await h.simulator()
     const reported = waitFor(sim.events, 'internalError')
-    sim.failTasks({ match: (task) => { if (task.numberResults === 2) throw new Error('predicate bug'); return false } }, 'taskFailed')
+    sim.failTasks(
+      {
+        match: (task) => {
+          if (task.numberResults === 2) throw new Error('predicate bug')
+          return false
+        },
+      },
+      'taskFailed',
+    )
     const { client } = await h.authed(sim)
     const [bad, good] = [imageTask({ numberResults: 2 }), imageTask()]
     client.send([bad, good])
@@ -248,7 +261,12 @@ describe('duplicateNext and malformedNext', () => {
       const start = client.received.length
       client.send([task])
       await client.next(is.task(task.taskUUID))
-      texts.push(...client.received.slice(start).map((f) => f.text).filter((t) => !t.includes(task.taskUUID)))
+      texts.push(
+        ...client.received
+          .slice(start)
+          .map((f) => f.text)
+          .filter((t) => !t.includes(task.taskUUID)),
+      )
     }
     expect(texts).toEqual(MALFORMED_FRAMES)
     expect(sim.stats.faults.malformed).toBe(MALFORMED_FRAMES.length)
@@ -359,9 +377,17 @@ describe('clearFaults and argument checks', () => {
 
   it('rejects nonsense arguments synchronously', async () => {
     const sim = await h.simulator()
-    expect(() => { sim.failNext(-1, 'x') }).toThrow(RangeError)
-    expect(() => { sim.dropAfterFrames(1.5) }).toThrow(RangeError)
-    expect(() => { sim.delay(-5) }).toThrow(RangeError)
-    expect(() => { sim.failTasks({ fraction: 2 }, 'x') }).toThrow(RangeError)
+    expect(() => {
+      sim.failNext(-1, 'x')
+    }).toThrow(RangeError)
+    expect(() => {
+      sim.dropAfterFrames(1.5)
+    }).toThrow(RangeError)
+    expect(() => {
+      sim.delay(-5)
+    }).toThrow(RangeError)
+    expect(() => {
+      sim.failTasks({ fraction: 2 }, 'x')
+    }).toThrow(RangeError)
   })
 })

@@ -145,7 +145,15 @@ describe('framing drawn per task', () => {
 
 describe('which codes are invented', () => {
   it('the table marks the codes Runware documents nowhere, and the field-check names as a pattern', () => {
-    for (const code of ['authenticationRequired', 'invalidJSON', 'invalidPayload', 'missingTaskType', 'missingTaskUUID', 'invalidTaskUUID', 'unsupportedDeliveryMethod']) {
+    for (const code of [
+      'authenticationRequired',
+      'invalidJSON',
+      'invalidPayload',
+      'missingTaskType',
+      'missingTaskUUID',
+      'invalidTaskUUID',
+      'unsupportedDeliveryMethod',
+    ]) {
       expect(sourceOf(code)).toBe('invented')
     }
     expect(sourceOf('invalidApiKey')).toBe('wire')
@@ -172,7 +180,15 @@ describe('which codes are invented', () => {
     seen.push((await raw.next()).errors[0]?.code)
     raw.send([{ taskType: 'teleport', taskUUID: randomUUID() }])
     seen.push((await raw.next()).errors[0]?.code)
-    expect(seen).toEqual(['authenticationRequired', 'invalidJSON', 'invalidPayload', 'missingTaskType', 'missingTaskUUID', 'unsupportedDeliveryMethod', 'unsupportedTaskType'])
+    expect(seen).toEqual([
+      'authenticationRequired',
+      'invalidJSON',
+      'invalidPayload',
+      'missingTaskType',
+      'missingTaskUUID',
+      'unsupportedDeliveryMethod',
+      'unsupportedTaskType',
+    ])
     for (const code of seen) expect(sourceOf(String(code))).toBeDefined()
   })
 })

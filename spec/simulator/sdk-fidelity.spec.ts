@@ -41,9 +41,10 @@ describe('@runware/sdk-js against the simulator', () => {
     const sim = await h.simulator({ apiKeys: ['the-right-key'] })
     const runware = new RunwareServer({ apiKey: 'a-wrong-key', url: sim.url, shouldReconnect: false })
     try {
-      const failure: unknown = await runware
-        .imageInference({ positivePrompt: 'a cat', model: 'runware:101@1', width: 512, height: 512 })
-        .then(() => undefined, (error: unknown) => error)
+      const failure: unknown = await runware.imageInference({ positivePrompt: 'a cat', model: 'runware:101@1', width: 512, height: 512 }).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
       expect(failure).toMatchObject({ error: { code: 'invalidApiKey' } })
       expect(sim.stats.authFailures).toBeGreaterThanOrEqual(1)
       expect(sim.stats.executions.size).toBe(0)

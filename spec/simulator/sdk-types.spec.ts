@@ -48,7 +48,15 @@ describe.each(FRAMINGS)('@runware/sdk-js, framing %s', (framing) => {
       expect((details.request as Loose[])[0]).toMatchObject({ taskType: 'textInference' })
 
       const upload = first(
-        await runware.modelUpload({ category: 'lora', architecture: 'sdxl', format: 'safetensors', name: 'mine', version: '1', downloadURL: 'https://example.invalid/m.safetensors', air: 'me:1@1' } as never),
+        await runware.modelUpload({
+          category: 'lora',
+          architecture: 'sdxl',
+          format: 'safetensors',
+          name: 'mine',
+          version: '1',
+          downloadURL: 'https://example.invalid/m.safetensors',
+          air: 'me:1@1',
+        } as never),
       )
       expect(upload).toMatchObject({ status: 'ready', air: 'me:1@1' })
 

@@ -27,5 +27,10 @@ export async function rejection(client: TestClient, task: Record<string, unknown
 /** One getResponse for `taskUUID`: its answer frame (items, an empty list, or an error naming it). */
 export function poll(client: TestClient, taskUUID: string): Promise<Received> {
   client.send([{ taskType: 'getResponse', taskUUID }])
-  return client.next((f) => (f.data.length === 0 && f.errors.length === 0) || f.errors.some((e) => e.taskUUID === taskUUID) || f.data.some((i) => i.taskUUID === taskUUID && 'status' in i))
+  return client.next(
+    (f) =>
+      (f.data.length === 0 && f.errors.length === 0) ||
+      f.errors.some((e) => e.taskUUID === taskUUID) ||
+      f.data.some((i) => i.taskUUID === taskUUID && 'status' in i),
+  )
 }

@@ -23,19 +23,40 @@ describe('the newly supported task types', () => {
     const [item] = await run(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1', messages: [{ role: 'user', content: 'Hello there' }] })
     expect(item).toMatchObject({ taskType: 'textInference', finishReason: 'stop', text: expect.any(String) as string })
     expect(item?.usage).toMatchObject({ promptTokens: 3, totalTokens: expect.any(Number) as number })
-    expect(await rejection(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1' })).toMatchObject({ code: 'missingMessages', parameter: 'messages' })
-    expect(await rejection(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })).toMatchObject({ code: 'invalidMessages' })
-    expect(await rejection(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1', messages: [{ role: 'system', content: 'a' }] })).toMatchObject({ code: 'invalidMessages' })
+    expect(await rejection(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1' })).toMatchObject({
+      code: 'missingMessages',
+      parameter: 'messages',
+    })
+    expect(
+      await rejection(client, {
+        taskType: 'textInference',
+        taskUUID: id(),
+        model: 'runware:1@1',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      }),
+    ).toMatchObject({ code: 'invalidMessages' })
+    expect(
+      await rejection(client, { taskType: 'textInference', taskUUID: id(), model: 'runware:1@1', messages: [{ role: 'system', content: 'a' }] }),
+    ).toMatchObject({ code: 'invalidMessages' })
   })
 
   it('audioInference: audioUUID with audioURL, or base64 / a data URI per outputType; a seed', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [url] = await run(client, { taskType: 'audioInference', taskUUID: id(), model: 'elevenlabs:1@1', positivePrompt: 'rain on a roof', duration: 5 })
-    expect(url).toMatchObject({ audioUUID: expect.stringMatching(UUID) as string, audioURL: expect.stringMatching(/example\.invalid.*\.mp3$/) as string, seed: expect.any(Number) as number })
+    expect(url).toMatchObject({
+      audioUUID: expect.stringMatching(UUID) as string,
+      audioURL: expect.stringMatching(/example\.invalid.*\.mp3$/) as string,
+      seed: expect.any(Number) as number,
+    })
     const [data] = await run(client, { taskType: 'audioInference', taskUUID: id(), model: 'elevenlabs:1@1', outputType: 'dataURI', outputFormat: 'WAV' })
     expect(data?.audioDataURI).toMatch(/^data:audio\//)
-    expect(await rejection(client, { taskType: 'audioInference', taskUUID: id(), model: 'elevenlabs:1@1', outputFormat: 'AAC' })).toMatchObject({ code: 'invalidOutputFormat' })
+    expect(await rejection(client, { taskType: 'audioInference', taskUUID: id(), model: 'elevenlabs:1@1', outputFormat: 'AAC' })).toMatchObject({
+      code: 'invalidOutputFormat',
+    })
   })
 
   it('3dInference: outputs.files with a uuid and a GLB url, per result', async () => {
@@ -59,7 +80,9 @@ describe('the newly supported task types', () => {
     // The legacy name (sdk-js 1.3 sends it) takes inputImage and preProcessorType, no model.
     const [legacy] = await run(client, { taskType: 'imageControlNetPreProcess', taskUUID: id(), inputImage: id(), preProcessorType: 'canny' })
     expect(legacy).toMatchObject({ taskType: 'imageControlNetPreProcess', guideImageUUID: expect.stringMatching(UUID) as string })
-    expect(await rejection(client, { taskType: 'imageControlNetPreProcess', taskUUID: id(), inputImage: id(), preProcessorType: 'x' })).toMatchObject({ code: 'invalidPreProcessorType' })
+    expect(await rejection(client, { taskType: 'imageControlNetPreProcess', taskUUID: id(), inputImage: id(), preProcessorType: 'x' })).toMatchObject({
+      code: 'invalidPreProcessorType',
+    })
     for (const taskType of ['vectorize', 'imageMasking', 'controlNetPreprocess']) {
       expect(await rejection(client, { taskType, taskUUID: id(), model: 'm:1@1' })).toMatchObject({ code: 'missingInputImage' })
     }
@@ -72,7 +95,9 @@ describe('the newly supported task types', () => {
     expect(stored).toMatchObject({ operation: 'upload', mediaUUID: expect.stringMatching(UUID) as string, mediaURL: expect.any(String) as string })
     const [deleted] = await run(client, { taskType: 'mediaStorage', taskUUID: id(), operation: 'delete', media: stored?.mediaUUID })
     expect(deleted).toEqual({ taskType: 'mediaStorage', taskUUID: expect.any(String) as string, operation: 'delete', mediaUUID: stored?.mediaUUID })
-    expect(await rejection(client, { taskType: 'mediaStorage', taskUUID: id(), operation: 'delete', media: 'not-a-uuid' })).toMatchObject({ code: 'invalidMedia' })
+    expect(await rejection(client, { taskType: 'mediaStorage', taskUUID: id(), operation: 'delete', media: 'not-a-uuid' })).toMatchObject({
+      code: 'invalidMedia',
+    })
   })
 
   it('accountManagement: getDetails gives the organization and its balance; an operation is required', async () => {
@@ -99,7 +124,17 @@ describe('the newly supported task types', () => {
   it('modelUpload: one item per stage, validated … ready, the last with the model’s AIR', async () => {
     const sim = await h.simulator({ framing: 'item' })
     const { client } = await h.authed(sim)
-    const upload = { taskType: 'modelUpload', taskUUID: id(), category: 'lora', architecture: 'sdxl', format: 'safetensors', name: 'my-lora', version: '1', downloadURL: 'https://example.invalid/m.safetensors', air: 'me:1@1' }
+    const upload = {
+      taskType: 'modelUpload',
+      taskUUID: id(),
+      category: 'lora',
+      architecture: 'sdxl',
+      format: 'safetensors',
+      name: 'my-lora',
+      version: '1',
+      downloadURL: 'https://example.invalid/m.safetensors',
+      air: 'me:1@1',
+    }
     const items = await run(client, upload, 5)
     expect(items.map((item) => item.status)).toEqual(['validated', 'downloaded', 'optimized', 'stored', 'ready'])
     expect(items.at(-1)).toMatchObject({ status: 'ready', air: 'me:1@1' })
@@ -113,7 +148,13 @@ describe('the newly supported task types', () => {
     const results = found?.results as Record<string, unknown>[]
     expect(results).toHaveLength(2)
     for (const model of results) {
-      expect(model).toMatchObject({ air: expect.any(String) as string, name: expect.any(String) as string, category: 'checkpoint', source: 'featured', private: false })
+      expect(model).toMatchObject({
+        air: expect.any(String) as string,
+        name: expect.any(String) as string,
+        category: 'checkpoint',
+        source: 'featured',
+        private: false,
+      })
       expect(Array.isArray(model.capabilities)).toBe(true)
       expect(model).toHaveProperty('heroImage')
       expect(model).toHaveProperty('architecture')
@@ -126,7 +167,15 @@ describe('the model catalogue', () => {
   it('limits depend on the model; an unlisted model gets the documented default; a model of another type is refused', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
-    const task = (model: string, fields: Record<string, unknown>): Record<string, unknown> & { taskUUID: string } => ({ taskType: 'imageInference', taskUUID: id(), model, positivePrompt: 'a heron', width: 512, height: 512, ...fields })
+    const task = (model: string, fields: Record<string, unknown>): Record<string, unknown> & { taskUUID: string } => ({
+      taskType: 'imageInference',
+      taskUUID: id(),
+      model,
+      positivePrompt: 'a heron',
+      width: 512,
+      height: 512,
+      ...fields,
+    })
     // FLUX (runware:101@1): multiples of 16.
     expect(await run(client, task('runware:101@1', { width: 528 }))).toHaveLength(1)
     // An SDXL-class checkpoint: at most 1536 and four results.

@@ -62,8 +62,16 @@ describe('imageInference', () => {
     { name: 'a missing height', overrides: { height: undefined }, expected: { code: 'missingHeight', parameter: 'height' } },
     { name: 'numberResults 0', overrides: { numberResults: 0 }, expected: { code: 'invalidNumberResults', min: 1, max: 20 } },
     { name: 'numberResults 21', overrides: { numberResults: 21 }, expected: { code: 'invalidNumberResults' } },
-    { name: 'an unknown outputType', overrides: { outputType: 'PDF' }, expected: { code: 'invalidOutputType', allowedValues: ['URL', 'base64Data', 'dataURI'] } },
-    { name: 'an unknown deliveryMethod', overrides: { deliveryMethod: 'carrier-pigeon' }, expected: { code: 'invalidDeliveryMethod', allowedValues: ['sync', 'async'] } },
+    {
+      name: 'an unknown outputType',
+      overrides: { outputType: 'PDF' },
+      expected: { code: 'invalidOutputType', allowedValues: ['URL', 'base64Data', 'dataURI'] },
+    },
+    {
+      name: 'an unknown deliveryMethod',
+      overrides: { deliveryMethod: 'carrier-pigeon' },
+      expected: { code: 'invalidDeliveryMethod', allowedValues: ['sync', 'async'] },
+    },
   ]
   for (const { name, overrides, expected } of invalid) {
     it(`rejects ${name} with the documented error shape`, async () => {
@@ -106,7 +114,11 @@ describe('other task types', () => {
     const base = { taskType: 'promptEnhance', prompt: 'cat' }
     expect(await rejection(client, { ...base, taskUUID: randomUUID(), prompt: undefined })).toMatchObject({ code: 'missingPrompt' })
     expect(await rejection(client, { ...base, taskUUID: randomUUID(), promptVersions: 6 })).toMatchObject({ code: 'invalidPromptVersions', min: 1, max: 5 })
-    expect(await rejection(client, { ...base, taskUUID: randomUUID(), promptMaxLength: 5 })).toMatchObject({ code: 'invalidPromptMaxLength', min: 12, max: 400 })
+    expect(await rejection(client, { ...base, taskUUID: randomUUID(), promptMaxLength: 5 })).toMatchObject({
+      code: 'invalidPromptMaxLength',
+      min: 12,
+      max: 400,
+    })
   })
 
   it('caption reads inputs.image (or the legacy inputImage) and returns text; the current name requires model', async () => {
@@ -117,18 +129,25 @@ describe('other task types', () => {
     const [current] = await run(client, { taskType: 'caption', taskUUID: randomUUID(), model: 'runware:150@2', inputs: { image: randomUUID() } })
     expect(typeof current?.text).toBe('string')
     expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID(), model: 'runware:150@2' })).toMatchObject({ code: 'missingInputImage' })
-    expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({ code: 'missingModel', parameter: 'model' })
+    expect(await rejection(client, { taskType: 'caption', taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({
+      code: 'missingModel',
+      parameter: 'model',
+    })
   })
 
   it('removeBackground and upscale return an image; upscaleFactor must be 2..4', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
-    for (const [taskType, model] of [['removeBackground', 'runware:109@1'], ['upscale', 'runware:500@1']]) {
+    for (const [taskType, model] of [
+      ['removeBackground', 'runware:109@1'],
+      ['upscale', 'runware:500@1'],
+    ]) {
       const [item] = await run(client, { taskType, taskUUID: randomUUID(), model, inputs: { image: randomUUID() } })
       expect(isUUID(item?.imageUUID)).toBe(true)
       expect(item?.imageURL).toMatch(/^https:\/\/example\.invalid\//)
     }
-    for (const taskType of ['removeBackground', 'upscale']) expect(await rejection(client, { taskType, taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({ code: 'missingModel' })
+    for (const taskType of ['removeBackground', 'upscale'])
+      expect(await rejection(client, { taskType, taskUUID: randomUUID(), inputs: { image: randomUUID() } })).toMatchObject({ code: 'missingModel' })
     const bad = await rejection(client, { taskType: 'imageUpscale', taskUUID: randomUUID(), inputImage: randomUUID(), upscaleFactor: 8 })
     expect(bad).toMatchObject({ code: 'invalidUpscaleFactor', min: 2, max: 4 })
   })

@@ -17,11 +17,15 @@ const client = new RunwareSocket({ apiKey: 'types-key-0123456789', url: 'ws://12
 
 describe('typed results', () => {
   it('follow the task type', () => {
-    expectTypeOf(client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512 })).resolves.toEqualTypeOf<ImageInferenceResult[]>()
+    expectTypeOf(client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512 })).resolves.toEqualTypeOf<
+      ImageInferenceResult[]
+    >()
     expectTypeOf(client.run({ taskType: 'promptEnhance', prompt: 'a castle', promptVersions: 3 })).resolves.toEqualTypeOf<PromptEnhanceResult[]>()
     expectTypeOf(client.run({ taskType: 'videoInference', model: 'm', deliveryMethod: 'async' })).resolves.toEqualTypeOf<VideoInferenceResult[]>()
     expectTypeOf(client.run({ taskType: 'caption', model: 'm', inputs: { image: 'i' } })).resolves.toEqualTypeOf<CaptionResult[]>()
-    expectTypeOf(client.run({ taskType: 'textInference', model: 'm', messages: [{ role: 'user', content: 'hi' }] })).resolves.toEqualTypeOf<TextInferenceResult[]>()
+    expectTypeOf(client.run({ taskType: 'textInference', model: 'm', messages: [{ role: 'user', content: 'hi' }] })).resolves.toEqualTypeOf<
+      TextInferenceResult[]
+    >()
     expectTypeOf(client.run({ taskType: 'modelSearch', search: 'flux' })).resolves.toEqualTypeOf<ModelSearchResult[]>()
     expectTypeOf(client.run({ taskType: 'upscale', model: 'm', inputs: { video: 'v' } })).resolves.toEqualTypeOf<UpscaleResult[]>()
   })
@@ -34,15 +38,22 @@ describe('typed results', () => {
 
   it('the untyped path resolves with ResultItem, or the known result for a known type', () => {
     expectTypeOf(client.run(untyped({ taskType: 'somethingNew', foo: 1 }))).resolves.toEqualTypeOf<ResultItem[]>()
-    expectTypeOf(client.run(untyped({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', aFieldNotListedYet: 1 }))).resolves.toEqualTypeOf<ImageInferenceResult[]>()
+    expectTypeOf(client.run(untyped({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', aFieldNotListedYet: 1 }))).resolves.toEqualTypeOf<
+      ImageInferenceResult[]
+    >()
   })
 
   it('stream yields the same item types', () => {
-    expectTypeOf(client.stream({ taskType: 'promptEnhance', prompt: 'x', promptVersions: 2 })).toEqualTypeOf<AsyncGenerator<PromptEnhanceResult, void, undefined>>()
+    expectTypeOf(client.stream({ taskType: 'promptEnhance', prompt: 'x', promptVersions: 2 })).toEqualTypeOf<
+      AsyncGenerator<PromptEnhanceResult, void, undefined>
+    >()
     expectTypeOf(client.stream(untyped({ taskType: 'x' }))).toEqualTypeOf<AsyncGenerator<ResultItem, void, undefined>>()
   })
 
   it('onResult gets the typed item', () => {
-    void client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p' }, { onResult: (item) => expectTypeOf(item).toEqualTypeOf<ImageInferenceResult>() })
+    void client.run(
+      { taskType: 'imageInference', model: 'm', positivePrompt: 'p' },
+      { onResult: (item) => expectTypeOf(item).toEqualTypeOf<ImageInferenceResult>() },
+    )
   })
 })

@@ -64,7 +64,16 @@ describe('typed task inputs', () => {
   })
 
   it('the common tasks compile as documented', () => {
-    void client.run({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: 'a fox', width: 1024, height: 1024, numberResults: 2, outputType: 'URL', includeCost: true })
+    void client.run({
+      taskType: 'imageInference',
+      model: 'runware:101@1',
+      positivePrompt: 'a fox',
+      width: 1024,
+      height: 1024,
+      numberResults: 2,
+      outputType: 'URL',
+      includeCost: true,
+    })
     void client.run({ taskType: 'videoInference', model: 'klingai:5@3', positivePrompt: 'waves', duration: 5, deliveryMethod: 'async' })
     void client.run({ taskType: 'audioInference', model: 'elevenlabs:1@1', positivePrompt: 'rain', duration: 10 })
     void client.run({ taskType: 'textInference', model: 'm', messages: [{ role: 'user', content: 'hello' }] })
@@ -80,7 +89,15 @@ describe('typed task inputs', () => {
     void client.run({ taskType: 'imageUpload', image: 'data:image/png;base64,AAAA' })
     void client.run({ taskType: 'mediaStorage', operation: 'upload', media: 'https://example.invalid/a.png' })
     void client.run({ taskType: 'modelSearch', search: 'flux', limit: 5 })
-    void client.run({ taskType: 'modelUpload', category: 'lora', architecture: 'sdxl', format: 'safetensors', name: 'mine', version: '1', downloadURL: 'https://example.invalid/m' })
+    void client.run({
+      taskType: 'modelUpload',
+      category: 'lora',
+      architecture: 'sdxl',
+      format: 'safetensors',
+      name: 'mine',
+      version: '1',
+      downloadURL: 'https://example.invalid/m',
+    })
     void client.run({ taskType: 'accountManagement', operation: 'getDetails' })
     void client.run({ taskType: 'getTaskDetails', taskUUID: '7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f' })
   })

@@ -267,9 +267,12 @@ describe('ErrorPolicy: the cases Runware gets wrong, and other called-out codes'
     },
   )
 
-  it.each(['somethingNew', 'xyz', 'Error', 'reconnectionFailed', 'noWebSocketImpl'])('unknown code %s → unknown, reject, not retryable, no connection action', (code) => {
-    expect(defaultPolicy.classify({ code })).toEqual({ category: 'unknown', action: 'reject', connection: 'none', retryable: false })
-  })
+  it.each(['somethingNew', 'xyz', 'Error', 'reconnectionFailed', 'noWebSocketImpl'])(
+    'unknown code %s → unknown, reject, not retryable, no connection action',
+    (code) => {
+      expect(defaultPolicy.classify({ code })).toEqual({ category: 'unknown', action: 'reject', connection: 'none', retryable: false })
+    },
+  )
 
   it('authTimeout (listed under auth by the SDK classifier) is transient: it contains "timeout" (recommended policy) and is a library handshake code', () => {
     const c = defaultPolicy.classify({ code: 'authTimeout' })
@@ -382,10 +385,13 @@ describe('ErrorPolicy: user overrides', () => {
     expect(policy.classify({ code: 'rateLimitExceeded' })).toEqual({ category: 'rateLimit', action: 'reject', connection: 'pause', retryable: false })
   })
 
-  it.each(['bogus', 'Retry', 'toString', '__proto__', 'constructor', '', 5, null])('an invalid codes value (%s) throws a TypeError at construction', (value) => {
-    const codes = { someCode: value } as unknown as Record<string, PolicyOverride>
-    expect(() => new ErrorPolicy({ codes })).toThrow(TypeError)
-  })
+  it.each(['bogus', 'Retry', 'toString', '__proto__', 'constructor', '', 5, null])(
+    'an invalid codes value (%s) throws a TypeError at construction',
+    (value) => {
+      const codes = { someCode: value } as unknown as Record<string, PolicyOverride>
+      expect(() => new ErrorPolicy({ codes })).toThrow(TypeError)
+    },
+  )
 
   it('the TypeError names the code and the value', () => {
     expect(() => new ErrorPolicy({ codes: { myCode: 'retyr' as PolicyOverride } })).toThrow(/myCode.*retyr/)
@@ -490,7 +496,14 @@ describe('RunwareError', () => {
   })
 
   it('toJSON gives every public field (and JSON.stringify uses it)', () => {
-    const item: ErrorItem = { code: 'contentPolicyViolation', message: 'blocked', parameter: 'positivePrompt', taskType: 'imageInference', taskUUID: 'u', documentation: 'd' }
+    const item: ErrorItem = {
+      code: 'contentPolicyViolation',
+      message: 'blocked',
+      parameter: 'positivePrompt',
+      taskType: 'imageInference',
+      taskUUID: 'u',
+      documentation: 'd',
+    }
     const error = RunwareError.fromServer(item, defaultPolicy.classify(item))
     const expected = {
       name: 'RunwareError',

@@ -90,7 +90,9 @@ describe('parseFrame: envelopes', () => {
   })
 
   it('reads data and errors in the same frame', () => {
-    const env = ok(`{"data":[{"taskType":"imageInference","taskUUID":"${U1}","imageUUID":"i"}],"errors":[{"code":"providerError","message":"m","taskUUID":"${U2}"}]}`)
+    const env = ok(
+      `{"data":[{"taskType":"imageInference","taskUUID":"${U1}","imageUUID":"i"}],"errors":[{"code":"providerError","message":"m","taskUUID":"${U2}"}]}`,
+    )
     expect(env.data).toHaveLength(1)
     expect(env.errors).toEqual([{ code: 'providerError', message: 'm', taskUUID: U2 }])
   })
@@ -196,7 +198,13 @@ describe('parseFrame: legacy shape', () => {
     const env = ok('{"error":true,"errorMessageContentId":1212,"errorId":19,"errorMessage":"Invalid api key"}')
     expect(env.legacy).toBe(true)
     expect(env.errors).toHaveLength(1)
-    expect(env.errors[0]).toMatchObject({ code: 'invalidApiKey', message: 'Invalid api key', taskType: 'authentication', errorId: 19, errorMessageContentId: 1212 })
+    expect(env.errors[0]).toMatchObject({
+      code: 'invalidApiKey',
+      message: 'Invalid api key',
+      taskType: 'authentication',
+      errorId: 19,
+      errorMessageContentId: 1212,
+    })
     expect(env.errors[0]!.taskUUID).toBeUndefined()
   })
 
@@ -268,8 +276,22 @@ describe('parseFrame: unusable frames', () => {
 
   it('never throws for arbitrary text or JSON, nor for envelopes whose error items carry a code', () => {
     const errorItem = fc.record({ code: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }, { requiredKeys: ['code'] })
-    const withCode = fc.tuple(fc.jsonValue(), fc.array(fc.oneof(errorItem, fc.jsonValue().filter((v) => typeof v !== 'object' || v === null))))
-    neverThrows(fc.oneof(fc.string(), fc.json(), withCode.map(([data, errors]) => JSON.stringify({ data, errors }))))
+    const withCode = fc.tuple(
+      fc.jsonValue(),
+      fc.array(
+        fc.oneof(
+          errorItem,
+          fc.jsonValue().filter((v) => typeof v !== 'object' || v === null),
+        ),
+      ),
+    )
+    neverThrows(
+      fc.oneof(
+        fc.string(),
+        fc.json(),
+        withCode.map(([data, errors]) => JSON.stringify({ data, errors })),
+      ),
+    )
   })
 
   it('never throws, whatever the envelope holds', () => {
@@ -298,7 +320,9 @@ describe('parseFrame: malformed items are skipped, the rest survives', () => {
     ['an object', '{"id":"x"}'],
     ['an array', `["${U1}"]`],
   ])('skips a data item whose taskUUID is %s', (_name, json) => {
-    const env = ok(`{"data":[{"taskType":"imageInference","taskUUID":${json},"imageUUID":"bad"},{"taskType":"imageInference","taskUUID":"${U1}","imageUUID":"good"}]}`)
+    const env = ok(
+      `{"data":[{"taskType":"imageInference","taskUUID":${json},"imageUUID":"bad"},{"taskType":"imageInference","taskUUID":"${U1}","imageUUID":"good"}]}`,
+    )
     expect(env.data).toEqual([{ taskType: 'imageInference', taskUUID: U1, imageUUID: 'good' }])
     expect(reasons(env.issues)).toEqual(['badField'])
   })
@@ -334,7 +358,9 @@ describe('parseFrame: unsafe keys', () => {
   })
 
   it('drops unsafe keys at any depth and at the top level', () => {
-    const text = `{"__proto__":{"polluted":true},"data":[{"taskType":"x","taskUUID":"${U1}","meta":{"deep":[{"constructor":{"prototype":{"x":1}}, "keep":1}]}}],"errors":[{"code":"c","message":"m","prototype":1}]}`
+    const text =
+      `{"__proto__":{"polluted":true},"data":[{"taskType":"x","taskUUID":"${U1}","meta":{"deep":[{"constructor":{"prototype":{"x":1}}, ` +
+      `"keep":1}]}}],"errors":[{"code":"c","message":"m","prototype":1}]}`
     const env = ok(text)
     expect(env.data).toEqual([{ taskType: 'x', taskUUID: U1, meta: { deep: [{ keep: 1 }] } }])
     expect(env.errors).toEqual([{ code: 'c', message: 'm' }])
@@ -380,7 +406,11 @@ describe('encodeTasks / encodeTask / joinEncoded', () => {
       .record({
         taskType: fc.string({ minLength: 1 }),
         taskUUID: fc.uuid(),
-        fields: fc.dictionary(fc.string().filter((k) => k !== 'taskType' && k !== 'taskUUID' && k !== '__proto__'), fc.jsonValue(), { maxKeys: 5 }),
+        fields: fc.dictionary(
+          fc.string().filter((k) => k !== 'taskType' && k !== 'taskUUID' && k !== '__proto__'),
+          fc.jsonValue(),
+          { maxKeys: 5 },
+        ),
       })
       .map(({ taskType, taskUUID, fields }): Task => ({ ...fields, taskType, taskUUID }))
     fc.assert(
@@ -394,8 +424,22 @@ describe('encodeTasks / encodeTask / joinEncoded', () => {
   })
 
   it('encodeFrame of snapshots and encoded texts in any mix equals one stringify of the tasks', () => {
-    const flat = fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null)), { maxKeys: 5 })
-    const task = fc.record({ fields: fc.oneof(flat, fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue(), { maxKeys: 5 })), asText: fc.boolean() })
+    const flat = fc.dictionary(
+      fc.string().filter((k) => k !== '__proto__'),
+      fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null)),
+      { maxKeys: 5 },
+    )
+    const task = fc.record({
+      fields: fc.oneof(
+        flat,
+        fc.dictionary(
+          fc.string().filter((k) => k !== '__proto__'),
+          fc.jsonValue(),
+          { maxKeys: 5 },
+        ),
+      ),
+      asText: fc.boolean(),
+    })
     fc.assert(
       fc.property(fc.array(task, { maxLength: 8 }), (tasks) => {
         const wires = tasks.map(({ fields, asText }) => (asText ? encodeTask(fields as Task) : fields))
@@ -412,7 +456,12 @@ describe('encodeTasks / encodeTask / joinEncoded', () => {
     expect(snapshot.taskUUID).toBe(U1)
     expect(rewire(snapshot, U2)).toEqual({ ...snapshot, taskUUID: U2 })
     const text = encodeTask({ taskUUID: U1, taskType: 'imageInference', inputs: { image: 'x' }, numberResults: 4 })
-    expect(JSON.parse(rewire(text, U2, { field: 'numberResults', value: 2 }) as string)).toEqual({ taskUUID: U2, taskType: 'imageInference', inputs: { image: 'x' }, numberResults: 2 })
+    expect(JSON.parse(rewire(text, U2, { field: 'numberResults', value: 2 }) as string)).toEqual({
+      taskUUID: U2,
+      taskType: 'imageInference',
+      inputs: { image: 'x' },
+      numberResults: 2,
+    })
   })
 
   it('encodes exact frames', () => {
@@ -420,7 +469,9 @@ describe('encodeTasks / encodeTask / joinEncoded', () => {
       { taskType: 'imageInference', taskUUID: U1, positivePrompt: 'a "cat"', numberResults: 2 },
       { taskType: 'promptEnhance', taskUUID: U2, prompt: 'p', promptVersions: 3 },
     ]
-    const expected = `[{"taskType":"imageInference","taskUUID":"${U1}","positivePrompt":"a \\"cat\\"","numberResults":2},{"taskType":"promptEnhance","taskUUID":"${U2}","prompt":"p","promptVersions":3}]`
+    const expected =
+      `[{"taskType":"imageInference","taskUUID":"${U1}","positivePrompt":"a \\"cat\\"","numberResults":2},` +
+      `{"taskType":"promptEnhance","taskUUID":"${U2}","prompt":"p","promptVersions":3}]`
     expect(encodeTasks(tasks)).toBe(expected)
     expect(joinEncoded(tasks.map(encodeTask))).toBe(expected)
     expect(joinEncoded([])).toBe('[]')
@@ -447,21 +498,12 @@ describe('isUUID', () => {
     expect(isUUID(value)).toBe(true)
   })
 
-  it.each([
-    '',
-    'task-1',
-    U1.replaceAll('-', ''),
-    `{${U1}}`,
-    ` ${U1}`,
-    `${U1} `,
-    `${U1}\n`,
-    `${U1}0`,
-    U1.slice(1),
-    U1.replace('7', 'g'),
-    `urn:uuid:${U1}`,
-  ])('rejects the string %j', (value) => {
-    expect(isUUID(value)).toBe(false)
-  })
+  it.each(['', 'task-1', U1.replaceAll('-', ''), `{${U1}}`, ` ${U1}`, `${U1} `, `${U1}\n`, `${U1}0`, U1.slice(1), U1.replace('7', 'g'), `urn:uuid:${U1}`])(
+    'rejects the string %j',
+    (value) => {
+      expect(isUUID(value)).toBe(false)
+    },
+  )
 
   it.each([undefined, null, 12, {}, [U1], new String(U1)])('rejects the non-string %s', (value) => {
     expect(isUUID(value)).toBe(false)
@@ -569,7 +611,11 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
 
   it('error items: a bad code, parameter or field is named and the item kept', () => {
     const env = ok(`{"errors":[{"message":"m"},{"code":"c","parameter":5},{"code":"c","taskType":5,"documentation":[]}]}`)
-    expect(env.errors).toEqual([{ code: 'protocolError', message: 'm' }, { code: 'c', message: 'c' }, { code: 'c', message: 'c' }])
+    expect(env.errors).toEqual([
+      { code: 'protocolError', message: 'm' },
+      { code: 'c', message: 'c' },
+      { code: 'c', message: 'c' },
+    ])
     expect(env.issues).toEqual([
       { reason: 'badField', message: 'error item code is missing' },
       { reason: 'badField', message: 'error parameter is number 5' },
@@ -579,7 +625,10 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
   })
 
   it('an array-wrapped envelope with one empty answer is an answer, whatever its other parts hold', () => {
-    expect(parseFrame('[{"data":[]},{"data":[5]}]')).toMatchObject({ ok: true, envelope: { data: [], issues: [{ message: 'data item is number 5, not an object' }] } })
+    expect(parseFrame('[{"data":[]},{"data":[5]}]')).toMatchObject({
+      ok: true,
+      envelope: { data: [], issues: [{ message: 'data item is number 5, not an object' }] },
+    })
   })
 
   it('an unsafe key is dropped and named, even inside an array inside an item', () => {
@@ -593,13 +642,18 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
     // Envelope 1, data 2, item 3, the field's arrays from 4.
     const tooDeep = ok(`{"data":[${item(`,"x":${deep(62)}`)}]}`)
     expect(tooDeep.data).toEqual([])
-    expect(tooDeep.issues).toEqual([{ reason: 'tooDeep', message: 'a data item nests deeper than 64 levels of its frame', taskUUID: expect.any(String) as string }])
+    expect(tooDeep.issues).toEqual([
+      { reason: 'tooDeep', message: 'a data item nests deeper than 64 levels of its frame', taskUUID: expect.any(String) as string },
+    ])
     expect(ok(`{"data":[${item(`,"x":${deep(61)}`)}]}`).data).toHaveLength(1)
   })
 
   it('an item too deep is refused on its own, named by its taskUUID; the rest of the frame counts', () => {
     const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`
-    const env = ok(`{"data":[{"taskType":"imageInference","taskUUID":"a","imageUUID":"1"},{"taskType":"imageInference","taskUUID":"b","x":${deep}}],"errors":[{"code":"c","taskUUID":"e","deep":${deep}}]}`)
+    const env = ok(
+      `{"data":[{"taskType":"imageInference","taskUUID":"a","imageUUID":"1"},{"taskType":"imageInference","taskUUID":"b","x":${deep}}],` +
+        `"errors":[{"code":"c","taskUUID":"e","deep":${deep}}]}`,
+    )
     expect(env.data.map((d) => d.taskUUID)).toEqual(['a'])
     expect(env.errors).toEqual([])
     expect(env.issues.map((issue) => [issue.reason, issue.taskUUID])).toEqual([
@@ -609,6 +663,8 @@ describe('parseFrame: what is wrong with a frame, said exactly', () => {
   })
 
   it('a data item with a bad taskType is skipped and names its task, if it has one', () => {
-    expect(ok('{"data":[{"taskType":7,"taskUUID":"t"},{"taskType":"x","taskUUID":"u"}]}').issues).toEqual([{ reason: 'badField', message: 'data item taskType is number 7', taskUUID: 't' }])
+    expect(ok('{"data":[{"taskType":7,"taskUUID":"t"},{"taskType":"x","taskUUID":"u"}]}').issues).toEqual([
+      { reason: 'badField', message: 'data item taskType is number 7', taskUUID: 't' },
+    ])
   })
 })

@@ -67,7 +67,11 @@ describe('decideTaskError: an error that names the task', () => {
   it('a retryable error out of attempts, or out of time, rejects', () => {
     expect(decideTaskError(classify('timeout'), context({ submissions: 3, maxAttempts: 3 })).do).toBe('reject')
     expect(decideTaskError(classify('timeout'), context({ now: 1_000, retryDelayMs: 500, deadline: 1_500 })).do).toBe('reject')
-    expect(decideTaskError(classify('timeout'), context({ now: 1_000, retryDelayMs: 499, deadline: 1_500 }))).toEqual({ do: 'retry', delayMs: 499, pauseSends: false })
+    expect(decideTaskError(classify('timeout'), context({ now: 1_000, retryDelayMs: 499, deadline: 1_500 }))).toEqual({
+      do: 'retry',
+      delayMs: 499,
+      pauseSends: false,
+    })
     expect(decideTaskError(classify('timeout'), context({ deadline: undefined, now: 1e15 })).do).toBe('retry')
   })
 

@@ -243,7 +243,7 @@ describe('Schedule', () => {
     expect(times.get('b')).toBe(T0 + 200)
   })
 
-  it('with keepAlive false, moving an entry later keeps the timer unref\'d', () => {
+  it("with keepAlive false, moving an entry later keeps the timer unref'd", () => {
     const clock = new ManualClock(T0)
     const schedule = new Schedule(clock, false)
     const e = entry(() => undefined)
@@ -358,9 +358,15 @@ describe('Schedule', () => {
         clearTimeout: () => undefined,
       }
     }
-    new Schedule(recording(), false).add(entry(() => undefined), T0 + 10)
+    new Schedule(recording(), false).add(
+      entry(() => undefined),
+      T0 + 10,
+    )
     expect(unrefs).toEqual([10])
-    new Schedule(recording()).add(entry(() => undefined), T0 + 10)
+    new Schedule(recording()).add(
+      entry(() => undefined),
+      T0 + 10,
+    )
     expect(unrefs).toEqual([10])
   })
 
@@ -448,9 +454,7 @@ describe('Schedule', () => {
             case 'advance': {
               const start = clock.now()
               const target = start + o.ms
-              expected = [...model]
-                .filter(([, at]) => at <= target)
-                .map(([i, at]) => ({ id: i, at, time: Math.max(at, start) }))
+              expected = [...model].filter(([, at]) => at <= target).map(([i, at]) => ({ id: i, at, time: Math.max(at, start) }))
               for (const e of expected) model.delete(e.id)
               clock.advance(o.ms)
               break

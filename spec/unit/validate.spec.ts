@@ -102,7 +102,9 @@ describe('prepareTask: refusals', () => {
   })
 
   it.each(['stream', 'ASYNC', 'Sync', '', 1, null])('refuses deliveryMethod %j', (deliveryMethod) => {
-    expect(refused(image({ deliveryMethod })).message).toBe(`task.deliveryMethod must be "sync" or "async" over a WebSocket, got ${JSON.stringify(deliveryMethod)}`)
+    expect(refused(image({ deliveryMethod })).message).toBe(
+      `task.deliveryMethod must be "sync" or "async" over a WebSocket, got ${JSON.stringify(deliveryMethod)}`,
+    )
   })
 
   it('refuses a BigInt anywhere in the task', () => {
@@ -226,9 +228,7 @@ describe('checkRunOptions', () => {
   it('accepts undefined, an empty object and good options', () => {
     expect(checkRunOptions(undefined)).toBeUndefined()
     expect(checkRunOptions({})).toBeUndefined()
-    expect(
-      checkRunOptions({ signal: new AbortController().signal, timeoutMs: 1, onResult: () => undefined, onProgress: () => undefined }),
-    ).toBeUndefined()
+    expect(checkRunOptions({ signal: new AbortController().signal, timeoutMs: 1, onResult: () => undefined, onProgress: () => undefined })).toBeUndefined()
     expect(checkRunOptions({ timeoutMs: Infinity })).toBeUndefined()
     expect(checkRunOptions({ signal: AbortSignal.abort() })).toBeUndefined()
   })

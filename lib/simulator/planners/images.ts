@@ -61,7 +61,14 @@ export const removeBackground: Planner = {
     const input = f.input(['image', 'video'])
     const outputType = f.choice('outputType', OUTPUT_TYPES, 'URL')
     if (input?.kind === 'video') {
-      return { expected: 1, cost: 0.01, build: () => { const mediaUUID = randomUUID(); return { mediaUUID, mediaURL: `${FAKE_ORIGIN}/media/${mediaUUID}.mp4` } } }
+      return {
+        expected: 1,
+        cost: 0.01,
+        build: () => {
+          const mediaUUID = randomUUID()
+          return { mediaUUID, mediaURL: `${FAKE_ORIGIN}/media/${mediaUUID}.mp4` }
+        },
+      }
     }
     return { expected: 1, cost: 0.0006, build: () => mediaOutput('image', outputType, 'PNG') }
   },
@@ -76,7 +83,8 @@ export const upscale: Planner = {
     const input = f.input(['image', 'video'])
     const factor = f.integer('upscaleFactor', { min: 2, max: 4, fallback: 2 })
     const outputType = f.choice('outputType', OUTPUT_TYPES, 'URL')
-    if (input?.kind === 'video') return { expected: 1, cost: round(0.02 * factor), build: () => mediaOutput('video', outputType, 'MP4', 'video/mp4'), progress: true }
+    if (input?.kind === 'video')
+      return { expected: 1, cost: round(0.02 * factor), build: () => mediaOutput('video', outputType, 'MP4', 'video/mp4'), progress: true }
     return { expected: 1, cost: round(0.001 * factor), build: () => mediaOutput('image', outputType, 'PNG') }
   },
 }
@@ -113,7 +121,11 @@ export const imageMasking: Planner = {
       build: (_index, random) => {
         const x = random.int(0, 200)
         const y = random.int(0, 200)
-        return { ...mediaOutput('maskImage', outputType, outputFormat), detections: [{ x_min: x, y_min: y, x_max: x + 128, y_max: y + 128 }], inputImageUUID: randomUUID() }
+        return {
+          ...mediaOutput('maskImage', outputType, outputFormat),
+          detections: [{ x_min: x, y_min: y, x_max: x + 128, y_max: y + 128 }],
+          inputImageUUID: randomUUID(),
+        }
       },
     }
   },

@@ -88,7 +88,8 @@ export const textInference: Planner = {
       return undefined
     })
     const last = messages?.[messages.length - 1] as { role?: unknown } | undefined
-    if (last !== undefined && last.role !== 'user') f.fail('invalidMessages', 'messages', "Invalid value for 'messages' parameter. The final message must use the user role.", { type: 'array' })
+    if (last !== undefined && last.role !== 'user')
+      f.fail('invalidMessages', 'messages', "Invalid value for 'messages' parameter. The final message must use the user role.", { type: 'array' })
     const numberResults = f.integer('numberResults', { min: 1, max: 4, fallback: 1 })
     const promptTokens = (messages ?? []).reduce<number>((sum, message) => sum + Math.ceil(String((message as { content?: unknown }).content).length / 4), 0)
     return {

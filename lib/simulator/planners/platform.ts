@@ -100,7 +100,8 @@ export const mediaStorage: Planner = {
   plan(_task, f) {
     const operation = f.choice('operation', ['upload', 'delete'] as const, 'upload')
     const media = f.string('media')
-    if (operation === 'delete' && media !== undefined && !isUUID(media)) f.fail('invalidMedia', 'media', "Invalid value for 'media' parameter. To delete, it must be the mediaUUID of stored media.", { type: 'string' })
+    if (operation === 'delete' && media !== undefined && !isUUID(media))
+      f.fail('invalidMedia', 'media', "Invalid value for 'media' parameter. To delete, it must be the mediaUUID of stored media.", { type: 'string' })
     return {
       expected: 1,
       cost: 0,
@@ -121,7 +122,8 @@ export const accountManagement: Planner = {
   progress: false,
   plan(_task, f) {
     const operation = f.choice('operation', OPERATIONS, 'getDetails')
-    if (f.error === undefined && _task.operation === undefined) f.fail('missingOperation', 'operation', "Missing required parameter 'operation'.", { type: 'string' })
+    if (f.error === undefined && _task.operation === undefined)
+      f.fail('missingOperation', 'operation', "Missing required parameter 'operation'.", { type: 'string' })
     const startDate = f.string('startDate', { required: false })
     const endDate = f.string('endDate', { required: false })
     return {
@@ -150,7 +152,8 @@ export const getTaskDetails: Planner = {
   progress: false,
   plan(task, f, context) {
     const details = context.details(String(task.taskUUID))
-    if (details === undefined) f.fail('taskNotFound', 'taskUUID', `No task with taskUUID ${String(task.taskUUID)} is known to this account.`, { type: 'string' })
+    if (details === undefined)
+      f.fail('taskNotFound', 'taskUUID', `No task with taskUUID ${String(task.taskUUID)} is known to this account.`, { type: 'string' })
     return { expected: 1, cost: 0, build: () => ({ request: [details?.request ?? {}], response: details?.response ?? {} }) }
   },
 }

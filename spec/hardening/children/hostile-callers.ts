@@ -31,10 +31,20 @@ interface Script {
 const script: fc.Arbitrary<Script> = fc.record({
   seed: fc.nat(),
   tasks: fc.integer({ min: 1, max: 12 }),
-  actions: fc.record(Object.fromEntries(SITES.map((site) => [site, fc.array(fc.constantFrom(...ACTIONS), { minLength: 1, maxLength: 8 })])) as Record<Site, fc.Arbitrary<Action[]>>),
+  actions: fc.record(
+    Object.fromEntries(SITES.map((site) => [site, fc.array(fc.constantFrom(...ACTIONS), { minLength: 1, maxLength: 8 })])) as Record<
+      Site,
+      fc.Arbitrary<Action[]>
+    >,
+  ),
 })
 
-const sim = await startSimulator({ latencyMs: { min: 0, max: 5 }, asyncDurationMs: 20, seed: 7, chaos: { failRate: 0.2, dropRate: 0.05, duplicateRate: 0.05, malformedRate: 0.05 } })
+const sim = await startSimulator({
+  latencyMs: { min: 0, max: 5 },
+  asyncDurationMs: 20,
+  seed: 7,
+  chaos: { failRate: 0.2, dropRate: 0.05, duplicateRate: 0.05, malformedRate: 0.05 },
+})
 let iterations = 0
 const taken: Record<string, number> = {}
 let tasksSettled = 0
@@ -72,7 +82,14 @@ await fc.assert(
           void client.close()
           return
         case 'run':
-          if (extraRuns++ < 10) track(client.run(extraRuns % 2 === 0 ? image : video, { signal: controller.signal, onResult: () => act('onResult'), onProgress: () => act('onProgress') }))
+          if (extraRuns++ < 10)
+            track(
+              client.run(extraRuns % 2 === 0 ? image : video, {
+                signal: controller.signal,
+                onResult: () => act('onResult'),
+                onProgress: () => act('onProgress'),
+              }),
+            )
           return
         case 'connect':
           track(client.connect(), `connect from ${site}`)

@@ -86,7 +86,8 @@ let served = 0
 const refusedEarly = new Map<number, boolean>()
 
 /** A frame whose item names the task but is refused as unreadable: the task fails at once. */
-const refuses = (frame: string, taskUUID: string): boolean => frame.includes(`"taskUUID":"${taskUUID}"`) && (frame.includes('"imageUUID":"deep"') || frame.includes('"taskType":5'))
+const refuses = (frame: string, taskUUID: string): boolean =>
+  frame.includes(`"taskUUID":"${taskUUID}"`) && (frame.includes('"imageUUID":"deep"') || frame.includes('"taskType":5'))
 
 server.on('connection', (socket: WebSocket) => {
   socket.on('message', (raw: Buffer) => {
@@ -134,7 +135,9 @@ await fc.assert(
     current = drawn
     served = 0
     refusedEarly.clear()
-    const runs = drawn.tasks.map((numberResults) => client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512, numberResults }))
+    const runs = drawn.tasks.map((numberResults) =>
+      client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', width: 512, height: 512, numberResults }),
+    )
     const settled = await Promise.allSettled(runs)
     const results = settled.map((outcome, i) => {
       if (outcome.status === 'fulfilled') {

@@ -19,5 +19,7 @@ register(`data:text/javascript,${encodeURIComponent(hook)}`)
 const target = process.argv[2]
 if (target === undefined) throw new Error('usage: loaded.ts <module>')
 await import(target.startsWith('.') || target.startsWith('/') ? pathToFileURL(target).href : target)
-const urls = readFileSync(log, 'utf8').split('\n').filter((line) => line !== '')
+const urls = readFileSync(log, 'utf8')
+  .split('\n')
+  .filter((line) => line !== '')
 process.stdout.write(`${JSON.stringify(urls)}\n`)
