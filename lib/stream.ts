@@ -3,9 +3,9 @@
  * pushed by `onResult`; the loop waits on a promise the next item (or the settlement) resolves.
  * Leaving the loop early (break, return, a throw in the consumer) aborts the task.
  */
-import type { RunwareError } from './errors.js'
-import type { RunOptions } from './options.js'
-import type { ResultItem, Task } from './protocol.js'
+import type { RunwareError } from './support/errors.js'
+import type { RunOptions } from './api/options.js'
+import type { ResultItem, Task } from './protocol/protocol.js'
 
 type Run<R extends ResultItem> = (task: Task, options: RunOptions<R>) => Promise<R[]>
 

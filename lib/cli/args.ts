@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { MIN_API_KEY_LENGTH, shortKeyMessage } from '../errors.js'
-import { isLoopback } from '../resolve-options.js'
+import { MIN_API_KEY_LENGTH, shortKeyMessage } from '../support/errors.js'
+import { isLoopback } from '../support/resolve-options.js'
 
 export class UsageError extends Error {
   override readonly name = 'UsageError'

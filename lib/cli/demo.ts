@@ -5,9 +5,9 @@
  * simulator produced reached the caller.
  */
 import { RunwareSocket } from '../client.js'
-import { RunwareError } from '../errors.js'
-import { untyped } from '../task-types.js'
-import type { RunwareSocketOptions } from '../options.js'
+import { RunwareError } from '../support/errors.js'
+import { untyped } from '../api/task-types.js'
+import type { RunwareSocketOptions } from '../api/options.js'
 import { startSimulator } from '../simulator/index.js'
 import { choiceFlag, integerFlag, parseFlags, expectPositionals } from './args.js'
 import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'

@@ -3,8 +3,8 @@
  * own shutdown says nothing about it (left unrecorded, so a restart runs it under the same id); a
  * connection that failed for good stops the batch; an account error is recorded and stops it.
  */
-import { FATE_UNKNOWN_CODES } from '../codes.js'
-import { RunwareError } from '../errors.js'
+import { FATE_UNKNOWN_CODES } from '../recovery/codes.js'
+import { RunwareError } from '../support/errors.js'
 import type { ErrorRecord } from './records.js'
 
 export function describeError(error: unknown): string {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import type { Task } from '../protocol.js'
+import type { Task } from '../protocol/protocol.js'
 import type { RunwareQueue } from '../queue/queue.js'
 import { describeError, disposition } from './disposition.js'
 import type { EnqueueConfig } from './fleet-args.js'

@@ -1,5 +1,5 @@
 /** The command lines of `runware-socket worker` and `runware-socket enqueue` (the fleet on Redis). */
-import { DEFAULTS } from '../options.js'
+import { DEFAULTS } from '../api/options.js'
 import { apiKeyFromEnv, expectPositionals, outputOf, integerFlag, outputFlag, parseFlags, schemeUrlFlag, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 

@@ -2,7 +2,7 @@
  * What a command needs from the process, passed in so commands can be driven from a spec: two
  * output streams, the environment and the termination signals.
  */
-import { MIN_API_KEY_LENGTH, Scrubber } from '../errors.js'
+import { MIN_API_KEY_LENGTH, Scrubber } from '../support/errors.js'
 
 /** A text sink: process.stdout / process.stderr, or a spec's collector. */
 export interface Output {

@@ -3,7 +3,7 @@
  * without a taskUUID, each line parsed into a task or a reason it is not one.
  */
 import { createHash } from 'node:crypto'
-import type { Task } from '../protocol.js'
+import type { Task } from '../protocol/protocol.js'
 
 export interface Line {
   /** 1-based; blank lines count. */

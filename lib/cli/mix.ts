@@ -2,7 +2,7 @@
  * The demo's workload: a seeded mix of the common task types, each with the number of result
  * items a complete answer has (numberResults, promptVersions, or one).
  */
-import type { Task } from '../protocol.js'
+import type { Task } from '../protocol/protocol.js'
 import { between } from './random.js'
 
 export interface DemoTask {

@@ -1,6 +1,6 @@
 /** `runware-socket run`'s command line: flags, defaults, and the checks made before anything runs. */
 import { statSync } from 'node:fs'
-import { DEFAULTS } from '../options.js'
+import { DEFAULTS } from '../api/options.js'
 import { apiKeyFromEnv, expectPositionals, integerFlag, outputFlag, outputOf, parseFlags, UsageError, urlFlag } from './args.js'
 import type { Io } from './io.js'
 

@@ -6,7 +6,7 @@
  * key, no credits) gives the jobs back and exits 3. BullMQ is loaded only here, so the rest of
  * the command works without it installed.
  */
-import type { Logger } from '../options.js'
+import type { Logger } from '../api/options.js'
 import type { RunwareWorker } from '../queue/worker.js'
 import { describeError } from './disposition.js'
 import type { WorkerConfig } from './fleet-args.js'

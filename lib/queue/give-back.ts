@@ -6,7 +6,7 @@
  * it runs once. Redis away, the job stays locked until its lock lapses, then another resumes it.
  */
 import { WaitingError, type Job } from 'bullmq'
-import { describeThrown, type RunwareError } from '../errors.js'
+import { describeThrown, type RunwareError } from '../support/errors.js'
 import type { QueueLog } from './log.js'
 
 /** Codes about the worker's account rather than the job: a revoked key, no credits. */

@@ -4,7 +4,7 @@
  * when it ends (a connection of the library's own asks until Redis answers again); any other
  * error once per message a minute. Nothing reaches stderr unformatted, nothing is thrown.
  */
-import { describeThrown } from '../errors.js'
+import { describeThrown } from '../support/errors.js'
 import type { ConnectionOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { QueueLog } from './log.js'

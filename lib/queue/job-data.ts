@@ -4,9 +4,9 @@
  * whose data is not what `RunwareQueue.add` wrote fails with `invalidTask`, it never reaches the
  * socket half-read.
  */
-import { RunwareError, type RunwareErrorInit } from '../errors.js'
-import type { ErrorCategory } from '../codes.js'
-import { isUUID, type Task } from '../protocol.js'
+import { RunwareError, type RunwareErrorInit } from '../support/errors.js'
+import type { ErrorCategory } from '../recovery/codes.js'
+import { isUUID, type Task } from '../protocol/protocol.js'
 
 /** The queue's name when none is given. */
 export const DEFAULT_QUEUE = 'runware'

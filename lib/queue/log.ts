@@ -2,7 +2,7 @@
  * The fleet's log lines: the caller's logger (the same shape the client takes), called through one
  * guarded path. A throwing logger changes nothing; with no logger, nothing is written anywhere.
  */
-import type { Logger } from '../options.js'
+import type { Logger } from '../api/options.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from 'bullmq'
 import { Redis, type RedisOptions } from 'ioredis'
-import { describeThrown, libraryError } from '../errors.js'
+import { describeThrown, libraryError } from '../support/errors.js'
 
 /** What `new Redis(url, options)` takes (ioredis adds a field to its RedisOptions there). */
 type ConstructorOptions = RedisOptions & { replyMapping?: never }

@@ -3,7 +3,7 @@
  * order. A taskUUID made up at enqueue is not part of the work (adding the same task twice under
  * one job id makes two ids for it); one the caller gave is.
  */
-import type { Task } from '../protocol.js'
+import type { Task } from '../protocol/protocol.js'
 
 /** Bounds the walk: a task is checked before it is enqueued, but Redis may hold anything. */
 const MAX_DEPTH = 64

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../support/clock.js'
 
 /**
  * Clock-driven jobs. Jobs due at the same millisecond share one timer, so 100,000 tasks with a

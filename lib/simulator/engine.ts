@@ -3,8 +3,8 @@
  * injected failure) and hand sync results to the session. Zero-latency tasks complete in the next
  * tick without a timer; due tasks are completed in batches so one frame can carry many.
  */
-import type { Clock } from '../clock.js'
-import type { DataItem, Task } from '../protocol.js'
+import type { Clock } from '../support/clock.js'
+import type { DataItem, Task } from '../protocol/protocol.js'
 import type { Faults } from './faults.js'
 import type { Outbound } from './outbound.js'
 import type { Random } from './random.js'

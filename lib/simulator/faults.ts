@@ -3,7 +3,7 @@
  * (rates from the options). Every decision that injects something also counts it in the stats, so
  * a test can check its client against exactly what was injected.
  */
-import type { Task } from '../protocol.js'
+import type { Task } from '../protocol/protocol.js'
 import type { ResolvedChaos } from './options.js'
 import type { Random } from './random.js'
 import { messageFor } from './replies.js'

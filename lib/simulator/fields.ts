@@ -2,7 +2,7 @@
  * Field checks for task validation. The first failing check wins (the server reports one problem
  * per task); later checks then return their fallback, so a task plan can be read top to bottom.
  */
-import type { ErrorItem, Task } from '../protocol.js'
+import type { ErrorItem, Task } from '../protocol/protocol.js'
 import { modelMismatch } from './models.js'
 import { errorItem } from './replies.js'
 

@@ -3,7 +3,7 @@
  * session, and the units queued for a socket. One file, so the modules that each own a corner of
  * it (socket.ts, sessions.ts, framing.ts) import from here and never from each other.
  */
-import type { DataItem, ErrorItem } from '../protocol.js'
+import type { DataItem, ErrorItem } from '../protocol/protocol.js'
 
 /**
  * open: normal. silent: half-open, sends nothing and discards what it receives, until it closes.

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock.js'
+import { systemClock, type Clock } from '../support/clock.js'
 
 /**
  * How result items are cut into frames (the protocol allows all three; clients must count items).

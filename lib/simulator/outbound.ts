@@ -3,7 +3,7 @@
  * (drop, silence, duplicate, malformed, drop-after-n-frames) and write. Results that cannot be
  * written go to their session's buffer, never nowhere.
  */
-import type { Clock } from '../clock.js'
+import type { Clock } from '../support/clock.js'
 import type { Faults } from './faults.js'
 import { encodeUnit, toFrames } from './framing.js'
 import type { OutUnit, ResultUnit, Session, SocketLink } from './model.js'

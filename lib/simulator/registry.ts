@@ -4,7 +4,7 @@
  * expired. A finished task is forgotten `retentionMs` after it finished (bounding memory), and
  * remembered as expired for as long again, so getResponse can tell "expired" from "never known".
  */
-import type { DataItem, ErrorItem, Task } from '../protocol.js'
+import type { DataItem, ErrorItem, Task } from '../protocol/protocol.js'
 import type { InjectedFailure } from './faults.js'
 import type { Session } from './model.js'
 import { errorItem } from './replies.js'

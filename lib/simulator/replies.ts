@@ -2,7 +2,7 @@
  * What the simulator writes: envelopes, error items and the fixed control frames. Shapes follow
  * docs/protocol.md §2–§7. Links point at example.invalid: this is not the real service.
  */
-import type { DataItem, ErrorItem } from '../protocol.js'
+import type { DataItem, ErrorItem } from '../protocol/protocol.js'
 
 /** Origin of every fake URL (results and documentation links). */
 export const FAKE_ORIGIN = 'https://example.invalid/runware-simulator'

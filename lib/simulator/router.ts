@@ -3,8 +3,8 @@
  * its siblings): authentication and resume, ping, getResponse, and work tasks. Replies are queued
  * on the socket; the caller flushes them once the whole frame is processed.
  */
-import type { Clock } from '../clock.js'
-import { isUUID, type ErrorItem, type Task } from '../protocol.js'
+import type { Clock } from '../support/clock.js'
+import { isUUID, type ErrorItem, type Task } from '../protocol/protocol.js'
 import type { SimSocket } from './socket.js'
 import type { Engine } from './engine.js'
 import type { Faults } from './faults.js'

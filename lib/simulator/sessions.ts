@@ -4,7 +4,7 @@
  * for `resumeWindowMs` after the socket died.
  */
 import { randomUUID } from 'node:crypto'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../support/clock.js'
 import type { ResultUnit, Session, SocketLink } from './model.js'
 import type { Alarms } from './alarms.js'
 

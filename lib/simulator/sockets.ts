@@ -4,7 +4,7 @@
  * nowhere.
  */
 import type { WebSocket } from 'ws'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../support/clock.js'
 import type { Alarms } from './alarms.js'
 import type { Outbound } from './outbound.js'
 import type { Router } from './router.js'

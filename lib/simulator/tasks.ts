@@ -5,7 +5,7 @@
  * and their results echo the name the request used (what the live server answers is not
  * documented: docs/protocol.md §12).
  */
-import type { ErrorItem, Task } from '../protocol.js'
+import type { ErrorItem, Task } from '../protocol/protocol.js'
 import { Fields } from './fields.js'
 import { reportsProgress } from './models.js'
 import { caption, controlNetPreprocess, imageInference, imageMasking, imageUpload, removeBackground, upscale, vectorize } from './planners/images.js'

@@ -1,7 +1,7 @@
 /** Frames the simulator never sends but the real service (or a proxy) might: a scripted server sends them. */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { RunwareError } from '../../lib/errors.js'
+import type { RunwareError } from '../../lib/support/errors.js'
 import type { WireTask } from '../helpers/scripted-server.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Shape } from '../../lib/option-schema.js'
-import { DEFAULTS } from '../../lib/options.js'
-import { OPTION_SHAPE } from '../../lib/resolve-options.js'
+import type { Shape } from '../../lib/support/option-schema.js'
+import { DEFAULTS } from '../../lib/api/options.js'
+import { OPTION_SHAPE } from '../../lib/support/resolve-options.js'
 import { ROOT } from '../cli/process.js'
 
 /** Every option path the shape accepts, containers included (`heartbeat`, `poll`, …). */

@@ -3,8 +3,8 @@
  * the client from any point. Nothing they do may crash, wedge or leak.
  */
 import { describe, expect, it } from 'vitest'
-import type { ConnectionState } from '../../lib/events.js'
-import type { Logger } from '../../lib/options.js'
+import type { ConnectionState } from '../../lib/api/events.js'
+import type { Logger } from '../../lib/api/options.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'

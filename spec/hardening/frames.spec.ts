@@ -1,7 +1,7 @@
 /** Hostile frames (#9 items 1 and 7, frame limits): a frame can be skipped, never crash or wedge the socket. */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { MAX_FRAME_DEPTH } from '../../lib/parse.js'
+import { MAX_FRAME_DEPTH } from '../../lib/protocol/parse.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
@@ -148,7 +148,7 @@ describe('frame size', () => {
   })
 
   it('documents the default limit as a number', async () => {
-    const { DEFAULTS } = await import('../../lib/options.js')
+    const { DEFAULTS } = await import('../../lib/api/options.js')
     expect(DEFAULTS.maxFrameBytes).toBe(100 * 1024 * 1024)
   })
 })

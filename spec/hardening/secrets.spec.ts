@@ -2,7 +2,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../lib/cli/main.js'
-import { REDACTED, type RunwareError } from '../../lib/errors.js'
+import { REDACTED, type RunwareError } from '../../lib/support/errors.js'
 import { fakeIo } from '../cli/fake-io.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunwareSocket } from '../../lib/client.js'
-import type { RunwareSocketOptions } from '../../lib/options.js'
+import type { RunwareSocketOptions } from '../../lib/api/options.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { until } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'

@@ -3,7 +3,7 @@
  * frames one by one with `next(predicate)`, waiting (with a timeout) when none matches yet.
  */
 import { WebSocket } from 'ws'
-import type { DataItem, ErrorItem } from '../../lib/protocol.js'
+import type { DataItem, ErrorItem } from '../../lib/protocol/protocol.js'
 import { realClearTimeout, realSetTimeout } from './real-timers.js'
 
 export const DEFAULT_WAIT_MS = 3000

@@ -1,8 +1,8 @@
 /** Waiting in specs: on an event, or on a condition that moves with I/O. Never a fixed sleep. */
 import type { EventEmitter } from 'eventemitter3'
 import type { RunwareSocket } from '../../lib/client.js'
-import type { RunwareError } from '../../lib/errors.js'
-import type { RunwareSocketEvents, StateEvent } from '../../lib/events.js'
+import type { RunwareError } from '../../lib/support/errors.js'
+import type { RunwareSocketEvents, StateEvent } from '../../lib/api/events.js'
 import { realClearTimeout, realSetTimeout } from './real-timers.js'
 
 interface Listenable {

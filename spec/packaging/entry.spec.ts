@@ -24,7 +24,7 @@ describe('the main entry', () => {
   it('loads the client and nothing of the simulator or the CLI', async () => {
     const loaded = await loadedBy('./lib/index.ts')
     expect(loaded).toContain('lib/client.ts')
-    expect(loaded).toContain('lib/engine.ts')
+    expect(loaded).toContain('lib/tasks/engine.ts')
     expect(
       loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path.startsWith('lib/queue/') || path === 'lib/cli.ts'),
     ).toEqual([])

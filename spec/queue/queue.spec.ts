@@ -5,7 +5,7 @@
  */
 import { Job } from 'bullmq'
 import { describe, expect, it } from 'vitest'
-import { RunwareError } from '../../lib/errors.js'
+import { RunwareError } from '../../lib/support/errors.js'
 import { RunwareQueue, startRunwareWorker, type RunwareJobData, type RunwareWorker } from '../../lib/queue/index.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { IMAGE } from '../fixtures/tasks.js'

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { CHAOS_PRESETS } from '../../lib/cli/chaos.js'
-import type { AbortSignalLike } from '../../lib/options.js'
+import type { AbortSignalLike } from '../../lib/api/options.js'
 import { IMAGE } from '../fixtures/tasks.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'

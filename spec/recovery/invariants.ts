@@ -7,12 +7,12 @@
  */
 import { expect } from 'vitest'
 import type { RunwareSocket } from '../../lib/client.js'
-import type { RunwareError } from '../../lib/errors.js'
-import type { TaskEvent } from '../../lib/events.js'
-import type { ResultItem } from '../../lib/protocol.js'
-import { defaultPolicy } from '../../lib/policy.js'
+import type { RunwareError } from '../../lib/support/errors.js'
+import type { TaskEvent } from '../../lib/api/events.js'
+import type { ResultItem } from '../../lib/protocol/protocol.js'
+import { defaultPolicy } from '../../lib/recovery/policy.js'
 import type { Simulator } from '../../lib/simulator/index.js'
-import { DEFAULT_KIND, identityOf } from '../../lib/task-kinds.js'
+import { DEFAULT_KIND, identityOf } from '../../lib/tasks/task-kinds.js'
 
 export interface Ledger {
   /** Caller taskUUID → expected number of results. */

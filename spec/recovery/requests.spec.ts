@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { RunwareSocket } from '../../lib/client.js'
-import type { RunwareSocketOptions } from '../../lib/options.js'
+import type { RunwareSocketOptions } from '../../lib/api/options.js'
 import { IMAGE } from '../fixtures/tasks.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { TaskEvent } from '../../lib/events.js'
+import type { TaskEvent } from '../../lib/api/events.js'
 import type { WireTask } from '../helpers/scripted-server.js'
 import { record, useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StateEvent } from '../../lib/events.js'
+import type { StateEvent } from '../../lib/api/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { WHATWG, record, taskEvents, useHarness } from '../helpers/harness.js'
 import { failure, until, waitFor, waitForState } from '../helpers/wait.js'

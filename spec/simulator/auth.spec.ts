@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isUUID } from '../../lib/protocol.js'
+import { isUUID } from '../../lib/protocol/protocol.js'
 import { TestClient } from '../helpers/test-client.js'
 import { useHarness } from '../helpers/harness.js'
 import { waitFor } from '../helpers/wait.js'

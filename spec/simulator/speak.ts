@@ -1,6 +1,6 @@
 /** Talking the wire protocol to the simulator in specs: a task's items, its refusal, a poll. */
 import { expect } from 'vitest'
-import type { DataItem } from '../../lib/protocol.js'
+import type { DataItem } from '../../lib/protocol/protocol.js'
 import { is, type Received, type TestClient } from '../helpers/test-client.js'
 
 /** Sends a task and collects `expected` result items (throws on an error frame). */

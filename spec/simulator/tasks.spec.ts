@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { isUUID } from '../../lib/protocol.js'
+import { isUUID } from '../../lib/protocol/protocol.js'
 import { is } from '../helpers/test-client.js'
 import { useHarness } from '../helpers/harness.js'
 import { rejection, run } from './speak.js'

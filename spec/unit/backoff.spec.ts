@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { BackoffCounter, backoffCeiling, backoffDelay, validateBackoff, type BackoffOptions } from '../../lib/backoff.js'
+import { BackoffCounter, backoffCeiling, backoffDelay, validateBackoff, type BackoffOptions } from '../../lib/support/backoff.js'
 
 /** The largest double below 1: what Math.random can return at most. */
 const ALMOST_ONE = 1 - 2 ** -53

@@ -1,10 +1,10 @@
 /** The task lifecycle table: every edge it allows, none out of settled, and the books it keeps. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { RunwareError } from '../../lib/errors.js'
-import type { TaskEventType } from '../../lib/events.js'
-import { Ledger, TaskRecord, type TaskPhase } from '../../lib/ledger.js'
-import { kindOf } from '../../lib/task-kinds.js'
+import type { RunwareError } from '../../lib/support/errors.js'
+import type { TaskEventType } from '../../lib/api/events.js'
+import { Ledger, TaskRecord, type TaskPhase } from '../../lib/tasks/ledger.js'
+import { kindOf } from '../../lib/tasks/task-kinds.js'
 
 const PHASES: readonly TaskPhase[] = ['queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
 

@@ -4,9 +4,17 @@
  * lib/policy.ts: where the two disagree, the notes' recommended policy (end of §7.5) wins.
  */
 import { describe, expect, it } from 'vitest'
-import { RunwareError, libraryError, type LibraryErrorCode } from '../../lib/errors.js'
-import { ErrorPolicy, categoryOf, defaultPolicy, type ConnectionAction, type ErrorCategory, type PolicyOverride, type TaskAction } from '../../lib/policy.js'
-import type { ErrorItem } from '../../lib/protocol.js'
+import { RunwareError, libraryError, type LibraryErrorCode } from '../../lib/support/errors.js'
+import {
+  ErrorPolicy,
+  categoryOf,
+  defaultPolicy,
+  type ConnectionAction,
+  type ErrorCategory,
+  type PolicyOverride,
+  type TaskAction,
+} from '../../lib/recovery/policy.js'
+import type { ErrorItem } from '../../lib/protocol/protocol.js'
 import { INVALID_WIDTH } from '../fixtures/wire.js'
 
 interface Expected {

@@ -13,8 +13,8 @@ import {
   type FrameError,
   type FrameIssue,
   type Task,
-} from '../../lib/protocol.js'
-import { normaliseErrorItem, parseFrame } from '../../lib/parse.js'
+} from '../../lib/protocol/protocol.js'
+import { normaliseErrorItem, parseFrame } from '../../lib/protocol/parse.js'
 import { INVALID_WIDTH } from '../fixtures/wire.js'
 
 const U1 = '7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f'

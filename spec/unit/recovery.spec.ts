@@ -1,10 +1,10 @@
 /** recovery.ts as tables: what the client does, given what a code is (policy) and where the task or connection stands. */
 import { describe, expect, it } from 'vitest'
-import type { ErrorCategory } from '../../lib/codes.js'
-import type { ConnectionState } from '../../lib/events.js'
-import type { TaskPhase } from '../../lib/ledger.js'
-import { ErrorPolicy, type Classification } from '../../lib/policy.js'
-import { decideEmptyAnswer, decideLost, decideTaskError, decideUnaddressed, type TaskErrorContext } from '../../lib/recovery.js'
+import type { ErrorCategory } from '../../lib/recovery/codes.js'
+import type { ConnectionState } from '../../lib/api/events.js'
+import type { TaskPhase } from '../../lib/tasks/ledger.js'
+import { ErrorPolicy, type Classification } from '../../lib/recovery/policy.js'
+import { decideEmptyAnswer, decideLost, decideTaskError, decideUnaddressed, type TaskErrorContext } from '../../lib/recovery/recovery.js'
 
 const policy = new ErrorPolicy()
 /** A code of each category, as the built-in table classifies it. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { systemClock, type Clock, type TimerHandle } from '../../lib/clock.js'
-import { Schedule, entry, isScheduled, type ScheduleEntry } from '../../lib/schedule.js'
+import { systemClock, type Clock, type TimerHandle } from '../../lib/support/clock.js'
+import { Schedule, entry, isScheduled, type ScheduleEntry } from '../../lib/support/schedule.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
 const T0 = 1_700_000_000_000

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { RunwareError } from '../../lib/errors.js'
-import type { ResultItem } from '../../lib/protocol.js'
-import { completionOf, countField, itemKey } from '../../lib/task-kinds.js'
-import { checkRunOptions, prepareTask, type PreparedTask } from '../../lib/admit.js'
-import { encodeFrame } from '../../lib/protocol.js'
+import { RunwareError } from '../../lib/support/errors.js'
+import type { ResultItem } from '../../lib/protocol/protocol.js'
+import { completionOf, countField, itemKey } from '../../lib/tasks/task-kinds.js'
+import { checkRunOptions, prepareTask, type PreparedTask } from '../../lib/tasks/admit.js'
+import { encodeFrame } from '../../lib/protocol/protocol.js'
 
 const U1 = '7a4e6d8f-9a3c-4b1e-8f2d-1c0b9a8e7d6f'
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

@@ -5,7 +5,7 @@
  * AccountManagementParams/Result, GetTaskDetailsResult).
  */
 import { randomUUID } from 'node:crypto'
-import { isUUID } from '../../protocol.js'
+import { isUUID } from '../../protocol/protocol.js'
 import { FAKE_ORIGIN } from '../replies.js'
 import type { Planner } from './shared.js'
 

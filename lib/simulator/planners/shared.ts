@@ -1,6 +1,6 @@
 /** What every planner shares: the Planner shape, fake outputs and small helpers. */
 import { randomUUID } from 'node:crypto'
-import type { Task } from '../../protocol.js'
+import type { Task } from '../../protocol/protocol.js'
 import type { Fields } from '../fields.js'
 import type { Random } from '../random.js'
 import { FAKE_ORIGIN } from '../replies.js'

@@ -8,9 +8,9 @@
  * of the tick, so that every question asked in one tick (the polls due at one moment, the tasks
  * found unknown after a reconnect) shares it instead of waiting a round trip per question.
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../support/clock.js'
 import type { TaskRecord } from './ledger.js'
-import { entry, type Schedule } from './schedule.js'
+import { entry, type Schedule } from '../support/schedule.js'
 
 export interface ProberOptions {
   /** Probes per round (one frame). */

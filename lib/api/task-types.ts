@@ -7,7 +7,7 @@
  * catalog lacks, a field it does not list yet) goes through the explicit untyped path:
  * `client.run(untyped({ taskType: 'newThing', … }))`.
  */
-import type { ResultItem, Task } from './protocol.js'
+import type { ResultItem, Task } from '../protocol/protocol.js'
 import type * as R from './result-types.js'
 
 export type * from './result-types.js'

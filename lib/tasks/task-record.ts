@@ -2,9 +2,9 @@
  * One task, as the ledger holds it from `run` until it settles: what it is, what it has received,
  * and where it stands (its phase, moved only by ledger.ts along the lifecycle table).
  */
-import type { RunwareError } from './errors.js'
-import type { ResultItem, WireTask } from './protocol.js'
-import { entry, isScheduled, type ScheduleEntry } from './schedule.js'
+import type { RunwareError } from '../support/errors.js'
+import type { ResultItem, WireTask } from '../protocol/protocol.js'
+import { entry, isScheduled, type ScheduleEntry } from '../support/schedule.js'
 import type { TaskKind } from './task-kinds.js'
 
 export type TaskPhase = 'queued' | 'waiting' | 'sent' | 'unknown' | 'polling' | 'settled'

@@ -4,8 +4,8 @@
  * complete, which fields identify one output, and which item status means it failed. Types not
  * in the table get DEFAULT_KIND.
  */
-import type { LibraryErrorCode } from './codes.js'
-import type { ResultItem, Task } from './protocol.js'
+import type { LibraryErrorCode } from '../recovery/codes.js'
+import type { ResultItem, Task } from '../protocol/protocol.js'
 
 export interface TaskKind {
   /** The field asking for N results (a retry asks for the missing ones through it); undefined: not countable. */

@@ -10,10 +10,10 @@
  *   4. a task the server does not know is resent under the same id (a conflictTaskUUID answer
  *      to that resend means it was accepted after all, and is polled).
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../support/clock.js'
 import type { TaskRecord } from './ledger.js'
 import type { Prober } from './probes.js'
-import { entry, type Schedule } from './schedule.js'
+import { entry, type Schedule } from '../support/schedule.js'
 
 export class Reconciler {
   /** Fate unknown, not yet asked about. */

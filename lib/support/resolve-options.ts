@@ -16,7 +16,7 @@ import {
   type ResolvedOptions,
   type RetryOptions,
   type RunwareSocketOptions,
-} from './options.js'
+} from '../api/options.js'
 
 const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
 const RECONNECT: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number', stableAfterMs: 'number' } }

@@ -7,16 +7,16 @@
  * its socket is made and its timer armed. Each socket gets a generation number; events from an
  * older socket are ignored, so a late `close` cannot tear down its successor.
  */
-import { BackoffCounter } from './backoff.js'
-import type { TimerHandle } from './clock.js'
-import { describeThrown, libraryError, type RunwareError } from './errors.js'
-import type { ConnectionState, StateEvent } from './events.js'
-import type { ConnectionDeps, Wire } from './wire.js'
-import { parseFrame } from './parse.js'
-import { authFrame, isAuthReply, PING_FRAME, type Envelope } from './protocol.js'
+import { BackoffCounter } from '../support/backoff.js'
+import type { TimerHandle } from '../support/clock.js'
+import { describeThrown, libraryError, type RunwareError } from '../support/errors.js'
+import type { ConnectionState, StateEvent } from '../api/events.js'
+import type { ConnectionDeps, Wire } from './port.js'
+import { parseFrame } from '../protocol/parse.js'
+import { authFrame, isAuthReply, PING_FRAME, type Envelope } from '../protocol/protocol.js'
 import { SessionMemory } from './session.js'
 import { openSocket, type OpenSocket } from './socket.js'
-import { STATES, type LossReason, type StateReasons } from './states.js'
+import { STATES, type LossReason, type StateReasons } from '../machines/states.js'
 
 const HEADERS = { 'User-Agent': 'runware-socket' }
 type Extra = Omit<Partial<StateEvent>, 'from' | 'to' | 'reason'>

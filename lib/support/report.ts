@@ -11,8 +11,8 @@
  */
 import { EventEmitter } from 'eventemitter3'
 import { describeThrown, libraryError, type RunwareError, type Scrubber } from './errors.js'
-import type { RunwareSocketEvents } from './events.js'
-import type { Logger } from './options.js'
+import type { RunwareSocketEvents } from '../api/events.js'
+import type { Logger } from '../api/options.js'
 
 type EventName = keyof RunwareSocketEvents
 type Listener<E extends EventName> = (...args: RunwareSocketEvents[E]) => void

@@ -3,12 +3,12 @@
  * calls back (`ConnectionDeps`, `ConnectionHooks`). connection.ts implements the one and calls
  * the other; the engine sees nothing else of it.
  */
-import type { Clock } from './clock.js'
-import type { RunwareError, Scrubber } from './errors.js'
-import type { StateEvent } from './events.js'
-import type { ResolvedOptions } from './options.js'
-import type { Envelope, FrameError } from './protocol.js'
-import type { ConnectionState } from './states.js'
+import type { Clock } from '../support/clock.js'
+import type { RunwareError, Scrubber } from '../support/errors.js'
+import type { StateEvent } from '../api/events.js'
+import type { ResolvedOptions } from '../api/options.js'
+import type { Envelope, FrameError } from '../protocol/protocol.js'
+import type { ConnectionState } from '../machines/states.js'
 
 export interface Wire {
   readonly state: ConnectionState

@@ -3,7 +3,7 @@
  * Every item names its task (`taskType`, `taskUUID`); `cost` is there when the task asked for it
  * with `includeCost: true`. Fields the docs do not list still arrive (the index signature).
  */
-import type { ResultItem } from './protocol.js'
+import type { ResultItem } from '../protocol/protocol.js'
 
 interface Output extends ResultItem {
   /** USD, when the task set `includeCost: true`. */

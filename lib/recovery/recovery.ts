@@ -9,8 +9,8 @@
  *   getResponse does not know  → decideEmptyAnswer: resend, poll again, or reject
  */
 import type { LibraryErrorCode } from './codes.js'
-import type { ConnectionState } from './events.js'
-import type { TaskPhase } from './ledger.js'
+import type { ConnectionState } from '../api/events.js'
+import type { TaskPhase } from '../tasks/ledger.js'
 import type { Classification } from './policy.js'
 
 export type TaskDecision =

@@ -8,9 +8,9 @@
  * validated is exactly what is sent. A snapshot of primitives is kept as it is and encoded with
  * the rest of its frame; one with nested values is encoded here, so a later change cannot reach it.
  */
-import { describeThrown, libraryError, type RunwareError } from './errors.js'
-import { flatten, isUUID, type Task, type WireTask } from './protocol.js'
-import { randomTaskUUID } from './uuid.js'
+import { describeThrown, libraryError, type RunwareError } from '../support/errors.js'
+import { flatten, isUUID, type Task, type WireTask } from '../protocol/protocol.js'
+import { randomTaskUUID } from '../protocol/uuid.js'
 import { completionOf, kindOf, RESERVED_TASK_TYPES, type Completion, type TaskKind } from './task-kinds.js'
 
 export interface PreparedTask {

@@ -2,9 +2,9 @@
  * A task's outputs: adding one (once per identity), telling a replay from a new output, and the
  * error an output reports. An output is recognised by what identifies it, never by equal content.
  */
-import { normaliseErrorItem } from './parse.js'
+import { normaliseErrorItem } from '../protocol/parse.js'
 import type { TaskRecord } from './ledger.js'
-import type { ErrorItem, ResultItem } from './protocol.js'
+import type { ErrorItem, ResultItem } from '../protocol/protocol.js'
 import { identityOf } from './task-kinds.js'
 
 /** Adds an item unless one with its identity was already delivered; true when it is new. */

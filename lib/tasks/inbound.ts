@@ -5,7 +5,7 @@
  * the full current state of one task, so its items are grouped and handed over together, after
  * the pushed items of the frame.
  */
-import { isAuthReply, isPong, type DataItem, type Envelope, type ErrorItem, type FrameIssue, type ResultItem } from './protocol.js'
+import { isAuthReply, isPong, type DataItem, type Envelope, type ErrorItem, type FrameIssue, type ResultItem } from '../protocol/protocol.js'
 import { POLL_STATUSES } from './task-kinds.js'
 
 export interface InboundSink {

@@ -5,11 +5,11 @@
  * the Prober, which matches the answer (and re-asks an unanswered one). A new socket polls every
  * task at once: whatever finished during the outage is collected without waiting.
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../support/clock.js'
 import type { TaskRecord } from './ledger.js'
-import type { ResolvedOptions } from './options.js'
+import type { ResolvedOptions } from '../api/options.js'
 import type { Prober } from './probes.js'
-import type { Schedule } from './schedule.js'
+import type { Schedule } from '../support/schedule.js'
 
 export class Poller {
   readonly #polling = new Set<TaskRecord>()

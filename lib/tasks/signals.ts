@@ -4,7 +4,7 @@
  * task settles, so a long-lived signal keeps no finished task alive.
  */
 import type { TaskRecord } from './ledger.js'
-import type { AbortSignalLike } from './options.js'
+import type { AbortSignalLike } from '../api/options.js'
 
 interface Watch {
   readonly records: Set<TaskRecord>

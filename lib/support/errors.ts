@@ -6,11 +6,11 @@
  * the one place the API key is taken out of what the server said: every string value (message,
  * parameter, nested fields, keys) on every path, never the JSON text.
  */
-import type { LibraryErrorCode } from './codes.js'
-import { defaultPolicy, type Classification, type ErrorCategory } from './policy.js'
-import type { ErrorItem } from './protocol.js'
+import type { LibraryErrorCode } from '../recovery/codes.js'
+import { defaultPolicy, type Classification, type ErrorCategory } from '../recovery/policy.js'
+import type { ErrorItem } from '../protocol/protocol.js'
 
-export type { LibraryErrorCode } from './codes.js'
+export type { LibraryErrorCode } from '../recovery/codes.js'
 
 export interface RunwareErrorInit {
   code: string

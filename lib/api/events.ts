@@ -1,9 +1,9 @@
 /** The events a RunwareSocket emits, and their payloads. */
-import type { DataItem, ErrorItem } from './protocol.js'
-import type { RunwareError } from './errors.js'
-import type { ConnectionState, StateReason } from './states.js'
+import type { DataItem, ErrorItem } from '../protocol/protocol.js'
+import type { RunwareError } from '../support/errors.js'
+import type { ConnectionState, StateReason } from '../machines/states.js'
 
-export type { ConnectionState, StateReason } from './states.js'
+export type { ConnectionState, StateReason } from '../machines/states.js'
 
 export interface StateEvent {
   from: ConnectionState

@@ -3,11 +3,11 @@
  * resolve-options.ts checks them once, at construction, so a typo fails loudly instead of
  * misbehaving at 3 a.m.
  */
-import type { RandomSource } from './backoff.js'
-import type { Clock } from './clock.js'
-import type { ErrorPolicyOptions } from './policy.js'
-import { DEFAULT_URL, type ResultItem } from './protocol.js'
-import type { WebSocketConstructor } from './socket.js'
+import type { RandomSource } from '../support/backoff.js'
+import type { Clock } from '../support/clock.js'
+import type { ErrorPolicyOptions } from '../recovery/policy.js'
+import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
+import type { WebSocketConstructor } from '../connection/socket.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
 export interface Logger {

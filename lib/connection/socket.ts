@@ -5,7 +5,7 @@
  *
  * The types are structural, so the published declarations need neither `ws` nor its types.
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../support/clock.js'
 
 /** The part of `ws`'s WebSocket this library uses. */
 export interface WsLike {

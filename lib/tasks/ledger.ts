@@ -17,8 +17,8 @@
  * fresh id, and results that still arrive for an earlier one count. The caller's promise and
  * `taskUUID` never change.
  */
-import type { RunwareError } from './errors.js'
-import type { TaskEventType } from './events.js'
+import type { RunwareError } from '../support/errors.js'
+import type { TaskEventType } from '../api/events.js'
 import type { TaskPhase, TaskRecord } from './task-record.js'
 
 export { TaskRecord, type RecordInit, type RecordOwner, type TaskPhase } from './task-record.js'

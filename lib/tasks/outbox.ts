@@ -4,10 +4,10 @@
  * `maxBatchSize` (the protocol takes an array of tasks per frame). Control tasks (getResponse)
  * go first and do not count against `maxInFlight`. A rate-limit pause holds everything.
  */
-import type { Clock } from './clock.js'
+import type { Clock } from '../support/clock.js'
 import type { Ledger } from './ledger.js'
-import { encodeFrame, encodeTask, getResponseTask, joinEncoded } from './protocol.js'
-import { entry, type Schedule } from './schedule.js'
+import { encodeFrame, encodeTask, getResponseTask, joinEncoded } from '../protocol/protocol.js'
+import { entry, type Schedule } from '../support/schedule.js'
 
 export interface OutboxOptions {
   readonly maxBatchSize: number
