@@ -125,13 +125,13 @@ export class RunwareSocket {
   connect(): Promise<void> {
     // A close already asked for wins, even while its work waits behind a listener (the state may still say ready).
     if (this.#closing !== undefined) return Promise.reject(libraryError('connectionClosed', 'the client is closed'))
-    if (this.#connection.state === 'ready') return Promise.resolve()
+    if (STATES[this.#connection.state].connect === 'resolve') return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       // Decided when it runs: a call deferred behind a listener may find the client ready, or closed.
       this.#monitor.enter(() => {
-        const state = this.#connection.state
-        if (this.#closing !== undefined || state === 'closed') reject(libraryError('connectionClosed', 'the client is closed'))
-        else if (state === 'ready') resolve()
+        const now = this.#closing === undefined ? STATES[this.#connection.state].connect : 'reject'
+        if (now === 'resolve') resolve()
+        else if (now === 'reject') reject(libraryError('connectionClosed', 'the client is closed'))
         else {
           this.#waiters.add({ resolve, reject })
           this.#connection.connect()
@@ -140,13 +140,15 @@ export class RunwareSocket {
     })
   }
 
+  // The typed signature comes last: TypeScript 7 explains a failed call by the last overload only,
+  // so a misspelt field reads "did you mean 'width'", not a missing untyped brand (spec/packaging).
+  /** The untyped path: `run(untyped(task))` for a task type or a field the catalog does not know. */
+  run<const T extends UntypedTask>(task: T, options?: RunOptions<ResultOf<T>>): Promise<ResultOf<T>[]>
   /**
    * Runs one task and resolves with its result items (`numberResults` of them, `promptVersions`
    * for promptEnhance, …), or rejects with a RunwareError. Fills in `taskUUID` when absent.
    */
   run<K extends KnownTaskType>(task: TaskOf<K> & { taskType: K }, options?: RunOptions<ResultOf<TaskOf<K>>>): Promise<ResultOf<TaskOf<K>>[]>
-  /** The untyped path: `run(untyped(task))` for a task type or a field the catalog does not know. */
-  run<const T extends UntypedTask>(task: T, options?: RunOptions<ResultOf<T>>): Promise<ResultOf<T>[]>
   run(task: Task, options: RunOptions = {}): Promise<ResultItem[]> {
     const optionsError = checkRunOptions(options)
     if (optionsError !== undefined) return Promise.reject(optionsError)
@@ -170,11 +172,11 @@ export class RunwareSocket {
    * Runs one task and yields its result items as they arrive; ends when the task completes and
    * throws its error. Leaving the loop early aborts the task and stops listening.
    */
+  stream<const T extends UntypedTask>(task: T, options?: Omit<RunOptions<ResultOf<T>>, 'onResult'>): AsyncGenerator<ResultOf<T>, void, undefined>
   stream<K extends KnownTaskType>(
     task: TaskOf<K> & { taskType: K },
     options?: Omit<RunOptions<ResultOf<TaskOf<K>>>, 'onResult'>,
   ): AsyncGenerator<ResultOf<TaskOf<K>>, void, undefined>
-  stream<const T extends UntypedTask>(task: T, options?: Omit<RunOptions<ResultOf<T>>, 'onResult'>): AsyncGenerator<ResultOf<T>, void, undefined>
   stream(task: Task, options: Omit<RunOptions, 'onResult'> = {}): AsyncGenerator<ResultItem, void, undefined> {
     return streamOf<ResultItem>((t, o) => this.run(t as UntypedTask, o), task, options)
   }
@@ -201,10 +203,10 @@ export class RunwareSocket {
 
   /** Why a new task cannot be admitted now, if it cannot. */
   #refusal(taskUUID: string, taskType: string, signal: AbortSignalLike | undefined, generated: boolean): RunwareError | undefined {
-    const state = this.#connection.state
-    if (STATES[state].sends === 'reject') {
+    const sends = STATES[this.#connection.state].sends
+    if (sends === 'failure' || sends === 'closed') {
       const failure = this.#connection.failure
-      return state === 'failed' && failure !== undefined
+      return sends === 'failure' && failure !== undefined
         ? failure.forTask(taskUUID, taskType)
         : libraryError('connectionClosed', 'the client is closed', { taskUUID, taskType })
     }
@@ -220,12 +222,13 @@ export class RunwareSocket {
 
   /** The library's own bookkeeping first (connect() waiters), then the caller's listeners. */
   #onState(event: StateEvent): void {
-    if (event.to === 'ready' || event.to === 'failed' || event.to === 'closed') {
-      const waiters = [...this.#waiters]
+    const waiters = STATES[event.to].waiters
+    if (waiters !== 'keep') {
+      const settling = [...this.#waiters]
       this.#waiters.clear()
-      const failure = event.to === 'failed' ? (this.#connection.failure ?? libraryError('reconnectFailed', 'connection failed')) : undefined
-      for (const waiter of waiters) {
-        if (event.to === 'ready') waiter.resolve()
+      const failure = STATES[event.to].sends === 'failure' ? (this.#connection.failure ?? libraryError('reconnectFailed', 'connection failed')) : undefined
+      for (const waiter of settling) {
+        if (waiters === 'resolve') waiter.resolve()
         else waiter.reject(failure ?? libraryError('connectionClosed', 'the client was closed while connecting'))
       }
     }

@@ -28,7 +28,7 @@ export {
   type RunOptions,
   type RunwareSocketOptions,
 } from './api/options.js'
-export type { WebSocketConstructor, WhatwgConstructor, WhatwgLike, WsConstructor, WsLike } from './connection/socket.js'
+export type { WebSocketConstructor, WhatwgConstructor, WhatwgLike, WsConstructor, WsLike } from './api/websocket.js'
 export { MAX_FRAME_DEPTH } from './protocol/parse.js'
 export { DEFAULT_URL, type DataItem, type ErrorItem, type ResultItem, type Task } from './protocol/protocol.js'
 export type * from './api/task-types.js'

@@ -7,7 +7,7 @@ import type { RandomSource } from '../support/backoff.js'
 import type { Clock } from '../support/clock.js'
 import type { ErrorPolicyOptions } from '../recovery/policy.js'
 import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
-import type { WebSocketConstructor } from '../connection/socket.js'
+import type { WebSocketConstructor } from './websocket.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
 export interface Logger {

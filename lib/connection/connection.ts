@@ -44,6 +44,10 @@ export class Connection implements Wire {
     return this.#session.uuid
   }
 
+  get handshake(): boolean {
+    return STATES[this.#state].handshake
+  }
+
   /** Why the connection is `failed`, while it is. */
   get failure(): RunwareError | undefined {
     return this.#failure
@@ -80,7 +84,7 @@ export class Connection implements Wire {
 
   /** Drops the socket and reconnects with backoff (a retryable error that names no task). */
   reconnect(code: string): void {
-    this.#lose(this.#state === 'authenticating' ? 'authError' : 'serverError', { code })
+    this.#lose(STATES[this.#state].handshake ? 'authError' : 'serverError', { code })
   }
 
   /** Stops: no reconnect until `connect()` (an auth-category error that names no task). */
@@ -162,8 +166,8 @@ export class Connection implements Wire {
       this.deps.hooks.frameError(parsed.error)
       return
     }
-    if (this.#state === 'authenticating') this.#handshake(parsed.envelope, text)
-    else if (this.#state === 'ready') this.deps.hooks.envelope(parsed.envelope, text)
+    if (STATES[this.#state].handshake) this.#handshake(parsed.envelope, text)
+    else if (STATES[this.#state].sends === 'write') this.deps.hooks.envelope(parsed.envelope, text)
   }
 
   /** While authenticating: the auth reply is ours; everything else (errors too) goes on to the engine. */

@@ -12,6 +12,8 @@ import type { ConnectionState } from '../machines/states.js'
 
 export interface Wire {
   readonly state: ConnectionState
+  /** Before the auth reply (an error naming no task is judged by the handshake's rules). */
+  readonly handshake: boolean
   /** Frames may be written now. */
   writable(): boolean
   write(frame: string): boolean

@@ -6,22 +6,31 @@
 export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'failed' | 'closed'
 
 export interface StateInfo {
-  /** What `run` does with a task now: queue it, write it (batched per tick), or reject it. */
-  readonly sends: 'queue' | 'write' | 'reject'
+  /**
+   * What `run` does with a task now: queue it, write it (batched per tick), or reject it: with the
+   * error the connection failed with (`failure`), or `connectionClosed` (`closed`).
+   */
+  readonly sends: 'queue' | 'write' | 'failure' | 'closed'
   /** A socket is open or opening (its timers and listeners belong to this state). */
   readonly live: boolean
+  /** Before the auth reply: frames are read for it, and an error naming no task is judged by the handshake's rules. */
+  readonly handshake: boolean
+  /** What `connect()` does when called in this state: resolve, reject (closed), or open a socket and wait. */
+  readonly connect: 'resolve' | 'reject' | 'open'
+  /** What entering this state does to the `connect()` calls waiting: resolve them, reject them, or nothing. */
+  readonly waiters: 'resolve' | 'reject' | 'keep'
   /** Where it may go. */
   readonly next: readonly ConnectionState[]
 }
 
 export const STATES: Readonly<Record<ConnectionState, StateInfo>> = {
-  idle: { sends: 'queue', live: false, next: ['connecting', 'closed'] },
-  connecting: { sends: 'queue', live: true, next: ['authenticating', 'reconnecting', 'failed', 'closed'] },
-  authenticating: { sends: 'queue', live: true, next: ['ready', 'reconnecting', 'failed', 'closed'] },
-  ready: { sends: 'write', live: true, next: ['reconnecting', 'failed', 'closed'] },
-  reconnecting: { sends: 'queue', live: false, next: ['connecting', 'failed', 'closed'] },
-  failed: { sends: 'reject', live: false, next: ['connecting', 'closed'] },
-  closed: { sends: 'reject', live: false, next: [] },
+  idle: { sends: 'queue', live: false, handshake: false, connect: 'open', waiters: 'keep', next: ['connecting', 'closed'] },
+  connecting: { sends: 'queue', live: true, handshake: false, connect: 'open', waiters: 'keep', next: ['authenticating', 'reconnecting', 'failed', 'closed'] },
+  authenticating: { sends: 'queue', live: true, handshake: true, connect: 'open', waiters: 'keep', next: ['ready', 'reconnecting', 'failed', 'closed'] },
+  ready: { sends: 'write', live: true, handshake: false, connect: 'resolve', waiters: 'resolve', next: ['reconnecting', 'failed', 'closed'] },
+  reconnecting: { sends: 'queue', live: false, handshake: false, connect: 'open', waiters: 'keep', next: ['connecting', 'failed', 'closed'] },
+  failed: { sends: 'failure', live: false, handshake: false, connect: 'open', waiters: 'reject', next: ['connecting', 'closed'] },
+  closed: { sends: 'closed', live: false, handshake: false, connect: 'reject', waiters: 'reject', next: [] },
 }
 
 /** Why the connection entered a state, grouped by the state it explains. */

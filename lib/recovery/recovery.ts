@@ -9,8 +9,7 @@
  *   getResponse does not know  → decideEmptyAnswer: resend, poll again, or reject
  */
 import type { LibraryErrorCode } from './codes.js'
-import type { ConnectionState } from '../api/events.js'
-import type { TaskPhase } from '../tasks/ledger.js'
+import type { TaskPhase } from '../machines/phases.js'
 import type { Classification } from './policy.js'
 
 export type TaskDecision =
@@ -69,8 +68,8 @@ export type ConnectionDecision =
  * only an auth-category code fails the connection; a retryable one drops the socket and tries
  * again; anything else is reported and the handshake goes on (its timeout still bounds it).
  */
-export function decideUnaddressed(classification: Classification, state: ConnectionState): ConnectionDecision {
-  if (state === 'authenticating') {
+export function decideUnaddressed(classification: Classification, handshake: boolean): ConnectionDecision {
+  if (handshake) {
     if (classification.connection === 'fail') return { do: 'fail' }
     return classification.retryable ? { do: 'reconnect' } : { do: 'none' }
   }

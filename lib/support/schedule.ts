@@ -57,6 +57,11 @@ export class Schedule {
   }
 
   /** Schedules `item` at `at`, or moves it there if already scheduled. */
+  /** The clock's time now (entries are due at times on this scale). */
+  now(): number {
+    return this.clock.now()
+  }
+
   add(item: ScheduleEntry, at: number): void {
     if (item.index !== -1) {
       this.move(item, at)

@@ -1,6 +1,7 @@
 /**
- * Admission for `run`: a malformed task is refused with `invalidTask` before a byte is sent, with
- * a message that names the problem, and nothing else is disturbed.
+ * Admission for `run`: what the client knows of each task type (one table), and a malformed task
+ * refused with `invalidTask` before a byte is sent, with a message that names the problem, and
+ * nothing else disturbed.
  *
  * The caller's object is read once, into a snapshot of its own enumerable fields (what
  * JSON.stringify would send), inside one try: an inherited `taskType`, a getter that throws or
@@ -9,9 +10,76 @@
  * the rest of its frame; one with nested values is encoded here, so a later change cannot reach it.
  */
 import { describeThrown, libraryError, type RunwareError } from '../support/errors.js'
-import { flatten, isUUID, type Task, type WireTask } from '../protocol/protocol.js'
-import { randomTaskUUID } from '../protocol/uuid.js'
-import { completionOf, kindOf, RESERVED_TASK_TYPES, type Completion, type TaskKind } from './task-kinds.js'
+import { flatten, isUUID, randomTaskUUID, type Task, type WireTask } from '../protocol/protocol.js'
+import type { LibraryErrorCode } from '../recovery/codes.js'
+
+// ---- what the client knows about each task type at run time (the twin of the simulator's PLANNERS) ----
+
+export interface TaskKind {
+  /** The field asking for N results (a retry asks for the missing ones through it); undefined: not countable. */
+  readonly countField: 'numberResults' | 'promptVersions' | undefined
+  /** `count`: done after N distinct items; `ready`: done when an item reports `status: "ready"`. */
+  readonly completion: 'count' | 'ready'
+  /**
+   * Fields that identify one output, in the order they are looked for. An item with none of them
+   * has no identity: equal content is not a replay (two prompt versions may be the same words).
+   */
+  readonly identity: readonly string[]
+  /** A pushed item with this status fails the task (with its nested error, or this code). */
+  readonly failure?: { readonly status: string; readonly code: LibraryErrorCode }
+}
+
+/** Every id field Runware results carry. */
+const ID_FIELDS = ['imageUUID', 'videoUUID', 'audioUUID', 'mediaUUID', 'guideImageUUID', 'maskImageUUID'] as const
+
+export const DEFAULT_KIND: TaskKind = { countField: 'numberResults', completion: 'count', identity: ID_FIELDS }
+
+const KINDS: ReadonlyMap<string, TaskKind> = new Map<string, TaskKind>([
+  ['imageInference', { countField: 'numberResults', completion: 'count', identity: ['imageUUID'] }],
+  ['videoInference', { countField: 'numberResults', completion: 'count', identity: ['videoUUID'] }],
+  ['audioInference', { countField: 'numberResults', completion: 'count', identity: ['audioUUID'] }],
+  // Text results have no id: each version is counted, equal or not.
+  ['promptEnhance', { countField: 'promptVersions', completion: 'count', identity: [] }],
+  ['caption', { countField: 'numberResults', completion: 'count', identity: [] }],
+  ['textInference', { countField: 'numberResults', completion: 'count', identity: [] }],
+  // Streams its stages as items (validated, downloaded, …, ready); a stage is told by its status.
+  ['modelUpload', { countField: undefined, completion: 'ready', identity: ['status'], failure: { status: 'failed', code: 'modelUploadFailed' } }],
+])
+
+export function kindOf(taskType: string): TaskKind {
+  return KINDS.get(taskType) ?? DEFAULT_KIND
+}
+
+/** Types the client manages itself; `run` refuses them. */
+export const RESERVED_TASK_TYPES: ReadonlySet<string> = new Set(['authentication', 'ping', 'getResponse'])
+
+/** How a task is known to be complete. */
+export type Completion =
+  /** After `count` distinct result items. */
+  | { readonly kind: 'count'; readonly count: number }
+  /** When an item reports `status: "ready"` (modelUpload streams its stages as items). */
+  | { readonly kind: 'ready' }
+
+const MAX_RESULTS = 1_000
+const READY: Completion = { kind: 'ready' }
+/** Shared answers for the common counts: one task in the hot path allocates none. */
+const COUNTS: readonly Completion[] = Array.from({ length: 17 }, (_, count) => ({ kind: 'count', count }))
+
+function positiveInteger(value: unknown, fallback: number): number | undefined {
+  if (value === undefined) return fallback
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_RESULTS ? value : undefined
+}
+
+/** How many items complete `task`, or a message saying why the count field is unusable. */
+export function completionOf(task: Task): Completion | string {
+  const kind = kindOf(task.taskType)
+  if (kind.completion === 'ready' || kind.countField === undefined) return READY
+  const count = positiveInteger(task[kind.countField], 1)
+  if (count === undefined) return `${kind.countField} must be an integer from 1 to ${MAX_RESULTS}`
+  return COUNTS[count] ?? { kind: 'count', count }
+}
+
+// ---- admission ----
 
 export interface PreparedTask {
   taskUUID: string

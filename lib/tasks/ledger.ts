@@ -1,42 +1,21 @@
 /**
- * Every task the client holds, from `run` until it settles exactly once, and its lifecycle as a
- * table (the twin of the connection's state table):
- *
- *   queued   waiting in the outbox for the socket (first send, retry, or same-id resend)
- *   waiting  a retry's backoff delay; it re-enters the outbox under a fresh taskUUID
- *   sent     on the wire; results (sync) or an acknowledgement (async) expected
- *   unknown  was on the wire when its socket died: fate unknown until reconciled
- *   polling  the server has it; results are collected with getResponse (and pushes)
- *   settled  resolved or rejected: terminal, gone from every structure
- *
- * Every phase change goes through `move`, which checks the edge, keeps the outbox and the
- * in-flight count right, and reports the task event the edge stands for. Settled has no edges
- * out, so a late answer can never send a settled task again.
+ * Every task the client holds, from `run` until it settles exactly once, moved along the task
+ * lifecycle table (machines/phases.ts). Every phase change goes through `move`, which checks the
+ * edge, keeps the send queues and the in-flight count right, and reports the move (the engine
+ * releases what the phase left holds, and reports the task event the edge stands for). Settled
+ * has no edges out, so a late answer can never send a settled task again.
  *
  * Records are found by any taskUUID they went out under (one Map lookup per item): a retry adds its
  * fresh id, and results that still arrive for an earlier one count. The caller's promise and
  * `taskUUID` never change.
  */
 import type { RunwareError } from '../support/errors.js'
-import type { TaskEventType } from '../api/events.js'
-import type { TaskPhase, TaskRecord } from './task-record.js'
+import type { TaskEvent } from '../api/events.js'
+import { EDGES, ON_WIRE, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
+import type { TaskRecord } from './task-record.js'
 
-export { TaskRecord, type RecordInit, type RecordOwner, type TaskPhase } from './task-record.js'
-
-type MoveEvent = Exclude<TaskEventType, 'queued'>
-
-/** Allowed edges, each with the task event it reports (null: none). Anything else is a bug. */
-const EDGES: Readonly<Record<TaskPhase, Readonly<Partial<Record<TaskPhase, MoveEvent | null>>>>> = {
-  queued: { sent: 'sent', waiting: 'retry', polling: 'polling', settled: 'settled' },
-  waiting: { queued: null, settled: 'settled' },
-  sent: { unknown: null, polling: 'polling', waiting: 'retry', settled: 'settled' },
-  unknown: { queued: 'resubmit', polling: 'polling', waiting: 'retry', settled: 'settled' },
-  polling: { polling: null, queued: 'resubmit', waiting: 'retry', settled: 'settled' },
-  settled: {},
-}
-
-/** Phases that count against maxInFlight: the server has (or may have) the task. */
-const ON_WIRE: Readonly<Record<TaskPhase, boolean>> = { queued: false, waiting: false, sent: true, unknown: true, polling: true, settled: false }
+export { TaskRecord, type RecordInit, type RecordOwner } from './task-record.js'
+export type { TaskPhase } from '../machines/phases.js'
 
 /** What a move reports: the event's extra facts. */
 export interface MoveDetail {
@@ -47,8 +26,10 @@ export interface MoveDetail {
 }
 
 export interface LedgerHooks {
-  /** A phase change happened; `event` is the task event it stands for (null: none). */
-  moved(record: TaskRecord, event: TaskEventType | null, detail: MoveDetail | undefined): void
+  /** A task was admitted (queued). */
+  admitted(record: TaskRecord): void
+  /** A phase change happened from `from`; `event` is the task event the edge stands for (null: none). */
+  moved(record: TaskRecord, from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void
 }
 
 export class Ledger {
@@ -95,6 +76,11 @@ export class Ledger {
     return this.#byWire.has(wireUUID)
   }
 
+  /** The live records in `phase`, as a snapshot (a reconnect asks about them; rare, so a scan). */
+  inPhase(phase: TaskPhase): TaskRecord[] {
+    return this.records().filter((record) => record.phase === phase)
+  }
+
   /** A snapshot of the live records: safe to settle them while walking it. */
   records(): TaskRecord[] {
     const seen = new Set<TaskRecord>()
@@ -109,7 +95,7 @@ export class Ledger {
     record.phase = 'queued'
     this.#fresh.push(record)
     this.#freshCount += 1
-    this.hooks.moved(record, 'queued', undefined)
+    this.hooks.admitted(record)
   }
 
   /** Whether the table has this edge from where the task is now. */
@@ -134,7 +120,7 @@ export class Ledger {
     record.phase = to
     if (to === 'queued') this.#urgent.add(record)
     else if (to === 'settled') this.#forget(record)
-    this.hooks.moved(record, event, detail)
+    this.hooks.moved(record, from, event, detail)
     return true
   }
 
@@ -183,5 +169,34 @@ export class Ledger {
     this.#live -= 1
     this.#byWire.delete(record.wireUUID)
     for (const alias of record.aliases ?? []) this.#byWire.delete(alias)
+  }
+}
+
+/** The task event an admission or an edge stands for. */
+export function taskEvent(record: TaskRecord, type: PhaseEvent | 'queued', detail: MoveDetail | undefined): TaskEvent {
+  const base = { taskUUID: record.id, taskType: record.taskType }
+  switch (type) {
+    case 'queued':
+      return { ...base, type }
+    case 'sent':
+      return { ...base, type, wireUUID: record.wireUUID, attempt: record.submissions }
+    case 'retry':
+      return {
+        ...base,
+        type,
+        code: detail?.error?.code ?? 'unknown',
+        delayMs: detail?.delayMs ?? 0,
+        attempt: record.submissions + 1,
+        wireUUID: record.wireUUID,
+      }
+    case 'resubmit':
+    case 'polling':
+      return { ...base, type, wireUUID: record.wireUUID }
+    case 'settled': {
+      const error = detail?.error
+      return error === undefined
+        ? { ...base, type, outcome: 'resolved', items: record.received }
+        : { ...base, type, outcome: 'rejected', code: error.code, items: record.received }
+    }
   }
 }

@@ -4,14 +4,17 @@
  * `maxBatchSize` (the protocol takes an array of tasks per frame). Control tasks (getResponse)
  * go first and do not count against `maxInFlight`. A rate-limit pause holds everything.
  */
-import type { Clock } from '../support/clock.js'
 import type { Ledger } from './ledger.js'
+import { backoffDelay, type BackoffOptions, type RandomSource } from '../support/backoff.js'
 import { encodeFrame, encodeTask, getResponseTask, joinEncoded } from '../protocol/protocol.js'
 import { entry, type Schedule } from '../support/schedule.js'
 
 export interface OutboxOptions {
   readonly maxBatchSize: number
   readonly maxInFlight: number
+  /** The backoff of rate-limit pauses named by no task. */
+  readonly retry: BackoffOptions
+  readonly random: RandomSource
 }
 
 export interface OutboxHooks {
@@ -28,6 +31,8 @@ export class Outbox {
   readonly #control: string[] = []
   #scheduled = false
   #pausedUntil = 0
+  /** Consecutive rate-limit pauses named by no task. */
+  #rateLimitPauses = 0
   readonly #resume = entry(() => this.flush())
 
   constructor(
@@ -35,7 +40,6 @@ export class Outbox {
     private readonly options: OutboxOptions,
     private readonly hooks: OutboxHooks,
     private readonly schedule: Schedule,
-    private readonly clock: Clock,
   ) {}
 
   /** Asks for a flush at the end of this tick (at most one is ever pending). */
@@ -49,6 +53,16 @@ export class Outbox {
   poll(taskUUID: string): void {
     this.#control.push(encodeTask(getResponseTask(taskUUID)))
     this.wake()
+  }
+
+  /** A rate limit named no task: every send waits, longer each time until a task succeeds. */
+  rateLimited(): void {
+    this.pause(this.schedule.now() + backoffDelay(this.#rateLimitPauses++, this.options.retry, this.options.random))
+  }
+
+  /** A task resolved, or a socket became ready: rate-limit pauses start small again. */
+  rateLimitOver(): void {
+    this.#rateLimitPauses = 0
   }
 
   /** Holds every send until `until` (a rate limit). */
@@ -80,7 +94,7 @@ export class Outbox {
   flush(): void {
     if (!this.hooks.ready()) return
     if (this.#pausedUntil > 0) {
-      if (this.clock.now() < this.#pausedUntil) return
+      if (this.schedule.now() < this.#pausedUntil) return
       this.#pausedUntil = 0
     }
     const { maxBatchSize, maxInFlight } = this.options

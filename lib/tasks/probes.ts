@@ -8,7 +8,6 @@
  * of the tick, so that every question asked in one tick (the polls due at one moment, the tasks
  * found unknown after a reconnect) shares it instead of waiting a round trip per question.
  */
-import type { Clock } from '../support/clock.js'
 import type { TaskRecord } from './ledger.js'
 import { entry, type Schedule } from '../support/schedule.js'
 
@@ -40,7 +39,6 @@ export class Prober {
 
   constructor(
     private readonly schedule: Schedule,
-    private readonly clock: Clock,
     private readonly options: ProberOptions,
     private readonly hooks: ProberHooks,
   ) {}
@@ -117,7 +115,7 @@ export class Prober {
     this.#round = round
     this.#empties = 0
     for (const wireUUID of round.keys()) this.hooks.send(wireUUID)
-    this.schedule.add(this.#timer, this.clock.now() + this.options.timeoutMs)
+    this.schedule.add(this.#timer, this.schedule.now() + this.options.timeoutMs)
   }
 
   /** Every answer is in once each probe still unnamed has had an empty answer. */

@@ -1,131 +1,124 @@
 /**
- * What inbound items do to tasks: the sink of inbound.ts's routing. Every item reaches a task
- * only through a ledger lookup, which never finds a settled one, so a late answer, a replay or a
- * duplicate cannot touch a task that is done. Every "what now" comes from recovery.ts; the engine
- * carries it out.
+ * What a frame does to tasks, decided. `read` routes the frame's items by shape (no taskUUID: a
+ * pong, the auth reply or a stray; a getResponse answer, with a poll `status`, one task's items
+ * grouped; a pushed result; an error) and yields one step per thing the engine must do, in frame
+ * order: a decision about a task (found by a ledger lookup, which never finds a settled one), one
+ * about the connection, or a note for the getResponse correlation. The engine carries each step
+ * out before the next item is read, so a later item sees what an earlier one did. The receiver
+ * takes in what items bring (outputs into their record, progress and results reported) and
+ * never calls into the engine or its parts.
  */
-import { backoffDelay } from '../support/backoff.js'
-import type { Clock } from '../support/clock.js'
-import { libraryError, serverError, taskError, type RunwareError, type Scrubber } from '../support/errors.js'
-import type { InboundSink } from './inbound.js'
-import type { Ledger, TaskRecord } from './ledger.js'
-import type { ResolvedOptions } from '../api/options.js'
-import type { Outbox } from './outbox.js'
-import type { Poller } from './poller.js'
-import type { ErrorPolicy } from '../recovery/policy.js'
-import type { Prober } from './probes.js'
-import type { Reconciler } from './reconcile.js'
-import type { Reporter } from '../support/report.js'
-import type { Wire } from '../connection/port.js'
-import type { DataItem, ErrorItem, FrameError, FrameIssue, ResultItem } from '../protocol/protocol.js'
+import type { TaskDeps } from './deps.js'
+import {
+  isAuthReply,
+  isPollItem,
+  isPong,
+  type DataItem,
+  type Envelope,
+  type ErrorItem,
+  type FrameError,
+  type FrameIssue,
+  type ResultItem,
+} from '../protocol/protocol.js'
 import { decideEmptyAnswer, decideTaskError, decideUnaddressed } from '../recovery/recovery.js'
-import { addOutput, idlessOutputs, isReplay, reportedError } from './outputs.js'
-import { identityOf } from './task-kinds.js'
+import { backoffDelay } from '../support/backoff.js'
+import { libraryError, serverError, taskError } from '../support/errors.js'
+import type { ItemDecision, LinkDecision, Step, TaskStep } from './steps.js'
+import { addOutput, identityOf, idlessOutputs, isReplay, reportedError, type TaskRecord } from './task-record.js'
 
-/** What the receiver needs of the engine: its parts, and the decisions it carries out. */
-export interface TaskOps {
-  readonly ledger: Ledger
-  readonly outbox: Outbox
-  readonly poller: Poller
-  readonly prober: Prober
-  readonly reconciler: Reconciler
-  settle(record: TaskRecord, error?: RunwareError): boolean
-  retry(record: TaskRecord, error: RunwareError, delayMs: number): void
-  resend(record: TaskRecord): void
-  poll(record: TaskRecord, firstDelayMs?: number): void
-  retryDelay(record: TaskRecord): number
-}
+const NOTHING: ItemDecision = { do: 'nothing' }
+const RESOLVE: ItemDecision = { do: 'resolve' }
+const POLL: ItemDecision = { do: 'poll' }
+const RESEND: ItemDecision = { do: 'resend' }
+const POLL_LATER: ItemDecision = { do: 'pollLater' }
 
-export interface ReceiverDeps {
-  readonly options: ResolvedOptions
-  readonly policy: ErrorPolicy
-  readonly reporter: Reporter
-  readonly scrubber: Scrubber
-  readonly clock: Clock
-  readonly wire: Wire
-}
-
-export class Receiver implements InboundSink {
-  /** Consecutive rate-limit pauses named by no task: the pause grows until a task succeeds. */
-  #rateLimitPauses = 0
-  /** Sockets made ready so far, and the frame being routed: for recognising a replayed frame. */
-  #socket = 0
-  #frame: string | undefined
-
+export class Receiver {
   constructor(
-    private readonly engine: TaskOps,
-    private readonly deps: ReceiverDeps,
+    private readonly deps: TaskDeps,
+    /** The live task any of whose ids is `taskUUID` (never a settled one). */
+    private readonly find: (taskUUID: string) => TaskRecord | undefined,
   ) {}
 
-  // ---- frames ----
-
-  /** A frame begins: its text, for telling a replay of a whole frame from new outputs. */
-  frame(text: string): void {
-    this.#frame = text
-  }
-
-  frameError(error: FrameError): void {
-    this.#protocolError(`unreadable frame skipped (${error.reason}): ${error.message}`)
-  }
-
-  issues(issues: readonly FrameIssue[]): void {
-    this.#protocolError(`malformed parts of a frame skipped: ${issues.map((issue) => issue.message).join('; ')}`)
-  }
-
-  refused(taskUUID: string, issue: FrameIssue): void {
-    const record = this.engine.ledger.get(taskUUID)
-    if (record === undefined) return
-    this.engine.settle(
-      record,
-      taskError('protocolError', `an item for this task was refused (${issue.message}): the task fails now instead of waiting for its deadline`, {
-        taskUUID: record.id,
-        taskType: record.taskType,
-      }),
-    )
-  }
-
-  pong(): void {
-    this.engine.reconciler.pong()
-  }
-
-  stray(item: DataItem): void {
-    this.#orphan(undefined, item)
-  }
-
-  empty(): void {
-    this.engine.prober.empty()
+  /** The steps one frame asks for; `frame` and `socket` tell a replayed frame from new outputs. */
+  *read(envelope: Envelope, frame: string, socket: number, handshake: () => boolean): Generator<Step, void, undefined> {
+    if (envelope.issues.length > 0) {
+      this.issues(envelope.issues)
+      for (const issue of envelope.issues)
+        if (issue.taskUUID !== undefined) {
+          const step = this.refused(issue.taskUUID, issue)
+          if (step !== undefined) yield step
+        }
+    }
+    let answers: Map<string, ResultItem[]> | undefined
+    for (const item of envelope.data) {
+      const taskUUID = item.taskUUID
+      if (taskUUID === undefined) {
+        if (isPong(item)) yield { on: 'pong' }
+        else if (!isAuthReply(item)) this.orphan(undefined, item)
+      } else if (isPollItem(item)) {
+        answers ??= new Map()
+        const items = answers.get(taskUUID)
+        if (items === undefined) answers.set(taskUUID, [item as ResultItem])
+        else items.push(item as ResultItem)
+      } else {
+        const step = this.pushed(taskUUID, item as ResultItem, frame, socket)
+        if (step !== undefined) yield step
+      }
+    }
+    // One answer is the full current state of one task: its items go together, after the pushes.
+    if (answers !== undefined) {
+      for (const [taskUUID, items] of answers) {
+        yield { on: 'named', taskUUID }
+        const step = this.answered(taskUUID, items)
+        if (step !== undefined) yield step
+      }
+    }
+    if (envelope.data.length === 0 && envelope.errors.length === 0) yield { on: 'empty' }
+    for (const error of envelope.errors) {
+      if (error.taskUUID === undefined) {
+        yield { on: 'link', decision: this.unaddressed(error, handshake()) }
+      } else {
+        yield { on: 'named', taskUUID: error.taskUUID }
+        const step = this.taskError(error.taskUUID, error)
+        if (step !== undefined) yield step
+      }
+    }
   }
 
   // ---- results ----
 
-  pushed(taskUUID: string, item: ResultItem): void {
-    const record = this.engine.ledger.get(taskUUID)
+  /** A pushed item; `frame` and `socket` tell a replayed frame from new outputs. */
+  pushed(taskUUID: string, item: ResultItem, frame: string, socket: number): TaskStep | undefined {
+    const record = this.find(taskUUID)
     if (record === undefined) {
-      this.#orphan(taskUUID, item)
-      return
+      this.orphan(taskUUID, item)
+      return undefined
     }
+    return { on: 'task', record, decision: this.#pushed(record, taskUUID, item, frame, socket) }
+  }
+
+  #pushed(record: TaskRecord, taskUUID: string, item: ResultItem, frame: string, socket: number): ItemDecision {
     if (record.async) {
       // An async task's push is its acknowledgement: its results come from getResponse.
-      if (record.phase === 'sent' && taskUUID === record.wireUUID) this.engine.poll(record)
-      return
+      return record.phase === 'sent' && taskUUID === record.wireUUID ? POLL : NOTHING
     }
-    if (isReplay(record, item, this.#frame, this.#socket) || !this.#deliver(record, item)) return
+    if (isReplay(record, item, frame, socket) || !this.#deliver(record, item)) return NOTHING
     const failure = record.kind.failure
-    if (failure !== undefined && item.status === failure.status) {
-      this.#taskError(record, reportedError(record, item, failure.code))
-      return
-    }
-    if (record.complete) this.engine.settle(record)
+    if (failure !== undefined && item.status === failure.status) return this.#taskError(record, reportedError(record, item, failure.code))
+    return record.complete ? RESOLVE : NOTHING
   }
 
   /** One getResponse answer: the full current state of the task's outputs. */
-  answered(taskUUID: string, items: readonly ResultItem[]): void {
-    this.engine.prober.named(taskUUID)
-    const record = this.engine.ledger.get(taskUUID)
+  answered(taskUUID: string, items: readonly ResultItem[]): TaskStep | undefined {
+    const record = this.find(taskUUID)
     if (record === undefined) {
-      for (const item of items) this.#orphan(taskUUID, item)
-      return
+      for (const item of items) this.orphan(taskUUID, item)
+      return undefined
     }
+    return { on: 'task', record, decision: this.#answered(record, taskUUID, items) }
+  }
+
+  #answered(record: TaskRecord, taskUUID: string, items: readonly ResultItem[]): ItemDecision {
     // An answer about an earlier attempt (a retry has superseded it): its outputs count, nothing else.
     const current = taskUUID === record.wireUUID
     if (current) record.emptyAnswers = 0
@@ -139,87 +132,55 @@ export class Receiver implements InboundSink {
         if (identityOf(item, record.kind) !== undefined) this.#deliver(record, item)
         else if (idless++ >= known) this.#deliver(record, item)
       } else if (item.status === 'error') {
-        if (current) this.#taskError(record, reportedError(record, item, 'taskFailed'))
-        return
+        return current ? this.#taskError(record, reportedError(record, item, 'taskFailed')) : NOTHING
       } else if (typeof item.progress === 'number') {
         progress = Math.max(progress ?? 0, item.progress)
       }
     }
-    if (record.complete) {
-      this.engine.settle(record)
-      return
-    }
-    if (!current) return
+    if (record.complete) return RESOLVE
+    if (!current) return NOTHING
     if (progress !== undefined) this.#progress(record, progress)
     // Known to the server: a reconciled task, or an async task whose acknowledgement was lost.
-    if (record.phase === 'sent' || record.phase === 'unknown') this.engine.poll(record)
-    if (record.phase === 'polling') this.engine.poller.answered(record)
+    if (record.phase === 'sent' || record.phase === 'unknown') return POLL
+    return record.phase === 'polling' ? POLL_LATER : NOTHING
   }
 
-  /** The Prober's round ended and the server did not know this task's id. */
-  unknown(record: TaskRecord): void {
-    const polled = record.phase === 'polling' && this.engine.poller.asked(record)
-    if (record.phase !== 'unknown' && !polled) return
+  /** A round of questions ended and the server did not know this task's id. */
+  unknown(record: TaskRecord): ItemDecision {
+    const polled = record.phase === 'polling' && record.pollAsked
+    if (record.phase !== 'unknown' && !polled) return NOTHING
     if (polled) record.emptyAnswers += 1
     const decision = decideEmptyAnswer(record.phase, record.emptyAnswers, this.deps.options.poll.maxEmptyAnswers, record.conflict !== undefined)
     switch (decision.do) {
       case 'resend':
-        this.engine.resend(record)
-        return
+        return RESEND
       case 'pollAgain':
-        this.engine.poller.answered(record)
-        return
-      case 'reject':
-        this.engine.settle(
-          record,
-          record.conflict ??
-            taskError('taskUnknown', `getResponse did not know the task ${record.emptyAnswers} times in a row`, {
-              taskUUID: record.id,
-              taskType: record.taskType,
-            }),
-        )
-        return
+        return POLL_LATER
+      case 'reject': {
+        const message = `getResponse did not know the task ${record.emptyAnswers} times in a row`
+        return { do: 'reject', error: record.conflict ?? taskError('taskUnknown', message, { taskUUID: record.id, taskType: record.taskType }) }
+      }
     }
   }
 
   // ---- errors ----
 
-  taskError(taskUUID: string, error: ErrorItem): void {
-    this.engine.prober.named(taskUUID)
-    const record = this.engine.ledger.get(taskUUID)
-    // An error about an earlier attempt (a duplicate of the one that caused a retry, say) decides nothing.
-    if (record?.wireUUID !== taskUUID) this.#orphan(taskUUID, undefined, error)
-    else this.#taskError(record, error)
-  }
-
-  /** Never broadcast: reported, and the connection acts on it as recovery.ts decides. */
-  unaddressedError(item: ErrorItem): void {
-    const { policy, scrubber, reporter, wire, clock, options } = this.deps
-    const classification = policy.classify(item)
-    const error = serverError(item, classification, scrubber)
-    reporter.error(error)
-    const decision = decideUnaddressed(classification, wire.state)
-    switch (decision.do) {
-      case 'fail':
-        wire.fail(error)
-        return
-      case 'reconnect':
-        wire.reconnect(item.code)
-        return
-      case 'pause':
-        this.engine.outbox.pause(clock.now() + backoffDelay(this.#rateLimitPauses++, options.retry, options.random))
-        return
-      case 'none':
-        return
+  /** An error naming a task; one about an earlier attempt (a retry superseded it) decides nothing. */
+  taskError(taskUUID: string, item: ErrorItem): TaskStep | undefined {
+    const record = this.find(taskUUID)
+    if (record?.wireUUID !== taskUUID) {
+      this.orphan(taskUUID, undefined, item)
+      return undefined
     }
+    return { on: 'task', record, decision: this.#taskError(record, item) }
   }
 
-  #taskError(record: TaskRecord, item: ErrorItem): void {
+  #taskError(record: TaskRecord, item: ErrorItem): ItemDecision {
     const { policy, scrubber, clock, options } = this.deps
     const classification = policy.classify(item)
     const error = serverError(item, classification, scrubber, { taskUUID: record.id, taskType: record.taskType })
     const now = clock.now()
-    const retryDelayMs = this.engine.retryDelay(record)
+    const retryDelayMs = backoffDelay(Math.max(0, record.submissions - 1), options.retry, options.random)
     const decision = decideTaskError(classification, {
       phase: record.phase,
       submissions: record.submissions,
@@ -228,35 +189,66 @@ export class Receiver implements InboundSink {
       now,
       deadline: record.deadline,
     })
-    if ((decision.do === 'reject' || decision.do === 'retry') && decision.pauseSends) this.engine.outbox.pause(now + retryDelayMs)
     switch (decision.do) {
       case 'reject':
-        this.engine.settle(record, error)
-        return
+        return { do: 'reject', error, pauseMs: decision.pauseSends ? retryDelayMs : undefined }
       case 'retry':
-        this.engine.retry(record, error, decision.delayMs)
-        return
+        return { do: 'retry', error, delayMs: decision.delayMs, pauseMs: decision.pauseSends ? retryDelayMs : undefined }
       case 'resend':
-        this.engine.resend(record)
-        return
+        return RESEND
       case 'poll':
         // The server already has this id: it was accepted, so collect it instead of resending.
         if (classification.category === 'conflict') record.conflict = error
-        this.engine.poll(record, 0)
-        return
+        return { do: 'poll', firstDelayMs: 0 }
     }
   }
 
-  // ---- bookkeeping ----
-
-  /** A task resolved, or a socket became ready: rate-limit pauses start small again. */
-  settledOk(): void {
-    this.#rateLimitPauses = 0
+  /** Never broadcast: reported, and the connection acts on it as recovery.ts decides (`handshake`: before the auth reply). */
+  unaddressed(item: ErrorItem, handshake: boolean): LinkDecision {
+    const { policy, scrubber, reporter } = this.deps
+    const classification = policy.classify(item)
+    const error = serverError(item, classification, scrubber)
+    reporter.error(error)
+    const decision = decideUnaddressed(classification, handshake)
+    switch (decision.do) {
+      case 'fail':
+        return { do: 'fail', error }
+      case 'reconnect':
+        return { do: 'reconnect', code: item.code }
+      case 'pause':
+        return { do: 'pause' }
+      case 'none':
+        return { do: 'none' }
+    }
   }
 
-  connectionReady(): void {
-    this.#rateLimitPauses = 0
-    this.#socket += 1
+  /** A skipped item named a task: it can never be fed by it, so it fails now. */
+  refused(taskUUID: string, issue: FrameIssue): TaskStep | undefined {
+    const record = this.find(taskUUID)
+    if (record === undefined) return undefined
+    const message = `an item for this task was refused (${issue.message}): the task fails now instead of waiting for its deadline`
+    return { on: 'task', record, decision: { do: 'reject', error: taskError('protocolError', message, { taskUUID: record.id, taskType: record.taskType }) } }
+  }
+
+  // ---- reports ----
+
+  frameError(error: FrameError): void {
+    this.#protocolError(`unreadable frame skipped (${error.reason}): ${error.message}`)
+  }
+
+  issues(issues: readonly FrameIssue[]): void {
+    this.#protocolError(`malformed parts of a frame skipped: ${issues.map((issue) => issue.message).join('; ')}`)
+  }
+
+  /** A result or error for an id nobody waits for. */
+  orphan(taskUUID: string | undefined, item?: DataItem, error?: ErrorItem): void {
+    const { reporter, scrubber } = this.deps
+    if (reporter.listenerCount('orphan') === 0) return
+    reporter.emit('orphan', {
+      taskUUID,
+      ...(item === undefined ? {} : { item: scrubber.value(item) as DataItem }),
+      ...(error === undefined ? {} : { error: scrubber.value(error) as ErrorItem }),
+    })
   }
 
   /** A new output reaches the task (and its onResult); false for a copy. */
@@ -272,16 +264,6 @@ export class Receiver implements InboundSink {
     const onProgress = record.onProgress
     if (onProgress !== undefined) reporter.callback('onProgress', () => onProgress(progress))
     if (reporter.listenerCount('progress') > 0) reporter.emit('progress', { taskUUID: record.id, taskType: record.taskType, progress })
-  }
-
-  #orphan(taskUUID: string | undefined, item?: DataItem, error?: ErrorItem): void {
-    const { reporter, scrubber } = this.deps
-    if (reporter.listenerCount('orphan') === 0) return
-    reporter.emit('orphan', {
-      taskUUID,
-      ...(item === undefined ? {} : { item: scrubber.value(item) as DataItem }),
-      ...(error === undefined ? {} : { error: scrubber.value(error) as ErrorItem }),
-    })
   }
 
   #protocolError(message: string): void {

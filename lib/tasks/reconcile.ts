@@ -1,6 +1,7 @@
 /**
- * Tasks whose socket died while they were on the wire: did the server get them? Never guess by
- * resending under a new id (that can run, and bill, the task twice). After a reconnect:
+ * Tasks whose socket died while they were on the wire (the `unknown` phase): did the server get
+ * them? Never guess by resending under a new id (that can run, and bill, the task twice). After a
+ * reconnect:
  *
  *   1. if the session was resumed, wait for replayed results: until the pong of a ping sent right
  *      after the resume (frames on a socket arrive in order, so the replay is in by then), or
@@ -10,43 +11,30 @@
  *   4. a task the server does not know is resent under the same id (a conflictTaskUUID answer
  *      to that resend means it was accepted after all, and is polled).
  */
-import type { Clock } from '../support/clock.js'
-import type { TaskRecord } from './ledger.js'
-import type { Prober } from './probes.js'
 import { entry, type Schedule } from '../support/schedule.js'
+import type { Prober } from './probes.js'
+import type { TaskRecord } from './task-record.js'
 
 export class Reconciler {
-  /** Fate unknown, not yet asked about. */
-  readonly #unknown = new Set<TaskRecord>()
   #waitingForReplay = false
   readonly #grace = entry(() => this.#endGrace())
 
   constructor(
     private readonly prober: Prober,
     private readonly schedule: Schedule,
-    private readonly clock: Clock,
     private readonly resumeGraceMs: number,
     /** Sends a ping whose pong marks the end of the replay; false when it could not be sent. */
     private readonly ping: () => boolean,
+    /** The tasks whose fate is unknown now. */
+    private readonly unknown: () => readonly TaskRecord[],
   ) {}
-
-  /** The socket died with this task on the wire. */
-  add(record: TaskRecord): void {
-    this.#unknown.add(record)
-  }
-
-  /** Its fate became known (or it settled). */
-  forget(record: TaskRecord): void {
-    this.#unknown.delete(record)
-    this.prober.forget(record)
-  }
 
   /** A new socket is authenticated. */
   ready(resumed: boolean): void {
-    if (this.#unknown.size === 0) return
+    if (this.unknown().length === 0) return
     if (resumed && this.resumeGraceMs > 0 && this.ping()) {
       this.#waitingForReplay = true
-      this.schedule.add(this.#grace, this.clock.now() + this.resumeGraceMs)
+      this.schedule.add(this.#grace, this.schedule.now() + this.resumeGraceMs)
       return
     }
     this.#askAll()
@@ -62,11 +50,6 @@ export class Reconciler {
     this.schedule.remove(this.#grace)
   }
 
-  clear(): void {
-    this.lost()
-    this.#unknown.clear()
-  }
-
   #endGrace(): void {
     this.#waitingForReplay = false
     this.schedule.remove(this.#grace)
@@ -74,7 +57,6 @@ export class Reconciler {
   }
 
   #askAll(): void {
-    for (const record of this.#unknown) if (!record.complete) this.prober.ask(record)
-    this.#unknown.clear()
+    for (const record of this.unknown()) if (!record.complete) this.prober.ask(record)
   }
 }

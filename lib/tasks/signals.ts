@@ -47,10 +47,6 @@ export class Signals {
     if (watch.records.size === 0) this.#drop(signal)
   }
 
-  clear(): void {
-    for (const signal of [...this.#watches.keys()]) this.#drop(signal)
-  }
-
   #drop(signal: AbortSignalLike): void {
     const watch = this.#watches.get(signal)
     if (watch === undefined) return

@@ -1,23 +1,17 @@
 /**
- * One task, as the ledger holds it from `run` until it settles: what it is, what it has received,
+ * One task, as the ledger holds it from `run` until it settles: what it is, what it has received
+ * (its outputs, each once: an output is recognised by what identifies it, never by equal content),
  * and where it stands (its phase, moved only by ledger.ts along the lifecycle table).
  */
+import type { TaskPhase } from '../machines/phases.js'
+import { normaliseErrorItem } from '../protocol/parse.js'
+import type { ErrorItem, ResultItem, WireTask } from '../protocol/protocol.js'
 import type { RunwareError } from '../support/errors.js'
-import type { ResultItem, WireTask } from '../protocol/protocol.js'
 import { entry, isScheduled, type ScheduleEntry } from '../support/schedule.js'
-import type { TaskKind } from './task-kinds.js'
+import type { PreparedTask, TaskKind } from './admit.js'
 
-export type TaskPhase = 'queued' | 'waiting' | 'sent' | 'unknown' | 'polling' | 'settled'
-
+/** What `run` gave beside the task itself. */
 export interface RecordInit {
-  /** The caller's taskUUID. */
-  id: string
-  taskType: string
-  kind: TaskKind
-  wire: WireTask
-  /** Result items that complete a count-completed task; 0 for one completed by status (modelUpload). */
-  expected: number
-  async: boolean
   timeoutMs: number
   onResult: ((item: ResultItem) => void) | undefined
   onProgress: ((progress: number) => void) | undefined
@@ -68,14 +62,15 @@ export class TaskRecord implements ScheduleEntry {
   /** What most tasks never need, made on first use: 100,000 pending records do not each carry it. */
   #extra: RecordExtra | undefined = undefined
 
-  constructor(init: RecordInit) {
-    this.id = init.id
-    this.wireUUID = init.id
-    this.taskType = init.taskType
-    this.kind = init.kind
-    this.wire = init.wire
-    this.expected = init.expected
-    this.async = init.async
+  constructor(task: PreparedTask, init: RecordInit) {
+    this.id = task.taskUUID
+    this.wireUUID = task.taskUUID
+    this.taskType = task.taskType
+    this.kind = task.kind
+    this.wire = task.wire
+    // Result items that complete a count-completed task; 0 for one completed by status (modelUpload).
+    this.expected = task.completion.kind === 'count' ? task.completion.count : 0
+    this.async = task.async
     this.timeoutMs = init.timeoutMs
     this.onResult = init.onResult
     if (init.onProgress !== undefined) this.#more.onProgress = init.onProgress
@@ -133,6 +128,15 @@ export class TaskRecord implements ScheduleEntry {
 
   set emptyAnswers(value: number) {
     if (value !== 0 || this.#extra !== undefined) this.#more.emptyAnswers = value
+  }
+
+  /** A poll of it is out (asked, not yet answered). */
+  get pollAsked(): boolean {
+    return this.#extra?.pollAsked ?? false
+  }
+
+  set pollAsked(value: boolean) {
+    if (value || this.#extra !== undefined) this.#more.pollAsked = value
   }
 
   /** Why it is polled when a `conflictTaskUUID` sent it there: the error to reject with if the server never knows it. */
@@ -196,7 +200,63 @@ class RecordExtra {
   keys: Set<string> | undefined = undefined
   frames: Map<string, number> | undefined = undefined
   pollAttempt = 0
+  pollAsked = false
   emptyAnswers = 0
   conflict: RunwareError | undefined = undefined
   wake: ScheduleEntry | undefined = undefined
+}
+
+// ---- outputs ----
+
+/** The identity of one output (`imageUUID:…`), or undefined when the item carries none. */
+export function identityOf(item: ResultItem, kind: TaskKind): string | undefined {
+  for (const field of kind.identity) {
+    const value = item[field]
+    if (typeof value === 'string') return `${field}:${value}`
+  }
+  return undefined
+}
+
+/** Adds an item unless one with its identity was already delivered; true when it is new. */
+export function addOutput(record: TaskRecord, item: ResultItem): boolean {
+  const items = (record.items ??= [])
+  // The first item cannot be a copy; the identities are gathered from the items when a second
+  // comes (a task completed by its first item settles before one can).
+  if (items.length > 0) {
+    const identity = identityOf(item, record.kind)
+    if (identity !== undefined) {
+      const keys = record.keys(() => new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
+      if (keys.has(identity)) return false
+      keys.add(identity)
+    }
+  }
+  items.push(item)
+  return true
+}
+
+/**
+ * An output without an id is recognised as a replay only by its frame: the very frame that
+ * delivered it earlier, arriving again on a later socket (a resume replaying what it had sent).
+ * Equal content in another frame, or on the same socket, is a new output.
+ */
+export function isReplay(record: TaskRecord, item: ResultItem, frame: string | undefined, socket: number): boolean {
+  if (frame === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
+  const frames = record.frames
+  const seenOn = frames.get(frame)
+  if (seenOn !== undefined && seenOn !== socket) return true
+  frames.set(frame, socket)
+  return false
+}
+
+/** Outputs without an id so far (a getResponse answer lists them in order: the rest are new). */
+export function idlessOutputs(record: TaskRecord): number {
+  let count = 0
+  for (const item of record.items ?? []) if (identityOf(item, record.kind) === undefined) count += 1
+  return count
+}
+
+/** The error an output reports (`status: "error"` / `"failed"`), addressed to its task. */
+export function reportedError(record: TaskRecord, item: ResultItem, fallbackCode: string): ErrorItem {
+  const nested = normaliseErrorItem(item.error ?? { code: fallbackCode, message: `task reported status "${String(item.status)}"` }, [])
+  return { ...(nested ?? { code: fallbackCode, message: 'task failed' }), taskUUID: record.wireUUID, taskType: record.taskType }
 }

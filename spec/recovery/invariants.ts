@@ -12,7 +12,8 @@ import type { TaskEvent } from '../../lib/api/events.js'
 import type { ResultItem } from '../../lib/protocol/protocol.js'
 import { defaultPolicy } from '../../lib/recovery/policy.js'
 import type { Simulator } from '../../lib/simulator/index.js'
-import { DEFAULT_KIND, identityOf } from '../../lib/tasks/task-kinds.js'
+import { DEFAULT_KIND } from '../../lib/tasks/admit.js'
+import { identityOf } from '../../lib/tasks/task-record.js'
 
 export interface Ledger {
   /** Caller taskUUID → expected number of results. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { RunwareError } from '../../lib/support/errors.js'
 import type { TaskEventType } from '../../lib/api/events.js'
 import { Ledger, TaskRecord, type TaskPhase } from '../../lib/tasks/ledger.js'
-import { kindOf } from '../../lib/tasks/task-kinds.js'
+import { kindOf } from '../../lib/tasks/admit.js'
 
 const PHASES: readonly TaskPhase[] = ['queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
 
@@ -23,13 +23,16 @@ let next = 0
 function record(): TaskRecord {
   next += 1
   const id = `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`
-  return new TaskRecord({
-    id,
+  const task = {
+    taskUUID: id,
     taskType: 'imageInference',
-    kind: kindOf('imageInference'),
-    wire: { taskUUID: id },
-    expected: 1,
     async: false,
+    generated: false,
+    wire: { taskUUID: id },
+    completion: { kind: 'count', count: 1 },
+    kind: kindOf('imageInference'),
+  } as const
+  return new TaskRecord(task, {
     timeoutMs: 1_000,
     onResult: undefined,
     onProgress: undefined,
@@ -41,7 +44,7 @@ function record(): TaskRecord {
 
 function ledgerWithEvents(): { ledger: Ledger; events: (TaskEventType | null)[] } {
   const events: (TaskEventType | null)[] = []
-  return { ledger: new Ledger({ moved: (_record, event) => events.push(event) }), events }
+  return { ledger: new Ledger({ admitted: () => events.push('queued'), moved: (_record, _from, event) => events.push(event) }), events }
 }
 
 /** Brings a fresh record to `phase` along allowed edges. */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ErrorCategory } from '../../lib/recovery/codes.js'
 import type { ConnectionState } from '../../lib/api/events.js'
+import { STATES } from '../../lib/machines/states.js'
 import type { TaskPhase } from '../../lib/tasks/ledger.js'
 import { ErrorPolicy, type Classification } from '../../lib/recovery/policy.js'
 import { decideEmptyAnswer, decideLost, decideTaskError, decideUnaddressed, type TaskErrorContext } from '../../lib/recovery/recovery.js'
@@ -108,7 +109,8 @@ describe('decideUnaddressed: an error that names no task', () => {
     ['unknown', 'authenticating', 'none'],
   ]
   it.each(table)('%s while %s → %s', (category, state, expected) => {
-    expect(decideUnaddressed(classify(category), state).do).toBe(expected)
+    // The state table's handshake column: true while authenticating.
+    expect(decideUnaddressed(classify(category), STATES[state].handshake).do).toBe(expected)
   })
 })
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { RunwareError } from '../../lib/support/errors.js'
 import type { ResultItem } from '../../lib/protocol/protocol.js'
-import { completionOf, countField, itemKey } from '../../lib/tasks/task-kinds.js'
+import { completionOf } from '../../lib/tasks/admit.js'
+import { countField, itemKey } from '../helpers/items.js'
 import { checkRunOptions, prepareTask, type PreparedTask } from '../../lib/tasks/admit.js'
 import { encodeFrame } from '../../lib/protocol/protocol.js'
 
