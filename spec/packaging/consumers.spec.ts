@@ -3,10 +3,11 @@
  * with nothing else but typescript, then used from an ES module, from CommonJS, from TypeScript
  * under `module: nodenext` (ESM and CommonJS) and `moduleResolution: bundler` with
  * `skipLibCheck: false`, and through the installed bin. Each does real work against the simulator
- * from `runware-socket/simulator`.
+ * from `runware-socket/simulator`. The TypeScript cases run under the TypeScript this repository
+ * builds with (6) and under TypeScript 7, what `npm i -D typescript` installs now.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,16 +46,23 @@ void main()
 const EXPECTED = { images: 2, first: 36, texts: 2, rejected: 'invalidWidth', other: 1 }
 const ESM = "import { RunwareError, RunwareSocket, untyped } from 'runware-socket'\nimport { startSimulator } from 'runware-socket/simulator'\n"
 
+/** TypeScript 7 goes in a folder of its own inside the consumer: the projects resolve the package from the consumer's node_modules either way. */
+const TYPESCRIPT_7 = '7'
+
 let work = ''
 let modules = ''
+let packed: string[] = []
+const compilers: Record<string, string> = {}
 
 async function node(args: readonly string[], cwd: string): Promise<string> {
   const { stdout } = await run(process.execPath, args, { cwd, timeout: 60_000 })
   return stdout
 }
 
-async function tsc(project: string): Promise<void> {
-  await node([join(modules, 'typescript/bin/tsc'), '-p', project], project)
+async function tsc(project: string, version: string): Promise<void> {
+  const compiler = compilers[version]
+  if (compiler === undefined) throw new Error(`no TypeScript ${version} installed`)
+  await node([compiler, '-p', project], project)
 }
 
 function project(name: string, files: Record<string, unknown>): string {
@@ -74,16 +82,33 @@ describe('a fresh consumer project', () => {
     await run('npm', ['pack', '--pack-destination', work], { cwd: root, timeout: 120_000 })
     const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'))
     if (tarball === undefined) throw new Error('npm pack made no tarball')
+    packed = (await run('tar', ['-tzf', join(work, tarball)])).stdout.split('\n').filter((line) => line !== '')
     writeFileSync(
       join(work, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, dependencies: { 'runware-socket': `file:./${tarball}`, typescript: typescriptVersion } }),
     )
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: work, timeout: 170_000 })
     modules = join(work, 'node_modules')
-  }, 300_000)
+    const seven = join(work, 'typescript-7')
+    mkdirSync(seven)
+    writeFileSync(join(seven, 'package.json'), JSON.stringify({ name: 'typescript-7', private: true, dependencies: { typescript: TYPESCRIPT_7 } }))
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: seven, timeout: 170_000 })
+    compilers['6'] = join(modules, 'typescript/bin/tsc')
+    compilers['7'] = join(seven, 'node_modules/typescript/bin/tsc')
+  }, 400_000)
 
   afterAll(() => {
     if (work !== '') rmSync(work, { recursive: true, force: true })
+  })
+
+  it('ships dist/ as built from lib/ now: every module has its source, no map, nothing left from an earlier layout', () => {
+    const dist = packed.filter((path) => path.startsWith('package/dist/')).map((path) => path.slice('package/dist/'.length))
+    expect(dist.filter((path) => path.endsWith('.map'))).toEqual([])
+    const modulesShipped = dist.filter((path) => path.endsWith('.js'))
+    expect(modulesShipped.length).toBeGreaterThan(50)
+    expect(modulesShipped.filter((path) => !existsSync(join(root, 'lib', path.replace(/\.js$/, '.ts'))))).toEqual([])
+    expect(dist.filter((path) => !path.endsWith('.js') && !path.endsWith('.d.ts'))).toEqual([])
+    expect(packed.filter((path) => !path.startsWith('package/dist/')).sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/package.json'])
   })
 
   it('installs nothing but the package, its three dependencies and typescript', () => {
@@ -102,38 +127,44 @@ describe('a fresh consumer project', () => {
     expect(JSON.parse(await node(['index.js'], dir))).toEqual(EXPECTED)
   })
 
-  it('TypeScript, module nodenext, an ES module package: type-checks strictly (skipLibCheck false) and runs', async () => {
-    const dir = project('ts-nodenext-esm', {
-      'package.json': { type: 'module' },
-      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
-      'index.ts': program(ESM),
+  describe.each(['6', '7'])('under TypeScript %s', (version) => {
+    it('reports the compiler it is', async () => {
+      const { stdout } = await run(process.execPath, [compilers[version] ?? '', '--version'])
+      expect(stdout).toMatch(new RegExp(`Version ${version}\\.`))
     })
-    await tsc(dir)
-    expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
-  })
 
-  it('TypeScript, module nodenext, a CommonJS package: type-checks strictly and runs (require of the ES build)', async () => {
-    const dir = project('ts-nodenext-cjs', {
-      'package.json': { type: 'commonjs' },
-      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
-      'index.ts': program(ESM),
+    it('TypeScript, module nodenext, an ES module package: type-checks strictly (skipLibCheck false) and runs', async () => {
+      const dir = project(`ts${version}-nodenext-esm`, {
+        'package.json': { type: 'module' },
+        'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
+        'index.ts': program(ESM),
+      })
+      await tsc(dir, version)
+      expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
     })
-    await tsc(dir)
-    expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
-  })
 
-  it('TypeScript, moduleResolution bundler: type-checks strictly and runs', async () => {
-    const dir = project('ts-bundler', {
-      'package.json': { type: 'module' },
-      'tsconfig.json': { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', target: 'es2022' } },
-      'index.ts': program(ESM),
+    it('TypeScript, module nodenext, a CommonJS package: type-checks strictly and runs (require of the ES build)', async () => {
+      const dir = project(`ts${version}-nodenext-cjs`, {
+        'package.json': { type: 'commonjs' },
+        'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' } },
+        'index.ts': program(ESM),
+      })
+      await tsc(dir, version)
+      expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
     })
-    await tsc(dir)
-    expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
-  })
 
-  it('the published types need no DOM, Node or ws typings (lib ES2022 only, no @types at all)', async () => {
-    const uses = `${ESM}
+    it('TypeScript, moduleResolution bundler: type-checks strictly and runs', async () => {
+      const dir = project(`ts${version}-bundler`, {
+        'package.json': { type: 'module' },
+        'tsconfig.json': { compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', target: 'es2022' } },
+        'index.ts': program(ESM),
+      })
+      await tsc(dir, version)
+      expect(JSON.parse(await node(['out/index.js'], dir))).toEqual(EXPECTED)
+    })
+
+    it('the published types need no DOM, Node or ws typings (lib ES2022 only, no @types at all)', async () => {
+      const uses = `${ESM}
 export async function work(client: RunwareSocket, signal: AbortSignalLike): Promise<number> {
   const sim = await startSimulator({ latencyMs: 1 })
   const items = await client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p' }, { signal, onResult: (item) => item.imageUUID })
@@ -143,27 +174,34 @@ export async function work(client: RunwareSocket, signal: AbortSignalLike): Prom
 export const failed = (error: unknown): string | undefined => (error instanceof RunwareError ? error.code : undefined)
 export const hatch = untyped
 `.replace(
-      "import { RunwareError, RunwareSocket, untyped } from 'runware-socket'",
-      "import { RunwareError, RunwareSocket, untyped, type AbortSignalLike } from 'runware-socket'",
-    )
-    const dir = project('ts-no-lib', {
-      'package.json': { type: 'module' },
-      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: [], noEmit: true } },
-      'index.ts': uses,
+        "import { RunwareError, RunwareSocket, untyped } from 'runware-socket'",
+        "import { RunwareError, RunwareSocket, untyped, type AbortSignalLike } from 'runware-socket'",
+      )
+      const dir = project(`ts${version}-no-lib`, {
+        'package.json': { type: 'module' },
+        'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: [], noEmit: true } },
+        'index.ts': uses,
+      })
+      await tsc(dir, version)
     })
-    await tsc(dir)
-  })
 
-  it('a task the catalog does not know does not compile without the untyped path', async () => {
-    const dir = project('ts-typo', {
-      'package.json': { type: 'module' },
-      'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true } },
-      'index.ts':
-        "import { RunwareSocket } from 'runware-socket'\n" +
-        "const client = new RunwareSocket({ apiKey: 'consumer-key-0123456789' })\n" +
-        "void client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
+    it('a misspelt field does not compile, and the message names the field it meant', async () => {
+      const dir = project(`ts${version}-typo`, {
+        'package.json': { type: 'module' },
+        'tsconfig.json': { compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext', noEmit: true } },
+        'index.ts':
+          "import { RunwareSocket } from 'runware-socket'\n" +
+          "const client = new RunwareSocket({ apiKey: 'consumer-key-0123456789' })\n" +
+          "void client.run({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', widht: 512 })\n",
+      })
+      const failure = await tsc(dir, version).then(
+        () => ({ stdout: 'compiled' }),
+        (error: unknown) => error as { stdout: string },
+      )
+      // TypeScript 7 explains a failed overloaded call by its last overload only: the typed one must be it.
+      expect(failure.stdout).toContain("'widht' does not exist")
+      expect(failure.stdout).toContain("Did you mean to write 'width'?")
     })
-    await expect(tsc(dir)).rejects.toMatchObject({ stdout: expect.stringContaining("'widht' does not exist") as unknown })
   })
 
   it('the installed bin runs the demo on the packaged simulator', async () => {
