@@ -115,8 +115,11 @@ describe('an account that refuses work never fails the queue', () => {
     const refusal = await w.refused
     expect(refusal).toMatchObject({ code: 'insufficientCredits', category: 'quota' })
     await until(() => w.counts.givenBack === 1, 'the job given back', 10_000)
+    // A fetch already blocked when the worker paused may take the job once more and give it back
+    // again; once the worker is closed nothing of it holds the job.
+    await w.close()
     expect(await (await Job.fromId(q.queue, jobId))?.getState()).toBe('waiting')
-    expect(w.counts.failed).toBe(0)
+    expect(w.counts).toMatchObject({ failed: 0, givenBack: 1 })
   })
 })
 
