@@ -9,7 +9,9 @@
  *   report.ts      the monitor: caller code runs only when the library is at rest, guarded
  */
 import { nanoid } from 'nanoid'
-import { checkRunOptions, prepareTask } from './tasks/admit.js'
+import { checkRunOptions, fixedOf, prepareTask } from './tasks/admit.js'
+import { Durability } from './durable/durability.js'
+import type { DrainOptions, DrainResult, RecoveredTask } from './api/journal.js'
 import type { Clock } from './support/clock.js'
 import { Connection } from './connection/connection.js'
 import { TaskEngine } from './tasks/engine.js'
@@ -49,6 +51,7 @@ export class RunwareSocket {
   readonly #reporter: Reporter
   readonly #connection: Connection
   readonly #engine: TaskEngine
+  readonly #durable: Durability
   /** connect() calls waiting for ready, failed or closed: the library's own, never on the caller's emitter. */
   readonly #waiters = new Set<ConnectWaiter>()
   #closing: Promise<void> | undefined
@@ -80,6 +83,14 @@ export class RunwareSocket {
     })
     const policy = new ErrorPolicy(resolved.errorPolicy, (error) => reporter.thrown('errorPolicy.classify', error))
     this.#engine = new TaskEngine({ options: resolved, policy, reporter, scrubber, schedule: new Schedule(clock), clock, wire: this.#connection, run })
+    this.#durable = new Durability(resolved.journal, this.#engine, {
+      run,
+      enter: (work) => monitor.enter(work),
+      problem: (error) => reporter.error(error),
+      connect: () => {
+        if (this.#connection.state === 'idle') this.#connection.connect()
+      },
+    })
   }
 
   /** The connection's state (see the state table in docs/recovery.md). */
@@ -125,7 +136,13 @@ export class RunwareSocket {
   connect(): Promise<void> {
     // A close already asked for wins, even while its work waits behind a listener (the state may still say ready).
     if (this.#closing !== undefined) return Promise.reject(libraryError('connectionClosed', 'the client is closed'))
+    if (this.#durable.draining) return Promise.reject(this.#durable.drainingError())
     if (STATES[this.#connection.state].connect === 'resolve') return Promise.resolve()
+    // With a journal, it is opened first: a journal another process holds fails here, before any task.
+    return this.#durable.journaled ? this.#durable.open().then(() => this.#connectNow()) : this.#connectNow()
+  }
+
+  #connectNow(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       // Decided when it runs: a call deferred behind a listener may find the client ready, or closed.
       this.#monitor.enter(() => {
@@ -152,8 +169,10 @@ export class RunwareSocket {
   run(task: Task, options: RunOptions = {}): Promise<ResultItem[]> {
     const optionsError = checkRunOptions(options)
     if (optionsError !== undefined) return Promise.reject(optionsError)
+    const fixed = fixedOf(options, this.#options.idempotencyNamespace)
+    if (fixed instanceof RunwareError) return Promise.reject(fixed)
     // Read now, whatever happens next: what is sent is fixed when run is called.
-    const prepared = prepareTask(task, this.#isPending)
+    const prepared = prepareTask(task, this.#isPending, fixed)
     if (prepared instanceof RunwareError) return Promise.reject(prepared)
     return new Promise<ResultItem[]>((resolve, reject) => {
       this.#monitor.enter(() => {
@@ -182,8 +201,32 @@ export class RunwareSocket {
   }
 
   /**
+   * What the previous process left in flight in the journal, each task reconciled (collected from
+   * the server, or sent again under the same taskUUID) and yielded once with its items or its
+   * error. An entry is closed when the loop asks for the next one; leaving early keeps the rest for
+   * the next process. Yields nothing without a journal, or on a second call.
+   */
+  recover(): AsyncGenerator<RecoveredTask, void, undefined> {
+    return this.#durable.recover()
+  }
+
+  /**
+   * A graceful stop: nothing new is admitted (`draining`), pending tasks may finish within
+   * `timeoutMs`, then the client closes. What is left rejects with `connectionClosed` and, with a
+   * journal, stays in it for the next process's `recover()`.
+   */
+  drain(options?: DrainOptions): Promise<DrainResult> {
+    return this.#durable.drain(
+      options,
+      () => this.#engine.ledger.size,
+      () => this.close(),
+    )
+  }
+
+  /**
    * Rejects every pending task with `connectionClosed`, terminates the socket and releases every
-   * timer and listener; the process can exit afterwards.
+   * timer and listener; the process can exit afterwards. With a journal, entries of tasks that were
+   * sent stay open for the next process, and the journal is let go.
    */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing
@@ -193,16 +236,19 @@ export class RunwareSocket {
     this.#monitor.enter(() => {
       const gone = this.#connection.close()
       this.#engine.close(taskError('connectionClosed', 'the client was closed'))
-      void gone.then(() => {
-        this.#reporter.removeAll()
-        closed()
-      })
+      void gone
+        .then(() => this.#durable.release())
+        .then(() => {
+          this.#reporter.removeAll()
+          closed()
+        })
     })
     return this.#closing
   }
 
   /** Why a new task cannot be admitted now, if it cannot. */
   #refusal(taskUUID: string, taskType: string, signal: AbortSignalLike | undefined, generated: boolean): RunwareError | undefined {
+    if (this.#durable.draining) return this.#durable.drainingError(taskUUID, taskType)
     const sends = STATES[this.#connection.state].sends
     if (sends === 'failure' || sends === 'closed') {
       const failure = this.#connection.failure

@@ -77,8 +77,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   connection: ['api', 'machines', 'protocol', 'support'],
   // A task from admission to settlement: the connection only through its port.
   tasks: ['api', 'machines', 'protocol', 'recovery', 'support', 'connection/port.ts'],
+  // Durability: the journal's keeper (beside the engine, through its port), the file journal, recover() and drain().
+  durable: ['api', 'protocol', 'recovery', 'support', 'tasks'],
   // The fleet: the client and its tasks, never the simulator or the command.
-  queue: ['api', 'protocol', 'recovery', 'support', 'tasks', 'client.ts'],
+  queue: ['api', 'protocol', 'recovery', 'support', 'tasks', 'durable', 'client.ts'],
   // The simulator speaks the protocol on its own clock: nothing else of the client.
   simulator: ['protocol', 'support/clock.ts'],
 }

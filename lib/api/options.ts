@@ -7,6 +7,7 @@ import type { RandomSource } from '../support/backoff.js'
 import type { Clock } from '../support/clock.js'
 import type { ErrorPolicyOptions } from '../recovery/policy.js'
 import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
+import type { Journal, JsonValue } from './journal.js'
 import type { WebSocketConstructor } from './websocket.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
@@ -38,6 +39,16 @@ export interface RunOptions<R extends ResultItem = ResultItem> {
   onResult?: ((item: R) => void) | undefined
   /** getResponse progress (0–100) of an async task. */
   onProgress?: ((progress: number) => void) | undefined
+  /**
+   * Any JSON value kept with the task's journal entry and given back by `recover()` in a later
+   * process (an order id, say). At most 64 KiB of JSON.
+   */
+  meta?: JsonValue | undefined
+  /**
+   * The task's taskUUID is derived from this key (and `idempotencyNamespace`): the same key runs
+   * the task once, in any process; a rerun collects its result, or rejects with its failure.
+   */
+  idempotencyKey?: string | undefined
 }
 
 export interface HeartbeatOptions {
@@ -147,6 +158,17 @@ export interface RunwareSocketOptions {
    * crosses the network in cleartext. @default false
    */
   allowCleartext?: boolean | undefined
+  /**
+   * Where each task is written, durably, before it is sent: `fileJournal(path)`, `redisJournal(…)`
+   * from `runware-socket/queue`, or your own store. `recover()` then gives back, in a later process,
+   * what this one left in flight (docs/durability.md).
+   */
+  journal?: Journal | undefined
+  /**
+   * The namespace idempotency keys live in. @default derived one way from the API key (a rotated
+   * key is a new namespace: set this to keep keys across a rotation)
+   */
+  idempotencyNamespace?: string | undefined
   /** Where the client reports what it does (never the API key). A logger that throws is ignored. */
   logger?: Logger | undefined
   /** Time source for every timer; for tests. @default the system clock */
@@ -176,6 +198,8 @@ export interface ResolvedOptions {
   readonly maxInFlight: number
   readonly maxBatchSize: number
   readonly maxFrameBytes: number
+  readonly journal: Journal | undefined
+  readonly idempotencyNamespace: string
   readonly logger: Logger
   readonly clock: Clock
   readonly random: RandomSource

@@ -49,6 +49,14 @@ export const LIBRARY_CODES = {
   jobConflict: 'client',
   // runware-socket/queue: Redis did not answer within the bound (checkRedis).
   redisUnavailable: 'connection',
+  // The journal is held by another live process (its lock names the process).
+  journalLocked: 'client',
+  // The journal's file is not a journal, or is damaged before its last line.
+  journalInvalid: 'client',
+  // Writing the journal failed (a full disk, Redis away): the task was not sent.
+  journalFailed: 'client',
+  // drain() was called: nothing new is admitted.
+  draining: 'client',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES

@@ -9,8 +9,8 @@ export type Shape =
   | 'number'
   | 'boolean'
   | 'function'
-  /** A plain object of these keys; `required` keys must be present. */
-  | { object: Readonly<Record<string, Shape>>; required?: readonly string[] }
+  /** A plain object of these keys; `required` keys must be present; `open`: other keys are the caller's own. */
+  | { object: Readonly<Record<string, Shape>>; required?: readonly string[]; open?: boolean }
   /** A plain object of any keys, each of this shape. */
   | { record: Shape }
   /** `false`, or this shape. */
@@ -84,7 +84,7 @@ export function checkShape(value: unknown, shape: Shape, path: string): void {
     return
   }
   // A class instance (console, a pino logger, a test clock) has keys of its own: only what is asked for is checked.
-  if (isPlainObject(value)) {
+  if (isPlainObject(value) && shape.open !== true) {
     const known = Object.keys(shape.object)
     for (const key of Object.keys(fields)) {
       checkKey(key, path)

@@ -6,6 +6,7 @@
 import WebSocket from 'ws'
 import { MAX_TIMER_MS, validateBackoff, type BackoffOptions } from './backoff.js'
 import { systemClock } from './clock.js'
+import { defaultNamespace, MAX_IDEMPOTENCY_KEY_LENGTH } from '../protocol/ids.js'
 import { MIN_API_KEY_LENGTH, shortKeyMessage } from './errors.js'
 import { checkShape, type Shape } from './option-schema.js'
 import {
@@ -46,6 +47,12 @@ export const OPTION_SHAPE: Shape = {
     maxBatchSize: 'number',
     maxFrameBytes: 'number',
     allowCleartext: 'boolean',
+    journal: {
+      object: { name: 'string', open: 'function', append: 'function', close: 'function', release: 'function' },
+      required: ['open', 'append', 'close', 'release'],
+      open: true,
+    },
+    idempotencyNamespace: 'string',
     logger: { object: { debug: 'function', info: 'function', warn: 'function', error: 'function' } },
     clock: { object: { now: 'function', setTimeout: 'function', clearTimeout: 'function' }, required: ['now', 'setTimeout', 'clearTimeout'] },
     random: 'function',
@@ -97,6 +104,13 @@ function resolveUrl(url: string, allowCleartext: boolean): string {
   return url
 }
 
+function namespace(given: string | undefined, apiKey: string): string {
+  if (given === undefined) return defaultNamespace(apiKey)
+  if (given.length === 0 || given.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+    throw new RangeError(`idempotencyNamespace must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
+  return given
+}
+
 export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
   checkShape(options, OPTION_SHAPE, '')
   const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
@@ -141,6 +155,8 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     maxInFlight: count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight'),
     maxBatchSize: count(options.maxBatchSize, DEFAULTS.maxBatchSize, 'maxBatchSize'),
     maxFrameBytes: count(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
+    journal: options.journal,
+    idempotencyNamespace: namespace(options.idempotencyNamespace, apiKey),
     logger: options.logger ?? {},
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

@@ -9,9 +9,10 @@
  * validated is exactly what is sent. A snapshot of primitives is kept as it is and encoded with
  * the rest of its frame; one with nested values is encoded here, so a later change cannot reach it.
  */
-import { describeThrown, libraryError, type RunwareError } from '../support/errors.js'
+import { describeThrown, libraryError, RunwareError } from '../support/errors.js'
 import { flatten, isUUID, randomTaskUUID, type Task, type WireTask } from '../protocol/protocol.js'
 import type { LibraryErrorCode } from '../recovery/codes.js'
+import { keyedTaskUUID, MAX_IDEMPOTENCY_KEY_LENGTH } from '../protocol/ids.js'
 
 // ---- what the client knows about each task type at run time (the twin of the simulator's PLANNERS) ----
 
@@ -91,6 +92,18 @@ export interface PreparedTask {
   wire: WireTask
   completion: Completion
   kind: TaskKind
+  /** `run`'s `meta` as JSON text (kept with the journal entry). */
+  meta?: string | undefined
+  /** `run`'s `idempotencyKey` (the taskUUID is derived from it). */
+  idempotencyKey?: string | undefined
+}
+
+/** What `run`'s options fix about the task itself. */
+export interface Fixed {
+  /** The taskUUID an idempotency key derives; a task naming another is refused. */
+  readonly taskUUID?: string | undefined
+  readonly meta?: string | undefined
+  readonly idempotencyKey?: string | undefined
 }
 
 function invalid(message: string, taskUUID?: string, taskType?: string): RunwareError {
@@ -107,9 +120,14 @@ function describe(value: unknown): string {
 const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** Checks a task and encodes it once; fills in a UUID v4 `taskUUID` when absent. */
-export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean): PreparedTask | RunwareError {
+export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean, fixed?: Fixed): PreparedTask | RunwareError {
   try {
-    return prepare(input, isPending)
+    const prepared = prepare(input, isPending, fixed?.taskUUID)
+    if (fixed !== undefined && !(prepared instanceof Error)) {
+      prepared.meta = fixed.meta
+      prepared.idempotencyKey = fixed.idempotencyKey
+    }
+    return prepared
   } catch (error) {
     // A getter, a Proxy trap or a nested toJSON of the caller's threw while we read the task.
     return invalid(`the task could not be read: ${describeThrown(error)}`)
@@ -138,7 +156,7 @@ function isFlat(copy: Record<string, unknown>): boolean {
   return true
 }
 
-function prepare(input: unknown, isPending: (taskUUID: string) => boolean): PreparedTask | RunwareError {
+function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixedUUID: string | undefined): PreparedTask | RunwareError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalid(`a task must be a plain object, got ${describe(input)}`)
   }
@@ -153,6 +171,12 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean): Prep
     return invalid(`taskType "${taskType}" is managed by the client and cannot be run`, undefined, taskType)
   }
   let taskUUID = given.taskUUID
+  if (fixedUUID !== undefined) {
+    if (taskUUID !== undefined && (typeof taskUUID !== 'string' || taskUUID.toLowerCase() !== fixedUUID)) {
+      return invalid(`the idempotency key gives taskUUID ${fixedUUID}, but the task names another: pass one or the other`, undefined, taskType)
+    }
+    taskUUID = given.taskUUID = fixedUUID
+  }
   const generated = taskUUID === undefined
   if (generated) {
     taskUUID = given.taskUUID = randomTaskUUID()
@@ -197,12 +221,47 @@ function isAbortSignal(value: unknown): boolean {
 export function checkRunOptions(options: unknown): RunwareError | undefined {
   if (options === undefined) return undefined
   if (typeof options !== 'object' || options === null) return invalid(`run options must be an object, got ${describe(options)}`)
-  const { signal, timeoutMs, onResult, onProgress } = options as Record<string, unknown>
+  const { signal, timeoutMs, onResult, onProgress, idempotencyKey } = options as Record<string, unknown>
   if (signal !== undefined && !isAbortSignal(signal)) return invalid('options.signal must be an AbortSignal')
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
     return invalid(`options.timeoutMs must be a positive number, got ${typeof timeoutMs === 'number' ? timeoutMs : describe(timeoutMs)}`)
   }
   if (onResult !== undefined && typeof onResult !== 'function') return invalid('options.onResult must be a function')
   if (onProgress !== undefined && typeof onProgress !== 'function') return invalid('options.onProgress must be a function')
+  if (
+    idempotencyKey !== undefined &&
+    !(typeof idempotencyKey === 'string' && idempotencyKey.length > 0 && idempotencyKey.length <= MAX_IDEMPOTENCY_KEY_LENGTH)
+  ) {
+    return invalid(`options.idempotencyKey must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
+  }
   return undefined
+}
+
+/** `meta` is kept as JSON text beside the task: bounded, because every entry is written before its task is sent. */
+export const MAX_META_LENGTH = 65_536
+
+/** `run`'s `meta` as JSON text, or why it cannot be kept. */
+export function encodeMeta(meta: unknown): string | RunwareError | undefined {
+  if (meta === undefined) return undefined
+  let text: unknown
+  try {
+    text = JSON.stringify(meta)
+  } catch (error) {
+    return invalid(`options.meta cannot be encoded as JSON: ${describeThrown(error)}`)
+  }
+  if (typeof text !== 'string') return invalid(`options.meta must be a JSON value, got ${describe(meta)}`)
+  if (text.length > MAX_META_LENGTH) return invalid(`options.meta must encode to at most ${MAX_META_LENGTH} characters of JSON, got ${text.length}`)
+  return text
+}
+
+/** What `run`'s `meta` and `idempotencyKey` fix about the task (checked by checkRunOptions first). */
+export function fixedOf(
+  options: { readonly meta?: unknown; readonly idempotencyKey?: string | undefined },
+  namespace: string,
+): Fixed | RunwareError | undefined {
+  const { meta, idempotencyKey } = options
+  if (meta === undefined && idempotencyKey === undefined) return undefined
+  const text = encodeMeta(meta)
+  if (text instanceof RunwareError) return text
+  return { taskUUID: idempotencyKey === undefined ? undefined : keyedTaskUUID(namespace, idempotencyKey), meta: text, idempotencyKey }
 }

@@ -1,11 +1,13 @@
 /** What the task side works with: one dependency type for the engine and the receiver. */
+import type { JournalEntry } from '../api/journal.js'
 import type { ResolvedOptions } from '../api/options.js'
 import type { Wire } from '../connection/port.js'
 import type { ErrorPolicy } from '../recovery/policy.js'
 import type { Clock } from '../support/clock.js'
-import type { Scrubber } from '../support/errors.js'
+import type { RunwareError, Scrubber } from '../support/errors.js'
 import type { Reporter } from '../support/report.js'
 import type { Schedule } from '../support/schedule.js'
+import type { TaskRecord } from './task-record.js'
 
 export interface TaskDeps {
   readonly options: ResolvedOptions
@@ -17,4 +19,22 @@ export interface TaskDeps {
   readonly wire: Wire
   /** Runs a piece of library work (the monitor): timers and signals enter through it. */
   readonly run: (work: () => void) => void
+}
+
+/**
+ * The journal's keeper (durable/keeper.ts), for a client with a journal: told of each new task,
+ * which waits in `journaling` until the keeper says its entry is durable, and of each settlement.
+ */
+export interface JournalPort {
+  write(record: TaskRecord, entry: JournalEntry): void
+  /** Its caller's promise has just been settled (`error` undefined: resolved). */
+  settled(record: TaskRecord, error: RunwareError | undefined): void
+}
+
+/** What the keeper asks of the engine. */
+export interface JournalOwner {
+  /** These entries are durable: the tasks still journaling may be sent. */
+  journaled(records: readonly TaskRecord[]): void
+  /** Their entries could not be written: each rejects (never sent) with a copy of `error`. */
+  refuse(records: readonly TaskRecord[], error: RunwareError): void
 }

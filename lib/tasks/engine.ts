@@ -5,26 +5,28 @@
  * what the phase it leaves held (machines/phases.ts: deadline, signal, wake, probe), so settling is
  * one move. It never touches a socket: frames leave through the connection's port.
  */
+import type { JournalEntry } from '../api/journal.js'
 import type { PreparedTask } from './admit.js'
 import type { RunOptions } from '../api/options.js'
 import { RELEASES, type Holding, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
-import { randomTaskUUID, rewire, type Envelope, type FrameError, type ResultItem } from '../protocol/protocol.js'
+import { type Envelope, type FrameError, type ResultItem } from '../protocol/protocol.js'
 import { decideLost } from '../recovery/recovery.js'
 import { taskError, type RunwareError } from '../support/errors.js'
-import type { TaskDeps } from './deps.js'
+import type { JournalOwner, JournalPort, TaskDeps } from './deps.js'
 import { Ledger, TaskRecord, taskEvent, type MoveDetail, type RecordOwner } from './ledger.js'
 import { Outbox } from './outbox.js'
 import { Poller } from './poller.js'
 import { Prober } from './probes.js'
 import { Receiver } from './receiver.js'
-import type { ItemDecision, LinkDecision } from './steps.js'
+import { CarryOut } from './carry-out.js'
 import { Reconciler } from './reconcile.js'
 import { Signals } from './signals.js'
 
-export class TaskEngine implements RecordOwner {
+export class TaskEngine implements RecordOwner, JournalOwner {
   readonly ledger: Ledger
   readonly #outbox: Outbox
   readonly #poller: Poller
+  readonly #carry: CarryOut
   readonly #reconciler: Reconciler
   readonly #prober: Prober
   readonly #signals: Signals
@@ -32,6 +34,10 @@ export class TaskEngine implements RecordOwner {
   readonly #deps: TaskDeps
   /** Sockets made ready so far: a replayed frame repeats on a new one. */
   #sockets = 0
+  /** The journal's keeper, when the client has a journal: nothing is sent before its entry is durable. */
+  #journal: JournalPort | undefined
+  /** Waiting for the ledger to empty (drain). */
+  readonly #idle: (() => void)[] = []
 
   constructor(deps: TaskDeps) {
     this.#deps = deps
@@ -47,11 +53,12 @@ export class TaskEngine implements RecordOwner {
       { roundSize, timeoutMs: options.poll.timeoutMs },
       {
         send: (wireUUID) => this.#outbox.poll(wireUUID),
-        unknown: (record) => this.#carryOut(record, this.#receiver.unknown(record)),
+        unknown: (record) => this.#carry.item(record, this.#receiver.unknown(record)),
         run: deps.run,
       },
     )
     this.#poller = new Poller(this.#prober, schedule, options.poll)
+    this.#carry = new CarryOut(this.ledger, this.#outbox, this.#poller, schedule, wire, (record, error) => this.settle(record, error))
     this.#reconciler = new Reconciler(
       this.#prober,
       schedule,
@@ -75,10 +82,45 @@ export class TaskEngine implements RecordOwner {
     const { options, schedule } = this.#deps
     const timeoutMs = run.timeoutMs ?? options.taskTimeoutMs
     const record = new TaskRecord(prepared, { timeoutMs, onResult: run.onResult, onProgress: run.onProgress, resolve, reject, owner: this })
-    this.ledger.admit(record)
+    const journal = this.#journal
+    this.ledger.admit(record, journal === undefined ? 'queued' : 'journaling')
     if (Number.isFinite(timeoutMs)) schedule.add(record, schedule.now() + timeoutMs)
     if (run.signal !== undefined) this.#signals.watch(record, run.signal)
+    if (journal === undefined) this.#outbox.wake()
+    else journal.write(record, entryOf(record, prepared))
+  }
+
+  /** Resolves when no task is pending (at once if none is). */
+  whenIdle(): Promise<void> {
+    if (this.ledger.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  /** From now on every new task is journaled before it is sent. */
+  useJournal(journal: JournalPort): void {
+    this.#journal = journal
+  }
+
+  /**
+   * A task a previous process left in flight (its journal entry): its fate is unknown, so it is
+   * asked about (getResponse) and collected, or resent under the same id if the server never got it.
+   */
+  adopt(prepared: PreparedTask, resolve: (items: ResultItem[]) => void, reject: (error: RunwareError) => void): (error: RunwareError) => void {
+    const { options, schedule } = this.#deps
+    const record = new TaskRecord(prepared, { timeoutMs: options.taskTimeoutMs, onResult: undefined, onProgress: undefined, resolve, reject, owner: this })
+    this.ledger.admit(record, 'unknown')
+    if (Number.isFinite(options.taskTimeoutMs)) schedule.add(record, schedule.now() + options.taskTimeoutMs)
+    this.#prober.ask(record)
+    return (error) => this.settle(record, error)
+  }
+
+  journaled(records: readonly TaskRecord[]): void {
+    for (const record of records) if (record.phase === 'journaling') this.ledger.move(record, 'queued')
     this.#outbox.wake()
+  }
+
+  refuse(records: readonly TaskRecord[], error: RunwareError): void {
+    for (const record of records) if (record.phase === 'journaling') this.settle(record, error.forTask(record.id, record.taskType))
   }
 
   // ---- carrying out ----
@@ -92,63 +134,11 @@ export class TaskEngine implements RecordOwner {
     } else {
       record.fail(error)
     }
+    this.#journal?.settled(record, error)
+    if (this.ledger.size === 0 && this.#idle.length > 0) for (const idle of this.#idle.splice(0)) idle()
     // Room on the wire for whatever waits behind maxInFlight.
     if (this.ledger.waitingToSend > 0) this.#outbox.wake()
     return true
-  }
-
-  /** A rate limit named the task: every send waits. */
-  #pause(ms: number | undefined): void {
-    if (ms !== undefined) this.#outbox.pause(this.#deps.schedule.now() + ms)
-  }
-
-  /** What the receiver decided about a task, done now (in frame order: a later item sees it). */
-  #carryOut(record: TaskRecord, decision: ItemDecision): void {
-    switch (decision.do) {
-      case 'nothing':
-        return
-      case 'resolve':
-        this.settle(record)
-        return
-      case 'reject':
-        this.#pause(decision.pauseMs)
-        this.settle(record, decision.error)
-        return
-      case 'retry':
-        this.#pause(decision.pauseMs)
-        this.#retry(record, decision.error, decision.delayMs)
-        return
-      case 'resend':
-        this.ledger.move(record, 'queued')
-        this.#outbox.wake()
-        return
-      case 'poll':
-        this.ledger.move(record, 'polling')
-        this.#poller.start(record, decision.firstDelayMs)
-        return
-      case 'pollLater':
-        this.#poller.answered(record)
-        return
-    }
-  }
-
-  /** The fate is known (the server failed it): try again under a fresh id for what is missing. */
-  #retry(record: TaskRecord, error: RunwareError, delayMs: number): void {
-    // The move is checked before anything changes: a refused one leaves the record as it was.
-    if (!this.ledger.canMove(record, 'waiting')) return
-    const field = record.kind.countField
-    const fresh = randomTaskUUID()
-    record.wire = rewire(record.wire, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
-    this.ledger.rekey(record, fresh)
-    this.ledger.move(record, 'waiting', { error, delayMs })
-    this.#deps.schedule.add(record.wake, this.#deps.schedule.now() + delayMs)
-  }
-
-  /** What an error naming no task does to the connection, done now. */
-  #carryOutLink(decision: LinkDecision): void {
-    if (decision.do === 'fail') this.#deps.wire.fail(decision.error)
-    else if (decision.do === 'reconnect') this.#deps.wire.reconnect(decision.code)
-    else if (decision.do === 'pause') this.#outbox.rateLimited()
   }
 
   /**
@@ -210,10 +200,10 @@ export class TaskEngine implements RecordOwner {
     for (const step of this.#receiver.read(envelope, text, this.#sockets, this.#handshake)) {
       switch (step.on) {
         case 'task':
-          this.#carryOut(step.record, step.decision)
+          this.#carry.item(step.record, step.decision)
           break
         case 'link':
-          this.#carryOutLink(step.decision)
+          this.#carry.link(step.decision)
           break
         case 'named':
           this.#prober.named(step.taskUUID)
@@ -282,5 +272,17 @@ export class TaskEngine implements RecordOwner {
   #report(record: TaskRecord, type: PhaseEvent | 'queued', detail?: MoveDetail): void {
     const reporter = this.#deps.reporter
     if (reporter.listenerCount('task') > 0) reporter.emit('task', taskEvent(record, type, detail))
+  }
+}
+
+/** A task's journal entry: what a later process needs to recover it. */
+function entryOf(record: TaskRecord, prepared: PreparedTask): JournalEntry {
+  const wire = record.wire
+  return {
+    taskUUID: record.id,
+    task: typeof wire === 'string' ? wire : JSON.stringify(wire),
+    meta: prepared.meta,
+    idempotencyKey: prepared.idempotencyKey,
+    openedAt: Date.now(),
   }
 }

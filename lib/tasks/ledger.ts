@@ -44,6 +44,8 @@ export class Ledger {
   #freshCount = 0
   /** Retries and same-id resends: sent before new work, and never refused for a full queue. */
   readonly #urgent = new Set<TaskRecord>()
+  /** New tasks whose journal entry is being written: counted as queued (maxQueued bounds them too). */
+  #journaling = 0
   #inFlight = 0
   /** Records not yet settled (the Map also holds retry aliases). */
   #live = 0
@@ -56,7 +58,7 @@ export class Ledger {
 
   /** New tasks waiting to be sent (the part `maxQueued` bounds). */
   get queued(): number {
-    return this.#freshCount
+    return this.#freshCount + this.#journaling
   }
 
   get waitingToSend(): number {
@@ -88,14 +90,28 @@ export class Ledger {
     return [...seen]
   }
 
-  /** Registers a new task and queues it. */
-  admit(record: TaskRecord): void {
+  /**
+   * Registers a task: a new one queued, or journaling first (a client with a journal sends nothing
+   * before its entry is durable); one a previous process left in flight starts `unknown`, as if
+   * its socket had just died with it on the wire (submitted once, under its own id).
+   */
+  admit(record: TaskRecord, phase: 'queued' | 'journaling' | 'unknown' = 'queued'): void {
     this.#byWire.set(record.wireUUID, record)
     this.#live += 1
-    record.phase = 'queued'
+    record.phase = phase
+    if (phase === 'queued') this.#queueFresh(record)
+    else if (phase === 'journaling') this.#journaling += 1
+    else {
+      record.submissions = 1
+      record.countedAs = record.wireUUID
+      this.#inFlight += 1
+    }
+    this.hooks.admitted(record)
+  }
+
+  #queueFresh(record: TaskRecord): void {
     this.#fresh.push(record)
     this.#freshCount += 1
-    this.hooks.admitted(record)
   }
 
   /** Whether the table has this edge from where the task is now. */
@@ -116,10 +132,14 @@ export class Ledger {
     }
     // A queued task is in exactly one of the two queues: urgent, or else fresh.
     if (from === 'queued' && !this.#urgent.delete(record) && --this.#freshCount === 0) this.#emptyFresh()
+    if (from === 'journaling') this.#journaling -= 1
     if (ON_WIRE[from] !== ON_WIRE[to]) this.#inFlight += ON_WIRE[to] ? 1 : -1
     record.phase = to
-    if (to === 'queued') this.#urgent.add(record)
-    else if (to === 'settled') this.#forget(record)
+    // Out of the journal it is new work, in its turn; anything else coming back is urgent.
+    if (to === 'queued') {
+      if (from === 'journaling') this.#queueFresh(record)
+      else this.#urgent.add(record)
+    } else if (to === 'settled') this.#forget(record)
     this.hooks.moved(record, from, event, detail)
     return true
   }

@@ -6,10 +6,11 @@ import type { TaskEventType } from '../../lib/api/events.js'
 import { Ledger, TaskRecord, type TaskPhase } from '../../lib/tasks/ledger.js'
 import { kindOf } from '../../lib/tasks/admit.js'
 
-const PHASES: readonly TaskPhase[] = ['queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
+const PHASES: readonly TaskPhase[] = ['journaling', 'queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
 
 /** The table as the spec reads it (the twin of ledger.ts's EDGES): from → to → event. */
 const ALLOWED: Readonly<Record<TaskPhase, Readonly<Partial<Record<TaskPhase, TaskEventType | null>>>>> = {
+  journaling: { queued: null, settled: 'settled' },
   queued: { sent: 'sent', waiting: 'retry', polling: 'polling', settled: 'settled' },
   waiting: { queued: null, settled: 'settled' },
   sent: { unknown: null, polling: 'polling', waiting: 'retry', settled: 'settled' },
@@ -50,8 +51,9 @@ function ledgerWithEvents(): { ledger: Ledger; events: (TaskEventType | null)[] 
 /** Brings a fresh record to `phase` along allowed edges. */
 function at(ledger: Ledger, phase: TaskPhase): TaskRecord {
   const r = record()
-  ledger.admit(r)
+  ledger.admit(r, phase === 'journaling' ? 'journaling' : 'queued')
   const path: Record<TaskPhase, TaskPhase[]> = {
+    journaling: [],
     queued: [],
     sent: ['sent'],
     waiting: ['sent', 'waiting'],
