@@ -36,8 +36,8 @@ export interface JournalContents {
 
 /**
  * Where entries are kept: `fileJournal(path)` (this entry), `redisJournal({ connection })`
- * (`runware-socket/queue`), or your own. The client calls it from one place, never twice at once
- * for the same method.
+ * (`runware-socket/queue`), or your own. The client calls it from one place; only `append` may be
+ * called again before the last call resolved.
  */
 export interface Journal {
   /** A name for messages (a path, a Redis key): never a secret. */
@@ -47,7 +47,11 @@ export interface Journal {
    * `journalLocked` when another live process holds it, `journalInvalid` when it is not a journal.
    */
   open(): Promise<JournalContents>
-  /** Resolves once every entry is durable (a file: written and fsynced). Called once per outgoing frame at most. */
+  /**
+   * Resolves once every entry is durable (a file: written and fdatasynced). The client groups
+   * entries (one call per group, not per task) and may call again before the last call resolved
+   * (two groups at once at most): a store keeps the calls' order.
+   */
   append(entries: readonly JournalEntry[]): Promise<void>
   /** These entries are done. Need not be durable at once: a close lost in a crash delivers its result again. */
   close(taskUUIDs: readonly string[]): Promise<void>

@@ -118,21 +118,47 @@ class FileJournalStore implements FileJournal {
     this.#lines = 1
   }
 
-  append(entries: readonly JournalEntry[]): Promise<void> {
-    return this.#serial(async () => {
+  /**
+   * Written in call order; the fdatasync runs outside the serial chain, so the next group's write
+   * need not wait for this one's sync (the disk commits overlapping syncs together).
+   */
+  async append(entries: readonly JournalEntry[]): Promise<void> {
+    const file = await this.#serial(async () => {
       const lines = entries.map(openLine)
-      await this.#write(lines.join(''), entries.length, true)
+      await this.#write(lines.join(''), entries.length)
+      // Open from the moment it is in the file: a compaction from now on keeps it.
       entries.forEach((entry, index) => this.#open.set(entry.taskUUID, lines[index] ?? ''))
       this.stats.appends += 1
       this.stats.entries += entries.length
+      return this.#file
     })
+    if (file === undefined) throw libraryError('journalFailed', `the journal ${this.path} is not open`)
+    const sync = file.datasync()
+    this.#syncing.add(sync)
+    try {
+      await sync
+      this.stats.syncs += 1
+    } catch (error) {
+      // Not durable: the entries must not count as written (their tasks are refused, never sent).
+      for (const entry of entries) this.#open.delete(entry.taskUUID)
+      throw error
+    } finally {
+      this.#syncing.delete(sync)
+    }
+  }
+
+  /** Syncs still running: a handle is closed only after them. */
+  readonly #syncing = new Set<Promise<void>>()
+
+  async #settleSyncs(): Promise<void> {
+    await Promise.allSettled([...this.#syncing])
   }
 
   close(taskUUIDs: readonly string[]): Promise<void> {
     return this.#serial(async () => {
       const closing = taskUUIDs.filter((id) => this.#open.has(id))
       if (closing.length === 0) return
-      await this.#write(closeLine(closing), 1, false)
+      await this.#write(closeLine(closing), 1)
       for (const id of closing) this.#open.delete(id)
       if (this.#lines >= this.#compactAfter && this.#lines > 4 * (this.#open.size + 1)) await this.#compact()
     })
@@ -142,6 +168,7 @@ class FileJournalStore implements FileJournal {
     return this.#serial(async () => {
       const file = this.#file
       this.#file = undefined
+      await this.#settleSyncs()
       if (file !== undefined) {
         // Closes written since the last append reach the disk too.
         await file.datasync().finally(() => file.close())
@@ -153,15 +180,11 @@ class FileJournalStore implements FileJournal {
     })
   }
 
-  async #write(text: string, lines: number, sync: boolean): Promise<void> {
+  async #write(text: string, lines: number): Promise<void> {
     const file = this.#file
     if (file === undefined) throw libraryError('journalFailed', `the journal ${this.path} is not open`)
     try {
       await file.appendFile(text)
-      if (sync) {
-        await file.datasync()
-        this.stats.syncs += 1
-      }
     } catch (error) {
       // A part written would leave half a line mid-file: cut back to the last whole line.
       await file.truncate(this.#size).catch(() => undefined)
@@ -186,6 +209,7 @@ class FileJournalStore implements FileJournal {
     await syncDirectory(this.path)
     this.stats.syncs += 2
     this.stats.compactions += 1
+    await this.#settleSyncs()
     await this.#file?.close()
     this.#file = await openFile(this.path, 'a')
     this.#size = Buffer.byteLength(text)

@@ -12,6 +12,9 @@ import { describeThrown, libraryError, RunwareError } from '../support/errors.js
 import type { JournalOwner, JournalPort } from '../tasks/deps.js'
 import type { TaskRecord } from '../tasks/task-record.js'
 
+/** Groups of entries being made durable at once (the next is written while the last one syncs). */
+const GROUPS_IN_FLIGHT = 4
+
 export interface KeeperHooks {
   /** Runs engine work as library work (the monitor): journal answers arrive in a later turn. */
   run(work: () => void): void
@@ -36,7 +39,8 @@ export class JournalKeeper implements JournalPort {
   #leftover: JournalEntry[] | undefined
   /** Written and waiting for the group being written now. */
   #next: { records: TaskRecord[]; entries: JournalEntry[] } = { records: [], entries: [] }
-  #writing = false
+  /** Groups being written now: a next group need not wait for the previous one's sync. */
+  #writing = 0
   #flushAsked = false
   /** Entries written (or being written) by this process, not yet closed. */
   readonly #open = new Set<string>()
@@ -84,7 +88,7 @@ export class JournalKeeper implements JournalPort {
     this.#pending.add(record)
     this.#next.records.push(record)
     this.#next.entries.push(entry)
-    if (this.#flushAsked || this.#writing) return
+    if (this.#flushAsked || this.#writing >= GROUPS_IN_FLIGHT) return
     this.#flushAsked = true
     // Everything admitted in this tick goes in one group.
     queueMicrotask(() => {
@@ -94,14 +98,15 @@ export class JournalKeeper implements JournalPort {
   }
 
   async #flush(): Promise<void> {
-    if (this.#writing || this.#next.records.length === 0) return
-    this.#writing = true
+    if (this.#writing >= GROUPS_IN_FLIGHT || this.#next.records.length === 0) return
+    this.#writing += 1
     const group = this.#next
     this.#next = { records: [], entries: [] }
     let failure: RunwareError | undefined
     try {
       await this.open()
-      await this.#enqueue(() => this.#call(() => this.journal.append(group.entries), 'writing'))
+      // Not through the chain: a store orders its own writes, and two groups may be syncing at once.
+      await this.#call(() => this.journal.append(group.entries), 'writing')
     } catch (error) {
       failure = asJournalError(error, 'writing', this.name)
     }
@@ -124,7 +129,7 @@ export class JournalKeeper implements JournalPort {
       const error = failure
       this.hooks.run(() => this.owner.refuse(group.records, error))
     }
-    this.#writing = false
+    this.#writing -= 1
     // What came while this group was written goes now: group commit.
     if (this.#next.records.length > 0) void this.#flush()
   }
@@ -167,7 +172,7 @@ export class JournalKeeper implements JournalPort {
     this.#released ??= (async () => {
       if (this.#opening === undefined) return
       await new Promise<void>((resolve) => setImmediate(resolve))
-      while (this.#writing || this.#next.records.length > 0) {
+      while (this.#writing > 0 || this.#next.records.length > 0) {
         await this.#chain
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
