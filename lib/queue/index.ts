@@ -8,3 +8,4 @@ export { RunwareQueue, DEFAULT_JOB_OPTIONS, type AddOptions, type Enqueued, type
 export { startRunwareWorker, type RunwareWorker, type RunwareWorkerOptions, type WorkerCounts } from './worker.js'
 export { checkRedis, type CheckRedisOptions, type RedisFacts } from './redis.js'
 export { DEFAULT_QUEUE, JOB_NAME, restoreError, type RunwareJobData, type StoredError } from './job-data.js'
+export { redisJournal, type RedisJournalOptions } from './redis-journal.js'
