@@ -32,8 +32,12 @@ async function ran(): Promise<string[]> {
     if (!script.url.startsWith('file://')) continue
     const path = fileURLToPath(script.url)
     if (!path.startsWith(`${lib}/`)) continue
-    // The first entry is the module's top level (run at import); the rest are its functions.
-    if (script.functions.slice(1).some((fn) => fn.ranges.some((range) => range.count > 0))) files.add(relative(lib, path))
+    // The module's top level (run at import) is the unnamed function starting at offset 0; after a
+    // reset, a snapshot lists only what ran since, so the first entry may be a real function.
+    const ranFunction = script.functions.some(
+      (fn) => !(fn.functionName === '' && fn.ranges[0]?.startOffset === 0) && fn.ranges.some((range) => range.count > 0),
+    )
+    if (ranFunction) files.add(relative(lib, path))
   }
   return [...files].sort()
 }
