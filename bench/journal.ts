@@ -7,8 +7,8 @@
  * 2. `recover()` of 10,000 open entries the server has never seen (each asked about with
  *    getResponse, then resent under its own id and run): seconds from the call to the end of the loop.
  *
- * The floor server runs in this process (it costs far less than the client); the journal lives in
- * the OS's temporary directory, whose file system is printed: fsync cost is the disk's.
+ * The floor server runs in a process of its own, as in the throughput scenario; the journal lives
+ * in the OS's temporary directory, whose file system is printed: fsync cost is the disk's.
  */
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -19,7 +19,7 @@ import { RunwareSocket } from '../lib/client.js'
 import { fileJournal, type FileJournal } from '../lib/durable/file-journal.js'
 import { startSimulator } from '../lib/simulator/index.js'
 import { API_KEY } from './clients/types.js'
-import { startFloorServer } from './floor-server.js'
+import { SimControl } from './sim-control.js'
 
 const quick = process.argv.includes('--quick')
 const TASKS = quick ? 5_000 : 20_000
@@ -47,7 +47,8 @@ async function closedLoop(url: string, journal: FileJournal | undefined): Promis
 }
 
 async function throughput(): Promise<void> {
-  const floor = await startFloorServer()
+  const sim = await SimControl.launch()
+  const url = await sim.start({ floor: true })
   const dir = mkdtempSync(join(tmpdir(), 'runware-bench-journal-'))
   const plain: number[] = []
   const journaled: number[] = []
@@ -55,21 +56,21 @@ async function throughput(): Promise<void> {
   const perAppend: number[] = []
   try {
     // A warm-up of each, not counted.
-    await closedLoop(floor.url, undefined)
-    await closedLoop(floor.url, fileJournal(join(dir, 'warm.journal')))
+    await closedLoop(url, undefined)
+    await closedLoop(url, fileJournal(join(dir, 'warm.journal')))
     for (let turn = 0; turn < TURNS; turn++) {
-      plain.push((await closedLoop(floor.url, undefined)).perSecond)
+      plain.push((await closedLoop(url, undefined)).perSecond)
       const journal = fileJournal(join(dir, `turn-${turn}.journal`))
-      const run = await closedLoop(floor.url, journal)
+      const run = await closedLoop(url, journal)
       journaled.push(run.perSecond)
       syncsPerSecond.push(journal.stats.syncs / run.seconds)
       perAppend.push(journal.stats.entries / journal.stats.appends)
     }
   } finally {
-    await floor.close()
+    await sim.shutdown()
   }
   const filesystem = execFileSync('df', ['-T', tmpdir()], { encoding: 'utf8' }).trim().split('\n').at(-1)?.split(/\s+/)[1] ?? '?'
-  console.log(`throughput, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server, ${TURNS} turns each (journal on ${filesystem} in ${tmpdir()})`)
+  console.log(`throughput, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server (its own process), ${TURNS} turns each (journal on ${filesystem} in ${tmpdir()})`)
   console.log('| | tasks/s (median) | turns | fdatasync/s | entries per append |')
   console.log('|---|---|---|---|---|')
   console.log(`| no journal | ${median(plain).toFixed(0)} | ${plain.map((v) => v.toFixed(0)).join(', ')} | | |`)
