@@ -70,9 +70,8 @@ async function throughput(): Promise<void> {
     await sim.shutdown()
   }
   const filesystem = execFileSync('df', ['-T', tmpdir()], { encoding: 'utf8' }).trim().split('\n').at(-1)?.split(/\s+/)[1] ?? '?'
-  console.log(
-    `throughput, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server (its own process), ${TURNS} turns each (journal on ${filesystem} in ${tmpdir()})`,
-  )
+  const where = `journal on ${filesystem} in ${tmpdir()}`
+  console.log(`throughput, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server (its own process), ${TURNS} turns each (${where})`)
   console.log('| | tasks/s (median) | turns | fdatasync/s | entries per append |')
   console.log('|---|---|---|---|---|')
   console.log(`| no journal | ${median(plain).toFixed(0)} | ${plain.map((v) => v.toFixed(0)).join(', ')} | | |`)
