@@ -50,7 +50,7 @@ export interface Journal {
   /**
    * Resolves once every entry is durable (a file: written and fdatasynced). The client groups
    * entries (one call per group, not per task) and may call again before the last call resolved
-   * (two groups at once at most): a store keeps the calls' order.
+   * (four groups at once at most): a store keeps the calls' order.
    */
   append(entries: readonly JournalEntry[]): Promise<void>
   /** These entries are done. Need not be durable at once: a close lost in a crash delivers its result again. */

@@ -51,7 +51,7 @@ export class JournalKeeper implements JournalPort {
   /** Settled, to be closed after a later turn. */
   #toClose: string[] = []
   #closeTimer: NodeJS.Immediate | undefined
-  /** The chain every store call goes through, one at a time. */
+  /** Closes and the release go through this chain, one at a time and in order (appends do not: see #flush). */
   #chain: Promise<void> = Promise.resolve()
   #released: Promise<void> | undefined
 
@@ -105,7 +105,7 @@ export class JournalKeeper implements JournalPort {
     let failure: RunwareError | undefined
     try {
       await this.open()
-      // Not through the chain: a store orders its own writes, and two groups may be syncing at once.
+      // Not through the chain: a store orders its own writes, and several groups may be syncing at once.
       await this.#call(() => this.journal.append(group.entries), 'writing')
     } catch (error) {
       failure = asJournalError(error, 'writing', this.name)
