@@ -39,8 +39,8 @@ export class JournalKeeper implements JournalPort {
   #leftover: JournalEntry[] | undefined
   /** Written and waiting for the group being written now. */
   #next: { records: TaskRecord[]; entries: JournalEntry[] } = { records: [], entries: [] }
-  /** Groups being written now: a next group need not wait for the previous one's sync. */
-  #writing = 0
+  /** Groups being written now (a next group need not wait for the previous one's sync). */
+  readonly #writing = new Set<Promise<void>>()
   #flushAsked = false
   /** Entries written (or being written) by this process, not yet closed. */
   readonly #open = new Set<string>()
@@ -88,18 +88,26 @@ export class JournalKeeper implements JournalPort {
     this.#pending.add(record)
     this.#next.records.push(record)
     this.#next.entries.push(entry)
-    if (this.#flushAsked || this.#writing >= GROUPS_IN_FLIGHT) return
+    if (this.#flushAsked || this.#writing.size >= GROUPS_IN_FLIGHT) return
     this.#flushAsked = true
     // Everything admitted in this tick goes in one group.
     queueMicrotask(() => {
       this.#flushAsked = false
-      void this.#flush()
+      this.#startGroup()
     })
   }
 
+  /** Writes what waits as one group, if there is room; when it is durable, the next group starts (group commit). */
+  #startGroup(): void {
+    if (this.#writing.size >= GROUPS_IN_FLIGHT || this.#next.records.length === 0) return
+    const writing = this.#flush().finally(() => {
+      this.#writing.delete(writing)
+      this.#startGroup()
+    })
+    this.#writing.add(writing)
+  }
+
   async #flush(): Promise<void> {
-    if (this.#writing >= GROUPS_IN_FLIGHT || this.#next.records.length === 0) return
-    this.#writing += 1
     const group = this.#next
     this.#next = { records: [], entries: [] }
     let failure: RunwareError | undefined
@@ -129,9 +137,6 @@ export class JournalKeeper implements JournalPort {
       const error = failure
       this.hooks.run(() => this.owner.refuse(group.records, error))
     }
-    this.#writing -= 1
-    // What came while this group was written goes now: group commit.
-    if (this.#next.records.length > 0) void this.#flush()
   }
 
   settled(record: TaskRecord, error: RunwareError | undefined): void {
@@ -172,10 +177,8 @@ export class JournalKeeper implements JournalPort {
     this.#released ??= (async () => {
       if (this.#opening === undefined) return
       await new Promise<void>((resolve) => setImmediate(resolve))
-      while (this.#writing > 0 || this.#next.records.length > 0) {
-        await this.#chain
-        await new Promise<void>((resolve) => setImmediate(resolve))
-      }
+      // Each group that ends starts the next: wait until none is left.
+      while (this.#writing.size > 0) await Promise.all(this.#writing)
       if (this.#closeTimer !== undefined) clearImmediate(this.#closeTimer)
       this.#closeTimer = undefined
       await this.#closeNow()

@@ -13,7 +13,7 @@ import { fileJournal } from '../../lib/durable/file-journal.js'
 import { RunwareError } from '../../lib/support/errors.js'
 import { ASYNC_VIDEO, IMAGE } from '../fixtures/tasks.js'
 import { record, useHarness } from '../helpers/harness.js'
-import { failure, until } from '../helpers/wait.js'
+import { afterTick, failure, until } from '../helpers/wait.js'
 
 const harness = useHarness()
 
@@ -65,8 +65,10 @@ describe('the journal before the wire', () => {
     await client.connect()
     const runs = Array.from({ length: 20 }, (_, i) => client.run({ ...IMAGE, positivePrompt: `t${i}` }, { meta: { index: i } }))
     await until(() => journal.appended.length === 1, 'the entries appended')
-    // Held: the socket is ready, yet no task has reached the server.
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Held: the socket is ready, yet none has gone out (a flush would have put them in flight at once).
+    await afterTick()
+    expect(client.inFlight).toBe(0)
+    expect(client.pending).toBe(20)
     expect(sim.stats.tasksReceived).toBe(0)
     expect(journal.appended[0]).toHaveLength(20)
     expect(journal.appended[0]?.map((entry) => JSON.parse(entry.meta ?? 'null') as unknown)).toEqual(Array.from({ length: 20 }, (_, i) => ({ index: i })))
