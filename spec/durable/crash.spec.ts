@@ -32,7 +32,8 @@ interface Saved {
 }
 
 interface Round {
-  trigger: Trigger | 'none'
+  /** What killed the child: the seeded trigger, or the backstop (its share of the saves reached first); 'none' when it finished. */
+  fired: Trigger | 'backstop' | 'none'
   exit: number | null
   recovered: number
 }
@@ -45,8 +46,11 @@ function readSaved(path: string): Saved[] {
     .map((line) => JSON.parse(line) as Saved)
 }
 
-/** One child, killed when `trigger` fires (or left to finish when it is 'none'). */
-async function runChild(sim: Simulator, env: Record<string, string>, trigger: Trigger | 'none', k: number): Promise<Round> {
+/**
+ * One child, killed when `trigger` fires or, as a backstop, once it has saved `share` results (so a fast
+ * machine cannot finish the 300 in fewer rounds than the kills asked for); left to finish when `trigger` is 'none'.
+ */
+async function runChild(sim: Simulator, env: Record<string, string>, trigger: Trigger | 'none', k: number, share = Infinity): Promise<Round> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: { ...process.env, RUNWARE_API_KEY: API_KEY, SIM_URL: sim.url, TOTAL: String(TOTAL), ...env },
@@ -56,27 +60,33 @@ async function runChild(sim: Simulator, env: Record<string, string>, trigger: Tr
   let recovered = 0
   let stderr = ''
   const start = { wire: sim.stats.tasksReceived, polls: sim.stats.polls }
-  const kill = (): void => void child.kill('SIGKILL')
+  let fired: Round['fired'] = 'none'
+  const kill = (why: Trigger | 'backstop'): void => {
+    if (fired !== 'none') return
+    fired = why
+    child.kill('SIGKILL')
+  }
   child.stdout?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       if (line.startsWith('saved ')) saved += 1
       const found = /^recovered (\d+)/.exec(line)
       if (found !== null) recovered = Number(found[1])
-      if (trigger === 'saved' && saved >= k) kill()
+      if (trigger === 'saved' && saved >= k) kill('saved')
+      if (saved >= share) kill('backstop')
     }
   })
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   // The simulator is in this process: its counters say when the child's tasks and polls arrive.
   const watch = setInterval(() => {
-    if (trigger === 'wire' && sim.stats.tasksReceived - start.wire >= k) kill()
-    if (trigger === 'poll' && sim.stats.polls - start.polls >= k) kill()
+    if (trigger === 'wire' && sim.stats.tasksReceived - start.wire >= k) kill('wire')
+    if (trigger === 'poll' && sim.stats.polls - start.polls >= k) kill('poll')
   }, 1)
-  const timer = trigger === 'timer' ? setTimeout(kill, k) : undefined
+  const timer = trigger === 'timer' ? setTimeout(() => kill('timer'), k) : undefined
   const exit = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   clearInterval(watch)
   clearTimeout(timer)
   if (trigger === 'none' && exit !== 0) throw new Error(`the last child failed (exit ${String(exit)}): ${stderr}`)
-  return { trigger, exit, recovered }
+  return { fired: exit === 0 ? 'none' : fired, exit, recovered }
 }
 
 async function crashTest(mode: 'journal' | 'keys', seed: number): Promise<void> {
@@ -88,9 +98,18 @@ async function crashTest(mode: 'journal' | 'keys', seed: number): Promise<void> 
   const triggers: Trigger[] = ['timer', 'wire', 'poll', 'saved']
   const rounds: Round[] = []
   for (let kills = 0; kills < KILLS;) {
+    // Each round may save at most its share of what is left, so the kills asked for all land before the work ends.
+    const left =
+      TOTAL -
+      new Set(
+        readSaved(results)
+          .filter((line) => line.error === undefined)
+          .map((line) => line.index),
+      ).size
+    const share = Math.max(1, Math.floor(left / (KILLS - kills + 1)))
     const trigger = triggers[Math.floor(random() * triggers.length)] ?? 'timer'
-    const k = trigger === 'timer' ? 300 + Math.floor(random() * 1_200) : trigger === 'wire' ? 1 + Math.floor(random() * 40) : 1 + Math.floor(random() * 10)
-    const round = await runChild(sim, env, trigger, k)
+    const k = trigger === 'timer' ? 300 + Math.floor(random() * 1_200) : 1 + Math.floor(random() * Math.min(trigger === 'wire' ? 40 : 10, share))
+    const round = await runChild(sim, env, trigger, k, share)
     rounds.push(round)
     if (round.exit === 0) break
     kills += 1
@@ -104,7 +123,7 @@ async function crashTest(mode: 'journal' | 'keys', seed: number): Promise<void> 
   const figures = {
     mode,
     kills: kills.length,
-    byTrigger: Object.fromEntries(triggers.map((t) => [t, kills.filter((round) => round.trigger === t).length])),
+    byTrigger: Object.fromEntries([...triggers, 'backstop'].map((t) => [t, kills.filter((round) => round.fired === t).length])),
     restarts: rounds.length - 1,
     savedByRecover: saved.filter((line) => line.via === 'recover').length,
     executions: sim.stats.executions.size,
