@@ -69,6 +69,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   machines: [],
   // What now: pure decisions over the tables; no I/O, no support code.
   recovery: ['machines'],
+  // How many at once: adaptive concurrency limits as pure functions of what was observed.
+  capacity: [],
   // The public types.
   api: ['machines', 'protocol', 'recovery', 'support'],
   // Clock, schedule, backoff, errors, the door to caller code, options checking.
@@ -76,7 +78,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // One socket's lifecycle: never task code.
   connection: ['api', 'machines', 'protocol', 'support'],
   // A task from admission to settlement: the connection only through its port.
-  tasks: ['api', 'machines', 'protocol', 'recovery', 'support', 'connection/port.ts'],
+  tasks: ['api', 'machines', 'protocol', 'recovery', 'capacity', 'support', 'connection/port.ts'],
   // Durability: the journal's keeper (beside the engine, through its port), the file journal, recover() and drain().
   durable: ['api', 'protocol', 'recovery', 'support', 'tasks'],
   // The fleet: the client and its tasks, never the simulator or the command.
@@ -87,7 +89,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 
 /** Packages that do I/O: none of them in the folders that decide or describe. */
 const IO_PACKAGES = ['ws', 'bullmq', 'ioredis', 'node:net', 'node:http', 'node:https', 'node:fs', 'node:child_process']
-const NO_IO = ['protocol', 'machines', 'recovery', 'api', 'tasks']
+const NO_IO = ['protocol', 'machines', 'recovery', 'capacity', 'api', 'tasks']
 
 /** Whether a file in `folder` may import `to` (a path under lib/). */
 function mayImport(folder: string, to: string): boolean {

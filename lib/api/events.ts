@@ -61,6 +61,19 @@ export interface OrphanEvent {
   error?: ErrorItem
 }
 
+/** Adaptive concurrency moved a model's limit (docs/capacity.md). */
+export interface LimitEvent {
+  /** The lane: the task's `model`, else its `taskType`. */
+  model: string
+  /** Tasks of this model on the wire at once from now on. */
+  limit: number
+  /**
+   * `latency`: it rose past the baseline, or stayed low while the limit was used; `capacity`: a
+   * capacity code; `probe`: lowered for two rounds to measure the baseline, and back.
+   */
+  reason: 'latency' | 'capacity' | 'probe'
+}
+
 export interface RunwareSocketEvents {
   state: [event: StateEvent]
   task: [event: TaskEvent]
@@ -69,6 +82,8 @@ export interface RunwareSocketEvents {
   error: [error: RunwareError]
   /** A result or error for a taskUUID nobody waits for (a late result after a timeout, say). */
   orphan: [event: OrphanEvent]
+  /** Adaptive concurrency moved a model's limit. */
+  limit: [event: LimitEvent]
 }
 
 export type RunwareSocketEventName = keyof RunwareSocketEvents

@@ -143,8 +143,14 @@ export interface RunwareSocketOptions {
   recover?: boolean | undefined
   /** Tasks waiting to be sent (not yet on the wire); more reject with `queueFull`. @default 100_000 */
   maxQueued?: number | undefined
-  /** Tasks on the wire at once; the rest wait in the queue. @default 1_000 */
+  /** Tasks on the wire at once; the rest wait in the queue. With `concurrency`, the cap over every model's limit. @default 1_000 */
   maxInFlight?: number | undefined
+  /**
+   * `'adaptive'`: a concurrency limit per model (the task's `model`, else its `taskType`), learned
+   * from latency and cut on capacity codes; tasks over their model's limit wait in its own queue
+   * (docs/capacity.md). Unset: `maxInFlight` alone, as one queue.
+   */
+  concurrency?: 'adaptive' | AdaptiveConcurrencyOptions | undefined
   /** Tasks per outbound frame. @default 100 */
   maxBatchSize?: number | undefined
   /**
@@ -177,6 +183,16 @@ export interface RunwareSocketOptions {
   random?: RandomSource | undefined
 }
 
+export interface AdaptiveConcurrencyOptions {
+  adaptive: true
+  /** Each model's limit before anything is learned. @default 4 */
+  initial?: number | undefined
+  /** @default 1 */
+  min?: number | undefined
+  /** @default 256 (and never above `maxInFlight`) */
+  max?: number | undefined
+}
+
 export type Required_<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> }
 
 export interface ResolvedOptions {
@@ -196,6 +212,8 @@ export interface ResolvedOptions {
   readonly recover: boolean
   readonly maxQueued: number
   readonly maxInFlight: number
+  /** Adaptive concurrency's bounds, or undefined (maxInFlight alone). */
+  readonly concurrency: { readonly initial: number; readonly min: number; readonly max: number } | undefined
   readonly maxBatchSize: number
   readonly maxFrameBytes: number
   readonly journal: Journal | undefined
@@ -219,6 +237,7 @@ export const DEFAULTS = {
   recover: true,
   maxQueued: 100_000,
   maxInFlight: 1_000,
+  concurrency: { initial: 4, min: 1, max: 256 },
   maxBatchSize: 100,
   maxFrameBytes: 100 * 1024 * 1024,
   allowCleartext: false,

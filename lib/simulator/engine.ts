@@ -14,6 +14,7 @@ import type { Alarms, Ticker } from './alarms.js'
 import type { Session } from './model.js'
 import type { SimulatorStats } from './stats.js'
 import type { TaskPlan } from './tasks.js'
+import { QUEUE_WAIT_CODE, type Capacity } from './capacity.js'
 
 export interface EngineDeps {
   clock: Clock
@@ -31,6 +32,8 @@ export interface EngineDeps {
   /** Load: latency grows by perTaskMs for every task already running, up to maxMs more. */
   load: { perTaskMs: number; maxMs: number }
   asyncDurationMs: number
+  /** Per-model slots and queues (capacity.ts); models it does not manage run at once. */
+  capacity: Capacity
 }
 
 export class Engine {
@@ -44,7 +47,8 @@ export class Engine {
   accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session): void {
     const { stats, faults, clock, registry } = this.deps
     const failure = faults.failureFor(task)
-    const base = (plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()) + this.queueing()
+    const managed = this.deps.capacity.managed(task.model)
+    const base = managed ? 0 : (plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()) + this.queueing()
     const now = clock.now()
     const record: AcceptedTask = {
       taskUUID,
@@ -54,18 +58,38 @@ export class Engine {
       plan,
       session,
       startedAt: now,
-      dueAt: now + base + faults.delayFor(),
+      dueAt: managed ? Infinity : now + base + faults.delayFor(),
       failure,
       state: 'running',
       items: [],
     }
     registry.add(record, now)
     stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
-    if (record.dueAt <= now) this.due(record)
+    if (managed) this.queue(record, task.model as string)
+    else if (record.dueAt <= now) this.due(record)
     else
       this.deps.alarms.at(record.dueAt, () => {
         this.due(record)
       })
+  }
+
+  /** A task of a model with finite capacity: it runs when a slot is free, for the model's service time. */
+  private queue(record: AcceptedTask, model: string): void {
+    const { clock, faults, alarms, capacity, stats } = this.deps
+    const fallback = (): number => (record.plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency())
+    const start = (serviceMs: number): void => {
+      record.slot = model
+      record.dueAt = clock.now() + serviceMs + faults.delayFor()
+      alarms.at(record.dueAt, () => {
+        this.due(record)
+      })
+    }
+    const expire = (): void => {
+      stats.queueWaitTimeouts++
+      record.failure = { code: QUEUE_WAIT_CODE, message: `waited past the model's maximum queue time (${model})`, afterItems: 0 }
+      this.due(record)
+    }
+    capacity.enter(model, fallback, start, expire)
   }
 
   /** Results of tasks that finish from now on wait (tasks stay pending) until release(). */
@@ -115,6 +139,8 @@ export class Engine {
     const items: DataItem[] = []
     for (let i = 0; i < successes; i++) items.push(this.item(record, i))
     record.items = items
+    if (record.slot !== undefined) this.deps.capacity.leave(record.slot)
+    record.slot = undefined
     this.deps.registry.finish(record, this.deps.clock.now())
     this.deps.stats.itemsProduced += successes
     // Async results are only ever fetched with getResponse (docs/protocol.md §6.2).

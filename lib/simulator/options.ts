@@ -1,3 +1,4 @@
+import { resolveCapacity, type CapacitySpec, type ResolvedCapacity } from './capacity.js'
 import { systemClock, type Clock } from '../support/clock.js'
 
 /**
@@ -69,6 +70,11 @@ export interface SimulatorOptions {
   resumeWindowMs?: number
   /** Latency of sync tasks: fixed, or seeded-random in [min, max]. @default 0 */
   latencyMs?: number | { min: number; max: number }
+  /**
+   * Finite capacity per model (capacity.ts): K slots, a queue, a service time, a maximum wait. A
+   * model not listed runs every task at once.
+   */
+  capacity?: Readonly<Record<string, CapacitySpec>>
   /** @default 'task' */
   framing?: Framing
   /** Cap on items per frame in 'batch' framing. @default 500 */
@@ -101,6 +107,7 @@ export interface ResolvedOptions {
   idleTimeoutMs: number
   resumeWindowMs: number
   latency: { min: number; max: number }
+  capacity: ReadonlyMap<string, ResolvedCapacity>
   framing: Framing
   maxItemsPerFrame: number
   seed: number
@@ -180,6 +187,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     idleTimeoutMs: nonNegative('idleTimeoutMs', options.idleTimeoutMs ?? 120_000),
     resumeWindowMs: nonNegative('resumeWindowMs', options.resumeWindowMs ?? 120_000),
     latency: range,
+    capacity: resolveCapacity(options.capacity),
     framing,
     maxItemsPerFrame,
     seed: options.seed ?? 1,

@@ -19,9 +19,11 @@ export interface AcceptedTask {
   /** Where pushed results go (sync tasks). */
   readonly session: Session
   readonly startedAt: number
-  /** Clock time the task is due to finish (held results may finish later). */
-  readonly dueAt: number
-  readonly failure: InjectedFailure | undefined
+  /** Clock time the task is due to finish (held results may finish later); Infinity while it waits for a slot. */
+  dueAt: number
+  failure: InjectedFailure | undefined
+  /** The model whose slot it holds (capacity.ts), released when it finishes. */
+  slot?: string | undefined
   state: 'running' | 'done'
   /** Successful result items, once done. */
   items: DataItem[]

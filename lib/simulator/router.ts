@@ -15,12 +15,15 @@ import type { SessionStore } from './sessions.js'
 import type { SimulatorStats } from './stats.js'
 import { createRandom } from './random.js'
 import { isSupportedTaskType, planTask } from './tasks.js'
+import { QUEUE_FULL_CODE, type Capacity } from './capacity.js'
 
 /** getTaskDetails' answer draws nothing at random. */
 const NO_RANDOM = createRandom(0)
 
 export interface RouterDeps {
   clock: Clock
+  /** Per-model slots and queues: a full model refuses work before accepting it. */
+  capacity: Capacity
   stats: SimulatorStats
   faults: Faults
   sessions: SessionStore
@@ -207,6 +210,12 @@ export class Router {
     const refusal = faults.rateLimitFor(task)
     if (refusal !== undefined) {
       this.reject(socket, errorItem(refusal, messageFor(refusal), scope))
+      return
+    }
+    if (this.deps.capacity.full(task.model)) {
+      // The model's slots and queue are full: refused before it is accepted (never executed).
+      this.deps.stats.capacityRefusals++
+      this.reject(socket, errorItem(QUEUE_FULL_CODE, `the model's queue is full (${String(task.model)})`, scope))
       return
     }
     engine.accept(task, taskUUID, outcome.plan, session)

@@ -4,6 +4,7 @@
  * sockets.ts, protocol handling in router.ts, execution in engine.ts, the outbound path in
  * outbound.ts.
  */
+import { Capacity } from './capacity.js'
 import { EventEmitter } from 'eventemitter3'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
@@ -75,7 +76,16 @@ class RunwareSimulator implements Simulator {
       },
     })
     const registry = new Registry(options.retentionMs, (size) => (this.stats.tasksKnown = size))
+    const capacity = new Capacity(
+      options.capacity,
+      random.fork('capacity'),
+      () => clock.now(),
+      (at, job) => {
+        this.alarms.at(at, job)
+      },
+    )
     this.engine = new Engine({
+      capacity,
       clock,
       alarms: this.alarms,
       ticker: this.ticker,
@@ -90,6 +100,7 @@ class RunwareSimulator implements Simulator {
       asyncDurationMs: options.asyncDurationMs,
     })
     this.router = new Router({
+      capacity,
       clock,
       stats: this.stats,
       faults: this.faults,

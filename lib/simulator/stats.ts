@@ -68,6 +68,10 @@ export interface SimulatorStats {
   failedTasks: Map<string, string>
   /** taskUUID → code of every injected rate limit (the last one, if a taskUUID was refused twice). */
   rateLimitedTasks: Map<string, string>
+  /** Tasks refused because their model's slots and queue were full (`capacity`; not executed). */
+  capacityRefusals: number
+  /** Tasks that waited past their model's maxWaitMs (`capacity`; executed, failed). */
+  queueWaitTimeouts: number
 }
 
 export function createStats(): SimulatorStats {
@@ -105,5 +109,7 @@ export function createStats(): SimulatorStats {
     },
     failedTasks: new Map(),
     rateLimitedTasks: new Map(),
+    capacityRefusals: 0,
+    queueWaitTimeouts: 0,
   }
 }

@@ -15,6 +15,8 @@ export type Shape =
   | { record: Shape }
   /** `false`, or this shape. */
   | { falseOr: Shape }
+  /** This one string, or this shape. */
+  | { literal: string; or: Shape }
 
 function typeName(value: unknown): string {
   if (value === null) return 'null'
@@ -25,6 +27,7 @@ function typeName(value: unknown): string {
 function describe(shape: Shape): string {
   if (typeof shape === 'string') return shape === 'function' ? 'a function' : `a ${shape}`
   if ('falseOr' in shape) return `false or ${describe(shape.falseOr)}`
+  if ('literal' in shape) return `"${shape.literal}" or ${describe(shape.or)}`
   return 'an object'
 }
 
@@ -71,6 +74,12 @@ export function checkShape(value: unknown, shape: Shape, path: string): void {
   }
   if ('falseOr' in shape) {
     if (value !== false) checkShape(value, shape.falseOr, path)
+    return
+  }
+  if ('literal' in shape) {
+    if (value === shape.literal) return
+    if (typeof value === 'string') throw new TypeError(`${path} must be ${describe(shape)}, got ${JSON.stringify(value.slice(0, 40))}`)
+    checkShape(value, shape.or, path)
     return
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -44,6 +44,7 @@ export const OPTION_SHAPE: Shape = {
     recover: 'boolean',
     maxQueued: 'number',
     maxInFlight: 'number',
+    concurrency: { literal: 'adaptive', or: { object: { adaptive: 'boolean', initial: 'number', min: 'number', max: 'number' }, required: ['adaptive'] } },
     maxBatchSize: 'number',
     maxFrameBytes: 'number',
     allowCleartext: 'boolean',
@@ -111,6 +112,24 @@ function namespace(given: string | undefined, apiKey: string): string {
   return given
 }
 
+/** Adaptive concurrency's bounds: whole numbers, min ≤ initial ≤ max, max within maxInFlight. */
+function concurrency(given: RunwareSocketOptions['concurrency'], maxInFlight: number): ResolvedOptions['concurrency'] {
+  if (given === undefined) return undefined
+  const options: { adaptive: unknown; min?: number | undefined; max?: number | undefined; initial?: number | undefined } =
+    given === 'adaptive' ? { adaptive: true } : given
+  // Checked at run time: plain JavaScript may pass `adaptive: false`.
+  if (options.adaptive !== true)
+    throw new RangeError(`concurrency.adaptive must be true (leave concurrency out for a fixed maxInFlight), got ${String(options.adaptive)}`)
+  const defaults = DEFAULTS.concurrency
+  const min = count(options.min, defaults.min, 'concurrency.min')
+  const max = Math.min(count(options.max, Math.max(min, defaults.max), 'concurrency.max'), maxInFlight)
+  const initial = count(options.initial, Math.min(Math.max(defaults.initial, min), max), 'concurrency.initial')
+  if (min > max) throw new RangeError(`concurrency.min (${min}) exceeds concurrency.max (${max}, within maxInFlight)`)
+  if (initial < min || initial > max) throw new RangeError(`concurrency.initial (${initial}) must be within [${min}, ${max}]`)
+  if (!Number.isFinite(max)) throw new RangeError('concurrency.max must be finite (or maxInFlight finite)')
+  return { initial, min, max }
+}
+
 export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOptions {
   checkShape(options, OPTION_SHAPE, '')
   const apiKey = options.apiKey ?? process.env.RUNWARE_API_KEY
@@ -136,6 +155,7 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
   duration(poll.ackTimeoutMs, 0, 'poll.ackTimeoutMs', { allowZero: false, timer: true })
   count(poll.maxEmptyAnswers, DEFAULTS.poll.maxEmptyAnswers, 'poll.maxEmptyAnswers')
 
+  const maxInFlight = count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight')
   return {
     apiKey,
     url: resolveUrl(options.url ?? DEFAULTS.url, options.allowCleartext ?? DEFAULTS.allowCleartext),
@@ -152,7 +172,8 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     resumeGraceMs: duration(options.resumeGraceMs, DEFAULTS.resumeGraceMs, 'resumeGraceMs'),
     recover: options.recover ?? DEFAULTS.recover,
     maxQueued: count(options.maxQueued, DEFAULTS.maxQueued, 'maxQueued'),
-    maxInFlight: count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight'),
+    maxInFlight,
+    concurrency: concurrency(options.concurrency, maxInFlight),
     maxBatchSize: count(options.maxBatchSize, DEFAULTS.maxBatchSize, 'maxBatchSize'),
     maxFrameBytes: count(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     journal: options.journal,

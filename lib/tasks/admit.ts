@@ -90,6 +90,8 @@ export interface PreparedTask {
   /** True when the id was generated here (it cannot already be pending). */
   generated: boolean
   wire: WireTask
+  /** Its concurrency lane's key: `model` when a non-empty string (at most MAX_MODEL_KEY characters), else `taskType`. */
+  model: string
   completion: Completion
   kind: TaskKind
   /** `run`'s `meta` as JSON text (kept with the journal entry). */
@@ -97,6 +99,9 @@ export interface PreparedTask {
   /** `run`'s `idempotencyKey` (the taskUUID is derived from it). */
   idempotencyKey?: string | undefined
 }
+
+/** A lane key longer than this is cut (the model string is the caller's). */
+export const MAX_MODEL_KEY = 256
 
 /** What `run`'s options fix about the task itself. */
 export interface Fixed {
@@ -201,7 +206,8 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixed
       return invalid(`task cannot be encoded as JSON: ${describeThrown(error)}`, uuid, taskType)
     }
   }
-  return { taskUUID: uuid, taskType, async: delivery === 'async', generated, wire, completion, kind: kindOf(taskType) }
+  const model = typeof given.model === 'string' && given.model !== '' ? given.model.slice(0, MAX_MODEL_KEY) : taskType
+  return { taskUUID: uuid, taskType, async: delivery === 'async', generated, wire, model, completion, kind: kindOf(taskType) }
 }
 
 /** A standard AbortSignal, or anything shaped like one (a polyfill's). */

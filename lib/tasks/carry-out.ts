@@ -22,11 +22,13 @@ export class CarryOut {
     private readonly wire: Wire,
     /** Settles once (the engine's settle). */
     private readonly settle: (record: TaskRecord, error?: RunwareError) => boolean,
+    /** Adaptive concurrency: a capacity code cuts its model's limit (lanes.ts) instead of pausing every model. */
+    private readonly perModel = false,
   ) {}
 
-  /** A rate limit named the task: every send waits. */
+  /** A rate limit named the task: every send waits (one model's, with adaptive concurrency: its limit was cut). */
   private pause(ms: number | undefined): void {
-    if (ms !== undefined) this.outbox.pause(this.schedule.now() + ms)
+    if (ms !== undefined && !this.perModel) this.outbox.pause(this.schedule.now() + ms)
   }
 
   /** What the receiver decided about a task, done now (in frame order: a later item sees it). */

@@ -21,6 +21,8 @@ import { Receiver } from './receiver.js'
 import { CarryOut } from './carry-out.js'
 import { Reconciler } from './reconcile.js'
 import { Signals } from './signals.js'
+import { Lanes, type Lane } from './lanes.js'
+import type { LimitReason } from '../capacity/limiter.js'
 
 export class TaskEngine implements RecordOwner, JournalOwner {
   readonly ledger: Ledger
@@ -42,10 +44,11 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   constructor(deps: TaskDeps) {
     this.#deps = deps
     const { options, schedule, wire } = deps
-    this.ledger = new Ledger({
-      admitted: (record) => this.#report(record, 'queued'),
-      moved: (record, from, event, detail) => this.#moved(record, from, event, detail),
-    })
+    const lanes = new Lanes(options.concurrency, () => schedule.now(), { limit: (lane, reason) => this.#limit(lane, reason) })
+    this.ledger = new Ledger(
+      { admitted: (record) => this.#report(record, 'queued'), moved: (record, from, event, detail) => this.#moved(record, from, event, detail) },
+      lanes,
+    )
     this.#outbox = new Outbox(this.ledger, options, { ready: () => wire.writable(), write: (frame) => wire.write(frame), run: deps.run }, schedule)
     const roundSize = Math.max(options.maxBatchSize, 500)
     this.#prober = new Prober(
@@ -58,7 +61,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       },
     )
     this.#poller = new Poller(this.#prober, schedule, options.poll)
-    this.#carry = new CarryOut(this.ledger, this.#outbox, this.#poller, schedule, wire, (record, error) => this.settle(record, error))
+    this.#carry = new CarryOut(this.ledger, this.#outbox, this.#poller, schedule, wire, (record, error) => this.settle(record, error), lanes.adaptive)
     this.#reconciler = new Reconciler(
       this.#prober,
       schedule,
@@ -268,6 +271,13 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   }
 
   // ---- task events: one place ----
+
+  /** A model's limit moved: reported, and a higher one may send what waits. */
+  #limit(lane: Lane, reason: LimitReason): void {
+    const reporter = this.#deps.reporter
+    if (reporter.listenerCount('limit') > 0) reporter.emit('limit', { model: lane.key, limit: lane.limit, reason })
+    if (this.ledger.waitingToSend > 0) this.#outbox.wake()
+  }
 
   #report(record: TaskRecord, type: PhaseEvent | 'queued', detail?: MoveDetail): void {
     const reporter = this.#deps.reporter

@@ -13,6 +13,7 @@ import type { RunwareError } from '../support/errors.js'
 import type { TaskEvent } from '../api/events.js'
 import { EDGES, ON_WIRE, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
 import type { TaskRecord } from './task-record.js'
+import type { Lane, Lanes } from './lanes.js'
 
 export { TaskRecord, type RecordInit, type RecordOwner } from './task-record.js'
 export type { TaskPhase } from '../machines/phases.js'
@@ -35,12 +36,11 @@ export interface LedgerHooks {
 export class Ledger {
   readonly #byWire = new Map<string, TaskRecord>()
   /**
-   * New tasks waiting to be sent, oldest first from `#head`. A task that leaves the queue another
-   * way (settled, aborted) stays in the array and is skipped when reached: an array push is cheaper
-   * per task than a Set's add and delete, and the array is emptied whenever no new task waits.
+   * New tasks waiting to be sent, in their model's lane (lanes.ts), oldest first. A task that leaves
+   * the queue another way (settled, aborted) stays in its lane's array and is skipped when reached:
+   * an array push is cheaper per task than a Set's add and delete, and a lane's array is emptied
+   * whenever none of its new tasks waits.
    */
-  readonly #fresh: (TaskRecord | undefined)[] = []
-  #head = 0
   #freshCount = 0
   /** Retries and same-id resends: sent before new work, and never refused for a full queue. */
   readonly #urgent = new Set<TaskRecord>()
@@ -50,7 +50,10 @@ export class Ledger {
   /** Records not yet settled (the Map also holds retry aliases). */
   #live = 0
 
-  constructor(private readonly hooks: LedgerHooks) {}
+  constructor(
+    private readonly hooks: LedgerHooks,
+    readonly lanes: Lanes,
+  ) {}
 
   get size(): number {
     return this.#live
@@ -99,18 +102,20 @@ export class Ledger {
     this.#byWire.set(record.wireUUID, record)
     this.#live += 1
     record.phase = phase
+    const lane = (record.lane = this.lanes.of(record))
     if (phase === 'queued') this.#queueFresh(record)
     else if (phase === 'journaling') this.#journaling += 1
     else {
       record.submissions = 1
       record.countedAs = record.wireUUID
       this.#inFlight += 1
+      lane.inFlight += 1
     }
     this.hooks.admitted(record)
   }
 
   #queueFresh(record: TaskRecord): void {
-    this.#fresh.push(record)
+    this.lanes.enqueue(record.lane as Lane, record)
     this.#freshCount += 1
   }
 
@@ -130,11 +135,20 @@ export class Ledger {
       if (from === 'settled') return false
       throw new Error(`runware-socket: illegal task move ${from} → ${to} (${record.id})`)
     }
-    // A queued task is in exactly one of the two queues: urgent, or else fresh.
-    if (from === 'queued' && !this.#urgent.delete(record) && --this.#freshCount === 0) this.#emptyFresh()
+    const lane = record.lane as Lane
+    // A queued task is in exactly one of the two queues: urgent, or else fresh (its lane's).
+    if (from === 'queued' && !this.#urgent.delete(record)) {
+      this.#freshCount -= 1
+      if (--lane.count === 0) lane.empty()
+    }
     if (from === 'journaling') this.#journaling -= 1
-    if (ON_WIRE[from] !== ON_WIRE[to]) this.#inFlight += ON_WIRE[to] ? 1 : -1
+    if (ON_WIRE[from] !== ON_WIRE[to]) {
+      const change = ON_WIRE[to] ? 1 : -1
+      this.#inFlight += change
+      lane.inFlight += change
+    }
     record.phase = to
+    this.lanes.moved(record, from, to, detail?.error)
     // Out of the journal it is new work, in its turn; anything else coming back is urgent.
     if (to === 'queued') {
       if (from === 'journaling') this.#queueFresh(record)
@@ -144,22 +158,20 @@ export class Ledger {
     return true
   }
 
-  /** Takes up to `max` tasks for one frame, counting each submission under a fresh id. */
+  /** Takes up to `max` tasks for one frame (urgent ones first), each within its lane's limit, counting each submission under a fresh id. */
   take(max: number): TaskRecord[] {
     const batch: TaskRecord[] = []
     for (const record of this.#urgent) {
       if (batch.length >= max) return batch
-      this.#send(record, batch)
+      const lane = record.lane as Lane
+      if (lane.inFlight < lane.limit) this.#send(record, batch)
     }
-    const fresh = this.#fresh
-    while (batch.length < max && this.#head < fresh.length) {
-      const record = fresh[this.#head]
-      // A taken slot is emptied at once: the array must not keep a settled task alive.
-      fresh[this.#head++] = undefined
+    this.lanes.takeFresh(max - batch.length, (record) => {
       // Skipped: it left the queue since (its move counted it out), or came back as urgent.
-      if (record?.phase === 'queued' && !this.#urgent.has(record)) this.#send(record, batch)
-    }
-    if (this.#head === fresh.length) this.#emptyFresh()
+      if (record.phase !== 'queued' || this.#urgent.has(record)) return false
+      this.#send(record, batch)
+      return true
+    })
     return batch
   }
 
@@ -171,11 +183,6 @@ export class Ledger {
     }
     this.move(record, 'sent')
     batch.push(record)
-  }
-
-  #emptyFresh(): void {
-    this.#fresh.length = 0
-    this.#head = 0
   }
 
   /** A retry's fresh id: the record is found under it too from now on. */

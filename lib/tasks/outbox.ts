@@ -106,6 +106,8 @@ export class Outbox {
       const room = Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight)
       if (room <= 0 || this.ledger.waitingToSend === 0) return
       const batch = this.ledger.take(room)
+      // What waits is over its model's limit: a settle makes room and wakes the outbox.
+      if (batch.length === 0) return
       // Written or not, these tasks are now in flight: if the socket just died, the
       // connection's loss handling reconciles them like any other task on the wire.
       this.hooks.write(encodeFrame(batch.map((record) => record.wire)))

@@ -10,6 +10,13 @@ import type { RunwareError } from '../support/errors.js'
 import { entry, isScheduled, type ScheduleEntry } from '../support/schedule.js'
 import type { PreparedTask, TaskKind } from './admit.js'
 
+/** What a record knows of its lane (the class is lanes.ts's, which holds records). */
+export interface LaneSlot {
+  readonly key: string
+  inFlight: number
+  limit: number
+}
+
 /** What `run` gave beside the task itself. */
 export interface RecordInit {
   timeoutMs: number
@@ -38,6 +45,12 @@ export class TaskRecord implements ScheduleEntry {
   index = -1
   readonly id: string
   readonly taskType: string
+  /** What its concurrency lane is keyed on: the task's `model`, else its `taskType`. */
+  readonly model: string
+  /** Its model's lane (the ledger sets it at admission; lanes.ts). */
+  lane: LaneSlot | undefined = undefined
+  /** When it went out, or (async) was acknowledged, on the monotonic clock; 0 when unknown (for latency samples). */
+  sentAt = 0
   readonly kind: TaskKind
   readonly expected: number
   readonly async: boolean
@@ -66,6 +79,7 @@ export class TaskRecord implements ScheduleEntry {
     this.id = task.taskUUID
     this.wireUUID = task.taskUUID
     this.taskType = task.taskType
+    this.model = task.model
     this.kind = task.kind
     this.wire = task.wire
     // Result items that complete a count-completed task; 0 for one completed by status (modelUpload).

@@ -15,6 +15,7 @@ import { ROOT } from '../cli/process.js'
 function paths(shape: Shape, prefix: string, into: Set<string>): Set<string> {
   if (typeof shape === 'string') return into
   if ('falseOr' in shape) return paths(shape.falseOr, prefix, into)
+  if ('literal' in shape) return paths(shape.or, prefix, into)
   if ('record' in shape) return into
   for (const [key, inner] of Object.entries(shape.object)) {
     const path = prefix === '' ? key : `${prefix}.${key}`

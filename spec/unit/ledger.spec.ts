@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { RunwareError } from '../../lib/support/errors.js'
 import type { TaskEventType } from '../../lib/api/events.js'
+import { Lanes } from '../../lib/tasks/lanes.js'
 import { Ledger, TaskRecord, type TaskPhase } from '../../lib/tasks/ledger.js'
 import { kindOf } from '../../lib/tasks/admit.js'
 
@@ -30,6 +31,7 @@ function record(): TaskRecord {
     async: false,
     generated: false,
     wire: { taskUUID: id },
+    model: 'imageInference',
     completion: { kind: 'count', count: 1 },
     kind: kindOf('imageInference'),
   } as const
@@ -45,7 +47,8 @@ function record(): TaskRecord {
 
 function ledgerWithEvents(): { ledger: Ledger; events: (TaskEventType | null)[] } {
   const events: (TaskEventType | null)[] = []
-  return { ledger: new Ledger({ admitted: () => events.push('queued'), moved: (_record, _from, event) => events.push(event) }), events }
+  const hooks = { admitted: () => events.push('queued'), moved: (_record: TaskRecord, _from: TaskPhase, event: TaskEventType | null) => events.push(event) }
+  return { ledger: new Ledger(hooks, new Lanes(undefined, () => 0, { limit: () => undefined })), events }
 }
 
 /** Brings a fresh record to `phase` along allowed edges. */

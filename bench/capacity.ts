@@ -1,0 +1,162 @@
+/**
+ * Capacity (`npx tsx bench/capacity.ts [--quick]`): what a user's throughput really depends on.
+ * The simulator gives two models finite capacity (capacity.ts): `slow` has 8 slots, a queue of 16
+ * and 30–300 ms per task (about 48 results/s at most); `fast` has 32 slots, a queue of 64 and
+ * 20–60 ms (about 800/s). The client keeps a backlog of both and runs for a warm-up, then a
+ * measured window, under each fixed `maxInFlight` of the sweep and under `concurrency: 'adaptive'`
+ * (no tuning). Per setting: goodput (results/s) per model, p50/p99 of the time on the wire (sent →
+ * settled), capacity errors (codes the server sent) and retries, as a share of tasks. Then `fast`
+ * alone (is the unsaturated model's goodput unchanged beside a saturated one?), and when the
+ * adaptive limits settled: the first time after which each stays within ±25 % of its final value.
+ */
+import { RunwareSocket } from '../lib/client.js'
+import { startSimulator } from '../lib/simulator/index.js'
+import { API_KEY } from './clients/types.js'
+
+const quick = process.argv.includes('--quick')
+const WARM_MS = quick ? 5_000 : 10_000
+const MEASURE_MS = quick ? 10_000 : 20_000
+const BACKLOG = 400
+const SWEEP = [1, 4, 8, 16, 32, 64, 128, 256]
+const MODELS = { slow: 'sim:slow@1', fast: 'sim:fast@1' } as const
+type Model = keyof typeof MODELS
+
+interface Row {
+  setting: string
+  goodput: Record<Model, number>
+  p50: number
+  p99: number
+  capacityErrors: number
+  retries: number
+  rejected: number
+  tasks: number
+  limits?: Record<string, number>
+  settledAtS?: Record<string, number>
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+}
+
+async function measure(setting: string, options: { maxInFlight?: number; adaptive?: boolean }, models: readonly Model[]): Promise<Row> {
+  const sim = await startSimulator({
+    apiKeys: [API_KEY],
+    seed: 7,
+    capacity: {
+      [MODELS.slow]: { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 },
+      [MODELS.fast]: { slots: 32, queue: 64, serviceMs: { min: 20, max: 60 }, maxWaitMs: 10_000 },
+    },
+  })
+  const client = new RunwareSocket({
+    apiKey: API_KEY,
+    url: sim.url,
+    maxInFlight: options.maxInFlight,
+    concurrency: options.adaptive === true ? 'adaptive' : undefined,
+    retry: { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2_000 },
+    taskTimeoutMs: 120_000,
+  })
+  const sentAt = new Map<string, number>()
+  const latencies: number[] = []
+  let measuring = false
+  let capacityErrors = 0
+  let retries = 0
+  const limitTrace: { at: number; model: string; limit: number }[] = []
+  const started = performance.now()
+  client.on('task', (event) => {
+    if (event.type === 'sent') sentAt.set(event.taskUUID, performance.now())
+    else if (event.type === 'retry' && measuring) {
+      retries += 1
+      if (event.code === 'rateLimitExceeded' || event.code === 'queueWaitTimeout') capacityErrors += 1
+    } else if (event.type === 'settled') {
+      const at = sentAt.get(event.taskUUID)
+      sentAt.delete(event.taskUUID)
+      if (measuring && at !== undefined && event.outcome === 'resolved') latencies.push(performance.now() - at)
+      if (measuring && event.outcome === 'rejected' && (event.code === 'rateLimitExceeded' || event.code === 'queueWaitTimeout')) capacityErrors += 1
+    }
+  })
+  client.on('limit', ({ model, limit }) => limitTrace.push({ at: performance.now() - started, model, limit }))
+  await client.connect()
+  const done: Record<Model, number> = { slow: 0, fast: 0 }
+  let rejected = 0
+  let tasks = 0
+  let stop = false
+  const feed = async (model: Model): Promise<void> => {
+    let i = 0
+    const one = async (): Promise<void> => {
+      // What settles inside the measured window counts, whenever it was submitted.
+      while (!stop) {
+        try {
+          await client.run({ taskType: 'imageInference', model: MODELS[model], positivePrompt: `capacity ${model} ${i++}`, width: 512, height: 512 })
+          if (measuring) done[model] += 1
+        } catch {
+          if (measuring) rejected += 1
+        }
+        if (measuring) tasks += 1
+      }
+    }
+    await Promise.all(Array.from({ length: BACKLOG }, one))
+  }
+  const feeding = Promise.all(models.map(feed))
+  await new Promise((resolve) => setTimeout(resolve, WARM_MS))
+  measuring = true
+  await new Promise((resolve) => setTimeout(resolve, MEASURE_MS))
+  measuring = false
+  stop = true
+  await client.close()
+  await feeding
+  await sim.close()
+  latencies.sort((a, b) => a - b)
+  const row: Row = {
+    setting,
+    goodput: { slow: done.slow / (MEASURE_MS / 1_000), fast: done.fast / (MEASURE_MS / 1_000) },
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    capacityErrors,
+    retries,
+    rejected,
+    tasks,
+  }
+  if (options.adaptive === true) {
+    const final: Record<string, number> = {}
+    for (const { model, limit } of limitTrace) final[model] = limit
+    row.limits = final
+    row.settledAtS = Object.fromEntries(
+      Object.entries(final).map(([model, limit]) => {
+        const trace = limitTrace.filter((entry) => entry.model === model)
+        let settled = 0
+        for (const entry of trace) if (Math.abs(entry.limit - limit) > 0.25 * limit) settled = entry.at
+        return [model, Math.round(settled / 100) / 10]
+      }),
+    )
+  }
+  return row
+}
+
+function line(row: Row): string {
+  const total = row.goodput.slow + row.goodput.fast
+  const share = (n: number): string => `${((100 * n) / Math.max(1, row.tasks)).toFixed(2)} %`
+  const cells = [row.setting, row.goodput.slow.toFixed(1), row.goodput.fast.toFixed(1), total.toFixed(1), row.p50.toFixed(0), row.p99.toFixed(0)]
+  return `| ${[...cells, `${row.capacityErrors} (${share(row.capacityErrors)})`, row.retries, row.rejected].join(' | ')} |`
+}
+
+const rows: Row[] = []
+console.log(`capacity: warm-up ${WARM_MS / 1_000} s, measured ${MEASURE_MS / 1_000} s, backlog ${BACKLOG} per model`)
+console.log('| setting | slow results/s | fast results/s | total | p50 ms | p99 ms | capacity errors | retries | rejected |')
+console.log('|---|---|---|---|---|---|---|---|---|')
+for (const maxInFlight of SWEEP) {
+  const row = await measure(`maxInFlight ${maxInFlight}`, { maxInFlight }, ['slow', 'fast'])
+  rows.push(row)
+  console.log(line(row))
+}
+const adaptive = await measure('adaptive', { adaptive: true }, ['slow', 'fast'])
+console.log(line(adaptive))
+const alone = await measure('adaptive, fast alone', { adaptive: true }, ['fast'])
+console.log(line(alone))
+const best = rows.reduce((a, b) => (b.goodput.slow + b.goodput.fast > a.goodput.slow + a.goodput.fast ? b : a))
+const total = (row: Row): number => row.goodput.slow + row.goodput.fast
+console.log(`\nbest fixed: ${best.setting} (${total(best).toFixed(1)} results/s, p99 ${best.p99.toFixed(0)} ms)`)
+console.log(`adaptive ÷ best fixed goodput: ${(total(adaptive) / total(best)).toFixed(3)} (target ≥ 0.95)`)
+console.log(`adaptive capacity errors: ${((100 * adaptive.capacityErrors) / Math.max(1, adaptive.tasks)).toFixed(2)} % of tasks (target ≤ 1 %)`)
+console.log(`adaptive p99 ÷ best fixed p99: ${(adaptive.p99 / best.p99).toFixed(2)} (target ≤ 1.5)`)
+console.log(`fast beside slow ÷ fast alone: ${(adaptive.goodput.fast / alone.goodput.fast).toFixed(3)}`)
+console.log(`adaptive limits at the end: ${JSON.stringify(adaptive.limits)}, settled (s from start): ${JSON.stringify(adaptive.settledAtS)}`)
