@@ -2,21 +2,20 @@
  * The adaptive concurrency limit of one model, as a pure function: (state, observation) → state.
  *
  * Learned from the published algorithms (Netflix concurrency-limits' Gradient2 and Vegas, TCP's
- * AIMD), written here for a server whose only signals are latency and capacity codes:
+ * AIMD, BBR's periodic probe), written here for a server whose only signals are latency and codes:
  *
- *   a latency sample  → a short window (the last tasks' mean latency) is compared with a no-load
- *                       baseline: the lowest short window seen, rising slowly so a model that
- *                       really became slower is learned again. Within `tolerance` × baseline the
- *                       limit grows by about √limit per round of tasks (only while it is used: a
- *                       limit nobody reaches proves nothing); past it the limit shrinks by the
- *                       gradient (baseline × tolerance ÷ short, at least ½), smoothed.
- *   a capacity code   → multiplicative cut (AIMD's loss), at most once per short window of time:
- *                       the codes of one overload are one signal, not twenty.
+ *   latency samples  → gathered in rounds (at least `roundSamples`, or the limit's worth); one
+ *                      decision per round, on its mean. Within the no-load baseline + max(tolerance,
+ *                      `noise` standard errors) and with the limit used, it grows by growth × √limit;
+ *                      past it, it shrinks by the gradient (allowed ÷ mean, at least ½).
+ *   the baseline     → the lowest round mean; every `probeEvery` rounds the limit drops to
+ *                      `probeShare` for two rounds and the second measures the baseline again.
+ *   a capacity code  → multiplicative cut (AIMD's loss), at most once per round trip: the codes of
+ *                      one overload are one signal, not twenty.
  *
- * Why a baseline from the lowest window and not a long average (Gradient2): a long average of the
- * same samples rises with the queue it should detect; a model held at a steady queue then looks
- * unloaded. The cuts bring load below capacity now and then, and the baseline is measured there.
- * The constants are data (LIMITER_DEFAULTS); the table of cases is spec/unit/limiter.spec.ts.
+ * Why not a long moving average as the baseline (Gradient2): an average of the same samples rises
+ * with the queue it should detect, and a model held at a steady queue then looks unloaded.
+ * The constants are data (LIMITER_DEFAULTS); the table of cases is spec/capacity/limiter.spec.ts.
  */
 
 export interface LimiterSettings {
@@ -51,7 +50,7 @@ export type LimiterConstants = { readonly [K in keyof typeof LIMITER_DEFAULTS]: 
 export interface LimiterState {
   /** The limit as a real number (whole tasks are `Math.floor` of it, never below min). */
   readonly limit: number
-  /** The no-load baseline (ms): the lowest round mean seen, rising slowly; undefined before the first round. */
+  /** The no-load baseline (ms): the lowest round mean since the last probe's; undefined before the first round. */
   readonly base: number | undefined
   /** The last round's mean latency (ms), undefined before the first. */
   readonly last: number | undefined

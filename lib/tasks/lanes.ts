@@ -39,7 +39,7 @@ export class Lane implements LaneSlot {
     settings: LimiterSettings | undefined,
   ) {
     this.state = settings === undefined ? undefined : initialState(settings)
-    this.limit = this.state === undefined || settings === undefined ? Infinity : wholeLimit(this.state, settings)
+    this.limit = settings === undefined ? Infinity : wholeLimit(initialState(settings), settings)
   }
 
   /** Forgets the taken and skipped slots (the array must not keep settled tasks alive). */

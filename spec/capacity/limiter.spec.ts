@@ -126,7 +126,7 @@ describe('the limiter against a server of fixed capacity (properties)', () => {
     )
   })
 
-  it('settles between K and K + queue, with few capacity codes, for any K', () => {
+  it('settles between 0.7 K and 3 K (the queue is 2 K) for any K from 2 to 64', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 64 }), fc.integer({ min: 1, max: 1_000 }), (slots, seed) => {
         let x = seed
