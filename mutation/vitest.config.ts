@@ -33,6 +33,9 @@ export default defineConfig({
       // The journal's and idempotency keys' paths through the engine and carry-out (in this process; the crash spec spawns).
       'spec/durable/journal.spec.ts',
       'spec/durable/idempotency.spec.ts',
+      // The per-model limit (pure) and the lanes that hold tasks over it (in this process, on the simulator).
+      'spec/capacity/limiter.spec.ts',
+      'spec/capacity/lanes.spec.ts',
     ],
   },
 })
