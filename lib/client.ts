@@ -211,6 +211,15 @@ export class RunwareSocket {
   }
 
   /**
+   * A capacity code seen elsewhere for `model` (another worker of a fleet saw it): with adaptive
+   * concurrency the model's limit is cut as one of this client's own codes would cut it, at most
+   * once per round trip, and `limit` reports reason `fleet`. Nothing happens otherwise.
+   */
+  reportCapacity(model: string): void {
+    if (typeof model === 'string') this.#monitor.enter(() => void this.#engine.capacitySignal(model))
+  }
+
+  /**
    * A graceful stop: nothing new is admitted (`draining`), pending tasks may finish within
    * `timeoutMs`, then the client closes. What is left rejects with `connectionClosed` and, with a
    * journal, stays in it for the next process's `recover()`.

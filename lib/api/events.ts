@@ -69,9 +69,11 @@ export interface LimitEvent {
   limit: number
   /**
    * `latency`: it rose past the baseline, or stayed low while the limit was used; `capacity`: a
-   * capacity code; `probe`: lowered for two rounds to measure the baseline, and back.
+   * capacity code on one of this client's tasks; `fleet`: a capacity code another client saw
+   * (`reportCapacity`, which a fleet's workers call for each other); `probe`: lowered for two
+   * rounds to measure the baseline, and back.
    */
-  reason: 'latency' | 'capacity' | 'probe'
+  reason: 'latency' | 'capacity' | 'fleet' | 'probe'
 }
 
 export interface RunwareSocketEvents {

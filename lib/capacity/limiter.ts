@@ -11,7 +11,7 @@
  *   the baseline     → the lowest round mean; every `probeEvery` rounds the limit drops to
  *                      `probeShare` for two rounds and the second measures the baseline again.
  *   a capacity code  → multiplicative cut (AIMD's loss), at most once per round trip: the codes of
- *                      one overload are one signal, not twenty.
+ *                      one overload are one signal, not twenty (a fleet's signals included).
  *
  * Why not a long moving average as the baseline (Gradient2): an average of the same samples rises
  * with the queue it should detect, and a model held at a steady queue then looks unloaded.
@@ -43,6 +43,8 @@ export const LIMITER_DEFAULTS = {
   probeShare: 0.7,
   /** Growth needs this share of the limit in flight. */
   usedShare: 0.5,
+  /** Before any latency is known (a fleet's signal, no sample yet), a round trip counts as this long (ms) for the once-per-round-trip cut. */
+  unknownRoundTripMs: 1_000,
 } as const
 
 export type LimiterConstants = { readonly [K in keyof typeof LIMITER_DEFAULTS]: number }
@@ -69,11 +71,17 @@ export interface LimiterState {
 export type Observation =
   /** A task's latency (ms) with `inFlight` tasks of its model out when it ended. */
   | { readonly kind: 'latency'; readonly ms: number; readonly inFlight: number; readonly now: number }
-  /** A capacity code (rate limit, provider or server timeout) on a task of this model. */
-  | { readonly kind: 'capacity'; readonly now: number }
+  /**
+   * A capacity code (rate limit, provider or server timeout) on a task of this model; `roundTripMs`:
+   * how long that task took to be refused, when it was this client's (a fleet's signal has none).
+   */
+  | { readonly kind: 'capacity'; readonly now: number; readonly roundTripMs?: number | undefined }
 
-/** Why a limit moved: latency, a capacity code, or a probe round (the limit lowered to measure the baseline, and back). */
-export type LimitReason = 'latency' | 'capacity' | 'probe'
+/**
+ * Why a limit moved: latency, a capacity code, a capacity code seen elsewhere (another worker of a
+ * fleet), or a probe round (the limit lowered to measure the baseline, and back).
+ */
+export type LimitReason = 'latency' | 'capacity' | 'fleet' | 'probe'
 
 export function initialState(settings: LimiterSettings): LimiterState {
   return {
@@ -106,8 +114,10 @@ export function observe(
   constants: LimiterConstants = LIMITER_DEFAULTS,
 ): LimiterState {
   if (observation.kind === 'capacity') {
-    // One overload sends many codes at once: cut once per round trip's worth of time.
-    if (observation.now - state.cutAt < (state.last ?? 0)) return state
+    // One overload sends many codes at once (and a fleet's workers each report it): cut once per
+    // round trip: the last round's mean, else this round's samples so far, else the refusal's own, else a default.
+    const roundTrip = state.last ?? (state.count > 0 ? state.sum / state.count : (observation.roundTripMs ?? constants.unknownRoundTripMs))
+    if (observation.now - state.cutAt < roundTrip) return state
     return { ...state, limit: clamp(state.limit * constants.cut, settings), cutAt: observation.now }
   }
   const ms = observation.ms

@@ -27,6 +27,7 @@ import type { ResultItem } from '../protocol/protocol.js'
 import { untyped } from '../api/task-types.js'
 import { randomTaskUUID } from '../protocol/protocol.js'
 import { Holdings, isAccountRefusal } from './give-back.js'
+import { CapacitySignals } from './capacity-signals.js'
 import { RedisHealth } from './health.js'
 import { currentTaskUUID, DEFAULT_QUEUE, readJobData, storeError, type RunwareJobData } from './job-data.js'
 import { queueLog } from './log.js'
@@ -51,6 +52,11 @@ export interface RunwareWorkerOptions {
   readonly stalledIntervalMs?: number | undefined
   /** Times a job may be resumed after its worker died before BullMQ fails it. @default 5 */
   readonly maxStalledCount?: number | undefined
+  /**
+   * With adaptive concurrency (`client.concurrency`): a capacity code this worker meets cuts that
+   * model's limit in every worker of the queue, and theirs cut it here (capacity-signals.ts). @default true
+   */
+  readonly shareCapacity?: boolean | undefined
   /** The worker's own log lines (refusals, Redis outages, jobs failed for good). @default client.logger */
   readonly logger?: Logger | undefined
 }
@@ -67,6 +73,10 @@ export interface WorkerCounts {
   readonly givenBack: number
   /** Jobs taken over after the worker that had them died or left (BullMQ's stalled-job recovery). */
   resumed: number
+  /** Capacity cuts this worker's own codes made and published to the fleet (shareCapacity). */
+  readonly capacitySent: number
+  /** Capacity signals from other workers applied here. */
+  readonly capacityReceived: number
 }
 
 export interface RunwareWorker {
@@ -103,7 +113,7 @@ const never = new AbortController().signal
 
 export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker {
   // Checked as the client checks them (a bad option throws here, before any job is taken).
-  const { retry, random } = resolveOptions(options.client)
+  const { retry, random, concurrency } = resolveOptions(options.client)
   const client = new RunwareSocket({
     ...options.client,
     retry: { ...retry, maxAttempts: 1 },
@@ -123,6 +133,12 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
     },
     get givenBack() {
       return holdings.givenBack
+    },
+    get capacitySent() {
+      return signals?.counts.sent ?? 0
+    },
+    get capacityReceived() {
+      return signals?.counts.received ?? 0
     },
   }
   const lockDuration = options.lockDurationMs ?? 30_000
@@ -216,6 +232,8 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
     skipVersionCheck: true,
   })
   health.watch(worker)
+  const signals = concurrency !== undefined && options.shareCapacity !== false ? new CapacitySignals(name, options.connection, client, log) : undefined
+  void signals?.start()
   worker.on('completed', () => {
     health.alive()
     counts.completed += 1
@@ -261,6 +279,7 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
         sleep(left(), never).then(() => false),
       ])
       health.close()
+      signals?.close()
       // Whatever could not be given back (Redis away) is resumed by another worker once its lock lapses.
       if (!graceful) await Promise.race([worker.close(true).catch(() => undefined), sleep(500, never)])
       await clientClosed

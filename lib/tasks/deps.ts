@@ -7,6 +7,7 @@ import type { Clock } from '../support/clock.js'
 import type { RunwareError, Scrubber } from '../support/errors.js'
 import type { Reporter } from '../support/report.js'
 import type { Schedule } from '../support/schedule.js'
+import type { PreparedTask } from './admit.js'
 import type { TaskRecord } from './task-record.js'
 
 export interface TaskDeps {
@@ -37,4 +38,16 @@ export interface JournalOwner {
   journaled(records: readonly TaskRecord[]): void
   /** Their entries could not be written: each rejects (never sent) with a copy of `error`. */
   refuse(records: readonly TaskRecord[], error: RunwareError): void
+}
+
+/** A task's journal entry: what a later process needs to recover it. */
+export function journalEntry(record: TaskRecord, prepared: PreparedTask): JournalEntry {
+  const wire = record.wire
+  return {
+    taskUUID: record.id,
+    task: typeof wire === 'string' ? wire : JSON.stringify(wire),
+    meta: prepared.meta,
+    idempotencyKey: prepared.idempotencyKey,
+    openedAt: Date.now(),
+  }
 }

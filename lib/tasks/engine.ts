@@ -5,14 +5,13 @@
  * what the phase it leaves held (machines/phases.ts: deadline, signal, wake, probe), so settling is
  * one move. It never touches a socket: frames leave through the connection's port.
  */
-import type { JournalEntry } from '../api/journal.js'
 import type { PreparedTask } from './admit.js'
 import type { RunOptions } from '../api/options.js'
 import { RELEASES, type Holding, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
 import { type Envelope, type FrameError, type ResultItem } from '../protocol/protocol.js'
 import { decideLost } from '../recovery/recovery.js'
 import { taskError, type RunwareError } from '../support/errors.js'
-import type { JournalOwner, JournalPort, TaskDeps } from './deps.js'
+import { journalEntry, type JournalOwner, type JournalPort, type TaskDeps } from './deps.js'
 import { Ledger, TaskRecord, taskEvent, type MoveDetail, type RecordOwner } from './ledger.js'
 import { Outbox } from './outbox.js'
 import { Poller } from './poller.js'
@@ -33,6 +32,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   readonly #prober: Prober
   readonly #signals: Signals
   readonly #receiver: Receiver
+  readonly #lanes: Lanes
   readonly #deps: TaskDeps
   /** Sockets made ready so far: a replayed frame repeats on a new one. */
   #sockets = 0
@@ -44,7 +44,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   constructor(deps: TaskDeps) {
     this.#deps = deps
     const { options, schedule, wire } = deps
-    const lanes = new Lanes(options.concurrency, () => schedule.now(), { limit: (lane, reason) => this.#limit(lane, reason) })
+    const lanes = (this.#lanes = new Lanes(options.concurrency, () => schedule.now(), { limit: (lane, reason) => this.#limit(lane, reason) }))
     this.ledger = new Ledger(
       { admitted: (record) => this.#report(record, 'queued'), moved: (record, from, event, detail) => this.#moved(record, from, event, detail) },
       lanes,
@@ -90,7 +90,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     if (Number.isFinite(timeoutMs)) schedule.add(record, schedule.now() + timeoutMs)
     if (run.signal !== undefined) this.#signals.watch(record, run.signal)
     if (journal === undefined) this.#outbox.wake()
-    else journal.write(record, entryOf(record, prepared))
+    else journal.write(record, journalEntry(record, prepared))
   }
 
   /** Resolves when no task is pending (at once if none is). */
@@ -270,6 +270,11 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     this.#prober.clear()
   }
 
+  /** A capacity code seen elsewhere for `model` (lanes.ts, signal). */
+  capacitySignal(model: string): boolean {
+    return this.#lanes.signal(model)
+  }
+
   // ---- task events: one place ----
 
   /** A model's limit moved: reported, and a higher one may send what waits. */
@@ -282,17 +287,5 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   #report(record: TaskRecord, type: PhaseEvent | 'queued', detail?: MoveDetail): void {
     const reporter = this.#deps.reporter
     if (reporter.listenerCount('task') > 0) reporter.emit('task', taskEvent(record, type, detail))
-  }
-}
-
-/** A task's journal entry: what a later process needs to recover it. */
-function entryOf(record: TaskRecord, prepared: PreparedTask): JournalEntry {
-  const wire = record.wire
-  return {
-    taskUUID: record.id,
-    task: typeof wire === 'string' ? wire : JSON.stringify(wire),
-    meta: prepared.meta,
-    idempotencyKey: prepared.idempotencyKey,
-    openedAt: Date.now(),
   }
 }

@@ -148,10 +148,25 @@ export class Lanes {
     }
     if (to === 'unknown') record.sentAt = 0
     if (error !== undefined && CAPACITY_CATEGORIES.has(error.category)) {
-      this.#observe(lane, lane.state, settings, { kind: 'capacity', now }, 'capacity')
+      const roundTripMs = record.sentAt > 0 ? now - record.sentAt : undefined
+      this.#observe(lane, lane.state, settings, { kind: 'capacity', now, roundTripMs }, 'capacity')
     } else if (to === 'settled' && error === undefined && record.sentAt > 0 && (from === 'sent' || (from === 'polling' && record.async))) {
       this.#observe(lane, lane.state, settings, { kind: 'latency', ms: now - record.sentAt, inFlight: lane.inFlight + 1, now }, 'latency')
     }
+  }
+
+  /**
+   * A capacity signal from outside (another worker of a fleet saw a capacity code for `model`): cut
+   * as one of this client's own codes would, at most once per round trip. False when nothing moved:
+   * no adaptive concurrency, no lane for the model yet (it starts at `initial` anyway), or a cut this round trip.
+   */
+  signal(model: string): boolean {
+    const settings = this.settings
+    const lane = this.#byKey.get(model)
+    if (settings === undefined || lane?.state === undefined) return false
+    const limit = lane.limit
+    this.#observe(lane, lane.state, settings, { kind: 'capacity', now: this.now() }, 'fleet')
+    return lane.limit !== limit
   }
 
   #observe(lane: Lane, before: LimiterState, settings: LimiterSettings, observation: Observation, reason: LimitReason): void {

@@ -66,6 +66,39 @@ describe('the limiter, case by case', () => {
       expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut),
     },
     {
+      name: 'before any latency is known, a burst cuts once per unknownRoundTripMs',
+      run: () => {
+        let state: LimiterState = { ...initialState(settings), limit: 100 }
+        for (let t = 0; t < 20; t++) state = observe(state, { kind: 'capacity', now: 1_000 + t }, settings)
+        const once = state.limit
+        state = observe(state, { kind: 'capacity', now: 1_000 + LIMITER_DEFAULTS.unknownRoundTripMs }, settings)
+        return { ...state, once }
+      },
+      expect: (s) => {
+        expect((s as LimiterState & { once: number }).once).toBeCloseTo(100 * LIMITER_DEFAULTS.cut)
+        expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2)
+      },
+    },
+    {
+      name: 'before any latency is known, a refusal’s own round trip is the round trip',
+      run: () => {
+        let state: LimiterState = { ...initialState(settings), limit: 100 }
+        for (const now of [1_000, 1_005, 1_010]) state = observe(state, { kind: 'capacity', now, roundTripMs: 10 }, settings)
+        return state
+      },
+      expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2),
+    },
+    {
+      name: 'within the first round, its samples so far are the round trip',
+      run: () => {
+        let state = observe({ ...initialState(settings), limit: 100 }, { kind: 'latency', ms: 50, inFlight: 1, now: 0 }, settings)
+        state = observe(state, { kind: 'capacity', now: 1_000 }, settings)
+        state = observe(state, { kind: 'capacity', now: 1_049 }, settings)
+        return observe(state, { kind: 'capacity', now: 1_050 }, settings)
+      },
+      expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2),
+    },
+    {
       name: 'never below min, never above max',
       run: () => observe({ ...initialState({ initial: 2, min: 2, max: 3 }), limit: 2 }, { kind: 'capacity', now: 0 }, { initial: 2, min: 2, max: 3 }),
       expect: (s) => expect(s.limit).toBe(2),
