@@ -140,6 +140,7 @@ export interface ModelSearchResult extends Output {
     heroImage?: string
     private?: boolean
     tags?: string[]
+    comment?: string
     [field: string]: unknown
   }[]
 }

@@ -130,6 +130,10 @@ Options:
   --retention-ms MS      how long a finished task stays known to getResponse and conflict checks;
                          also bounds memory (default 3600000)
   --load-per-task-ms MS  load: each task's latency grows by MS per task already running (default 0)
+  --capacity SPEC        finite capacity for one model; repeat for several. SPEC is
+                         MODEL=slots:K[,queue:Q][,service-ms:N|MIN-MAX][,max-wait-ms:N]: K run at
+                         once, Q more wait, past that rateLimitExceeded; a wait past max-wait-ms
+                         fails with queueWaitTimeout (docs/capacity.md)
   -h, --help             show this help
 
 Exit codes:

@@ -2,7 +2,7 @@
  * `runware-socket simulate`: the simulator as a standalone server. Prints its URL on stdout (the
  * one line a script waits for), runs until SIGINT/SIGTERM, then closes every socket and exits 0.
  */
-import { startSimulator, type AuthErrorShape, type Framing, type SimulatorOptions } from '../simulator/index.js'
+import { startSimulator, type AuthErrorShape, type CapacitySpec, type Framing, type SimulatorOptions } from '../simulator/index.js'
 import { choiceFlag, expectPositionals, integerFlag, latencyFlag, parseFlags, UsageError } from './args.js'
 import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'
 import { EXIT, type Io } from './io.js'
@@ -20,6 +20,8 @@ export interface SimulateConfig {
   unknownTask: 'empty' | 'error'
   retentionMs: number
   loadPerTaskMs: number
+  /** Per-model capacity (`--capacity MODEL=slots:K,queue:Q,service-ms:N|MIN-MAX,max-wait-ms:N`). */
+  capacity: Record<string, CapacitySpec>
 }
 
 export const SIMULATE_DEFAULTS = {
@@ -54,6 +56,7 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     'unknown-task': { type: 'string' },
     'retention-ms': { type: 'string' },
     'load-per-task-ms': { type: 'string' },
+    capacity: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -75,7 +78,50 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     unknownTask: choiceFlag('simulate', 'unknown-task', values['unknown-task'], UNKNOWN_ANSWERS) ?? SIMULATE_DEFAULTS.unknownTask,
     retentionMs: integerFlag('simulate', 'retention-ms', values['retention-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.retentionMs,
     loadPerTaskMs: integerFlag('simulate', 'load-per-task-ms', values['load-per-task-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.loadPerTaskMs,
+    capacity: capacityFlags(values.capacity ?? []),
   }
+}
+
+const CAPACITY_FIELDS = ['slots', 'queue', 'service-ms', 'max-wait-ms'] as const
+
+/** `MODEL=slots:8,queue:16,service-ms:30-300,max-wait-ms:10000` (model names hold `:` and `@`, never `=`). */
+function capacityFlags(given: readonly string[]): Record<string, CapacitySpec> {
+  const capacity: Record<string, CapacitySpec> = {}
+  const usage = (value: string, why: string): UsageError =>
+    new UsageError(`--capacity ${JSON.stringify(value)}: ${why}; expected MODEL=slots:K[,queue:Q][,service-ms:N|MIN-MAX][,max-wait-ms:N]`, 'simulate')
+  for (const value of given) {
+    const at = value.lastIndexOf('=')
+    const model = value.slice(0, Math.max(0, at)).trim()
+    if (at <= 0 || model === '') throw usage(value, 'no model')
+    if (Object.hasOwn(capacity, model)) throw usage(value, 'the model is given twice')
+    const fields = new Map<string, string>()
+    for (const part of value.slice(at + 1).split(',')) {
+      const colon = part.indexOf(':')
+      const key = part.slice(0, Math.max(0, colon)).trim()
+      if (!(CAPACITY_FIELDS as readonly string[]).includes(key) || fields.has(key)) throw usage(value, `unknown or repeated field ${JSON.stringify(key)}`)
+      fields.set(key, part.slice(colon + 1).trim())
+    }
+    const whole = (key: string, min: number): number | undefined => {
+      const text = fields.get(key)
+      if (text === undefined) return undefined
+      const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
+      if (!Number.isSafeInteger(n) || n < min) throw usage(value, `${key} must be an integer ≥ ${min}`)
+      return n
+    }
+    const slots = whole('slots', 1)
+    if (slots === undefined) throw usage(value, 'slots is required')
+    const service = fields.get('service-ms')
+    const serviceMs = service === undefined ? undefined : latencyFlag('simulate', service)
+    const queue = whole('queue', 0)
+    const maxWaitMs = whole('max-wait-ms', 1)
+    capacity[model] = {
+      slots,
+      ...(queue === undefined ? {} : { queue }),
+      ...(serviceMs === undefined ? {} : { serviceMs }),
+      ...(maxWaitMs === undefined ? {} : { maxWaitMs }),
+    }
+  }
+  return capacity
 }
 
 export function simulatorOptions(config: SimulateConfig): SimulatorOptions {
@@ -91,6 +137,7 @@ export function simulatorOptions(config: SimulateConfig): SimulatorOptions {
     unknownTaskAnswer: config.unknownTask,
     retentionMs: config.retentionMs,
     load: { perTaskMs: config.loadPerTaskMs },
+    capacity: config.capacity,
     ...(config.apiKeys.length === 0 ? {} : { apiKeys: config.apiKeys }),
   }
 }

@@ -1,5 +1,6 @@
 /** The simulator's public surface: its controls and events (server.ts implements them). */
 import type { EventEmitter } from 'eventemitter3'
+import type { CapacitySpec } from './capacity.js'
 import type { FailOptions, FailTasksRule } from './faults.js'
 import type { ChaosOptions } from './options.js'
 import type { SimulatorStats } from './stats.js'
@@ -64,6 +65,11 @@ export interface Simulator {
   releaseResults(): void
   /** Cancels every pending scripted fault (held results stay held). */
   clearFaults(): void
+  /**
+   * Changes a model's capacity while it runs (only a model given `capacity` at start): more slots
+   * start waiting tasks at once; fewer let the running finish. Throws a RangeError otherwise.
+   */
+  setCapacity(model: string, spec: CapacitySpec): void
   /** Replaces the seeded chaos settings (undefined turns chaos off). */
   setChaos(chaos?: ChaosOptions): void
 }

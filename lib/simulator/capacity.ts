@@ -41,24 +41,25 @@ interface Waiting {
 class ModelSlots {
   running = 0
   readonly waiting: Waiting[] = []
-  constructor(readonly spec: ResolvedCapacity) {}
+  constructor(public spec: ResolvedCapacity) {}
 }
 
 export function resolveCapacity(given: Readonly<Record<string, CapacitySpec>> | undefined): ReadonlyMap<string, ResolvedCapacity> {
   const resolved = new Map<string, ResolvedCapacity>()
-  for (const [model, spec] of Object.entries(given ?? {})) {
-    const where = `capacity[${JSON.stringify(model)}]`
-    if (!Number.isInteger(spec.slots) || spec.slots < 1) throw new RangeError(`${where}.slots must be an integer ≥ 1`)
-    const queue = spec.queue ?? 0
-    if (!Number.isInteger(queue) || queue < 0) throw new RangeError(`${where}.queue must be an integer ≥ 0`)
-    const maxWaitMs = spec.maxWaitMs ?? Infinity
-    if (!(maxWaitMs > 0)) throw new RangeError(`${where}.maxWaitMs must be positive`)
-    const service =
-      spec.serviceMs === undefined ? undefined : typeof spec.serviceMs === 'number' ? { min: spec.serviceMs, max: spec.serviceMs } : spec.serviceMs
-    if (service !== undefined && !(service.min >= 0 && service.max >= service.min)) throw new RangeError(`${where}.serviceMs must be a range 0 ≤ min ≤ max`)
-    resolved.set(model, { slots: spec.slots, queue, service, maxWaitMs })
-  }
+  for (const [model, spec] of Object.entries(given ?? {})) resolved.set(model, resolveOne(model, spec))
   return resolved
+}
+
+function resolveOne(model: string, spec: CapacitySpec): ResolvedCapacity {
+  const where = `capacity[${JSON.stringify(model)}]`
+  if (!Number.isInteger(spec.slots) || spec.slots < 1) throw new RangeError(`${where}.slots must be an integer ≥ 1`)
+  const queue = spec.queue ?? 0
+  if (!Number.isInteger(queue) || queue < 0) throw new RangeError(`${where}.queue must be an integer ≥ 0`)
+  const maxWaitMs = spec.maxWaitMs ?? Infinity
+  if (!(maxWaitMs > 0)) throw new RangeError(`${where}.maxWaitMs must be positive`)
+  const service = spec.serviceMs === undefined ? undefined : typeof spec.serviceMs === 'number' ? { min: spec.serviceMs, max: spec.serviceMs } : spec.serviceMs
+  if (service !== undefined && !(service.min >= 0 && service.max >= service.min)) throw new RangeError(`${where}.serviceMs must be a range 0 ≤ min ≤ max`)
+  return { slots: spec.slots, queue, service, maxWaitMs }
 }
 
 export class Capacity {
@@ -117,11 +118,31 @@ export class Capacity {
     const slots = this.#models.get(model)
     if (slots === undefined) return
     slots.running -= 1
+    // Fewer slots than running (capacity cut): the slot goes with the task.
+    if (slots.running >= slots.spec.slots) return
     const next = slots.waiting.shift()
     if (next === undefined) return
     next.done = true
     slots.running += 1
     next.start()
+  }
+
+  /**
+   * A model's capacity changes while it runs (a provider loses or regains machines): more slots
+   * start the longest waiting at once; fewer let the running finish (none is stopped) and start
+   * no more until below the new count; a shorter queue refuses new tasks, and keeps those waiting.
+   */
+  change(model: string, spec: CapacitySpec): void {
+    const slots = this.#models.get(model)
+    if (slots === undefined) throw new RangeError(`capacity[${JSON.stringify(model)}]: only a model given capacity at start can change it`)
+    slots.spec = resolveOne(model, spec)
+    while (slots.running < slots.spec.slots) {
+      const next = slots.waiting.shift()
+      if (next === undefined) return
+      next.done = true
+      slots.running += 1
+      next.start()
+    }
   }
 
   /** Running and waiting tasks per model (for stats and tests). */

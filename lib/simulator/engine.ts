@@ -43,28 +43,33 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {}
 
-  /** Starts an accepted task (it now counts as executed). */
-  accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session): void {
+  /**
+   * Starts an accepted task (it now counts as executed). A `dryRun` one (async delivery) is known
+   * at once with one `{dryRun: true}` placeholder per result, for getResponse: never executed,
+   * no slot, no fault.
+   */
+  accept(task: Task, taskUUID: string, plan: TaskPlan, session: Session, dryRun = false): void {
     const { stats, faults, clock, registry } = this.deps
-    const failure = faults.failureFor(task)
-    const managed = this.deps.capacity.managed(task.model)
-    const base = managed ? 0 : (plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()) + this.queueing()
+    const failure = dryRun ? undefined : faults.failureFor(task)
+    const managed = !dryRun && this.deps.capacity.managed(task.model)
+    const base = managed || dryRun ? 0 : (plan.deliveryMethod === 'async' ? this.deps.asyncDurationMs : this.latency()) + this.queueing()
     const now = clock.now()
     const record: AcceptedTask = {
       taskUUID,
       taskType: task.taskType,
       request: task,
       doneAt: 0,
-      plan,
+      plan: dryRun ? { ...plan, cost: undefined, build: () => ({ dryRun: true }) } : plan,
       session,
       startedAt: now,
-      dueAt: managed ? Infinity : now + base + faults.delayFor(),
+      dueAt: managed ? Infinity : dryRun ? now : now + base + faults.delayFor(),
       failure,
       state: 'running',
       items: [],
+      ...(dryRun ? { dryRun: true as const } : {}),
     }
     registry.add(record, now)
-    stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
+    if (!dryRun) stats.executions.set(taskUUID, (stats.executions.get(taskUUID) ?? 0) + 1)
     if (managed) this.queue(record, task.model as string)
     else if (record.dueAt <= now) this.due(record)
     else
@@ -142,7 +147,7 @@ export class Engine {
     if (record.slot !== undefined) this.deps.capacity.leave(record.slot)
     record.slot = undefined
     this.deps.registry.finish(record, this.deps.clock.now())
-    this.deps.stats.itemsProduced += successes
+    if (record.dryRun !== true) this.deps.stats.itemsProduced += successes
     // Async results are only ever fetched with getResponse (docs/protocol.md §6.2).
     if (plan.deliveryMethod === 'async') return
     const { outbound } = this.deps

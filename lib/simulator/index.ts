@@ -29,6 +29,7 @@ export type { AuthErrorShape, ChaosOptions, Framing, SimulatorOptions } from './
 export { DEFAULT_PERMANENT_CODES, DEFAULT_RETRYABLE_CODES } from './options.js'
 export type { FaultStats, SimulatorStats } from './stats.js'
 export type { FailOptions, FailTasksRule } from './faults.js'
+export type { CapacitySpec } from './capacity.js'
 export { MALFORMED_FRAMES } from './faults.js'
 export { FAKE_ORIGIN } from './replies.js'
 export { SIMULATOR_CODES, sourceOf, type CodeSource } from './codes.js'

@@ -29,6 +29,8 @@ export interface AcceptedTask {
   items: DataItem[]
   /** Clock time it finished (0 while running). */
   doneAt: number
+  /** Validated, not run (an async `dryRun`): placeholders, never an execution. */
+  readonly dryRun?: true
 }
 
 export type Standing = 'known' | 'expired' | 'unknown'

@@ -201,8 +201,14 @@ export class Router {
     }
     if (task.dryRun === true || socket.dryRun) {
       // Validated, not run (docs/protocol.md §2.1): one placeholder per result it would have had.
-      // The reply's shape is the simulator's: Runware documents the flag, not the answer.
+      // The reply's shape is the simulator's: Runware documents the flag, not the answer. Async
+      // delivery keeps its shape: acknowledged, the placeholders collected with getResponse.
       this.deps.stats.dryRuns++
+      if (outcome.plan.deliveryMethod === 'async') {
+        engine.accept(task, taskUUID, outcome.plan, session, true)
+        this.deps.outbound.enqueue(socket, { kind: 'reply', data: [{ taskType: task.taskType, taskUUID }], errors: [] })
+        return
+      }
       const data = Array.from({ length: outcome.plan.expected }, () => ({ taskType: task.taskType, taskUUID, dryRun: true }))
       this.deps.outbound.enqueue(socket, { kind: 'reply', data, errors: [] })
       return

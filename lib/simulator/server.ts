@@ -4,7 +4,7 @@
  * sockets.ts, protocol handling in router.ts, execution in engine.ts, the outbound path in
  * outbound.ts.
  */
-import { Capacity } from './capacity.js'
+import { Capacity, type CapacitySpec } from './capacity.js'
 import { EventEmitter } from 'eventemitter3'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
@@ -32,6 +32,7 @@ class RunwareSimulator implements Simulator {
   private readonly faults: Faults
   private readonly sessions: SessionStore
   private readonly engine: Engine
+  private readonly capacity: Capacity
   private readonly outbound: Outbound
   private readonly router: Router
   private readonly wss: WebSocketServer
@@ -76,14 +77,14 @@ class RunwareSimulator implements Simulator {
       },
     })
     const registry = new Registry(options.retentionMs, (size) => (this.stats.tasksKnown = size))
-    const capacity = new Capacity(
+    const capacity = (this.capacity = new Capacity(
       options.capacity,
       random.fork('capacity'),
       () => clock.now(),
       (at, job) => {
         this.alarms.at(at, job)
       },
-    )
+    ))
     this.engine = new Engine({
       capacity,
       clock,
@@ -222,6 +223,10 @@ class RunwareSimulator implements Simulator {
 
   clearFaults(): void {
     this.faults.clear()
+  }
+
+  setCapacity(model: string, spec: CapacitySpec): void {
+    this.capacity.change(model, spec)
   }
 
   setChaos(chaos?: ChaosOptions): void {

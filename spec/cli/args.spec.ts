@@ -117,7 +117,19 @@ describe('simulate flags', () => {
       unknownTask: 'empty',
       retentionMs: 3_600_000,
       loadPerTaskMs: 0,
+      capacity: {},
     })
+  })
+
+  it('takes --capacity per model, and refuses what is not one', () => {
+    const config = parseSimulateArgs(['--capacity', 'runware:101@1=slots:8,queue:16,service-ms:30-300,max-wait-ms:10000', '--capacity', 'klingai:5@3=slots:2'])
+    expect(config !== 'help' && config.capacity).toEqual({
+      'runware:101@1': { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 },
+      'klingai:5@3': { slots: 2 },
+    })
+    for (const bad of ['slots:8', '=slots:8', 'm=queue:3', 'm=slots:0', 'm=slots:2,slot:3', 'm=slots:2,slots:3', 'm=slots:x', 'm=slots:2,service-ms:9-1'])
+      expect(() => parseSimulateArgs(['--capacity', bad]), bad).toThrow(UsageError)
+    expect(() => parseSimulateArgs(['--capacity', 'm=slots:1', '--capacity', 'm=slots:2'])).toThrow(/twice/)
   })
 
   it('takes --port 0, a latency range and repeated --api-key', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
 import { RunwareServer } from '@runware/sdk-js'
 import { describe, expect, it } from 'vitest'
@@ -84,6 +85,7 @@ describe('runware-socket simulate: the fidelity options (#13)', () => {
       '--unknown-task',
       '--retention-ms',
       '--load-per-task-ms',
+      '--capacity',
     ]) {
       expect(cli.stdout()).toContain(flag)
     }
@@ -123,6 +125,31 @@ describe('runware-socket simulate: the fidelity options (#13)', () => {
     try {
       client.send([{ taskType: 'authentication', apiKey: 'bad' }])
       expect((await client.next()).body).toMatchObject({ error: { code: 'invalidApiKey' } })
+    } finally {
+      await client.close()
+      cli.child.kill('SIGTERM')
+      await exitOf(cli)
+    }
+  })
+
+  it('a standalone simulator with --capacity runs K at once and refuses past its queue with rateLimitExceeded', async () => {
+    const cli = spawnCli(['simulate', '--port', '0', '--capacity', 'sim:tight@1=slots:1,service-ms:2000'])
+    const url = (await cli.waitFor(LISTENING))[1] ?? ''
+    const client = await TestClient.connect(url)
+    try {
+      await client.auth('any-key-0123456789')
+      const task = (n: number) => ({
+        taskType: 'imageInference',
+        taskUUID: randomUUID(),
+        model: 'sim:tight@1',
+        positivePrompt: `tight ${n}`,
+        width: 512,
+        height: 512,
+      })
+      const [first, second] = [task(1), task(2)]
+      client.send([first, second])
+      const refused = await client.next((frame) => frame.errors.length > 0)
+      expect(refused.errors[0]).toMatchObject({ code: 'rateLimitExceeded', taskUUID: second.taskUUID })
     } finally {
       await client.close()
       cli.child.kill('SIGTERM')

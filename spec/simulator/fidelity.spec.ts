@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { SIMULATOR_CODES, sourceOf } from '../../lib/simulator/index.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { API_KEY, useHarness } from '../helpers/harness.js'
+import { API_KEY, record, useHarness } from '../helpers/harness.js'
 import { TestClient, is } from '../helpers/test-client.js'
 import { afterTick, failure, until } from '../helpers/wait.js'
-import { imageTask } from '../fixtures/tasks.js'
+import { ASYNC_VIDEO, imageTask } from '../fixtures/tasks.js'
+import { untyped } from '../../lib/api/task-types.js'
 import { poll, rejection, run } from './speak.js'
 
 const h = useHarness()
@@ -81,6 +82,22 @@ describe('dryRun', () => {
     expect(await rejection(client, imageTask({ width: 5, dryRun: true }))).toMatchObject({ code: 'invalidWidth' })
   })
 
+  it('an async task with dryRun: true keeps its shape: acknowledged, its placeholders collected with getResponse, never run', async () => {
+    const sim = await h.simulator({ capacity: { 'klingai:5@3': { slots: 1, queue: 0, serviceMs: 60_000 } } })
+    const client = h.client(sim.url, { poll: { initialDelayMs: 10 } })
+    // A real task holds the model's only slot: a dry run needs none, so it is not refused.
+    const real = client.run(untyped({ ...ASYNC_VIDEO }))
+    void real.catch(() => undefined)
+    await until(() => sim.stats.executions.size === 1, 'the real task runs')
+    const events = record(client, 'task')
+    const items = await client.run(untyped({ ...ASYNC_VIDEO, numberResults: 2, dryRun: true }))
+    expect(items.map((item) => (item as { dryRun?: unknown }).dryRun)).toEqual([true, true])
+    expect(events.map((event) => event.type)).toContain('polling')
+    expect(sim.stats.executions.size).toBe(1)
+    expect(sim.stats.dryRuns).toBe(1)
+    expect(sim.stats.itemsProduced).toBe(0)
+  })
+
   it('a socket opened with ?dryRun=1 (what sdk-js sends when asked to) runs nothing', async () => {
     const sim = await h.simulator()
     const client = await TestClient.connect(`${sim.url}?sdk=js&dryRun=1`)
@@ -114,6 +131,39 @@ describe('the load mode', () => {
     expect(await done(100)).toBe(4)
     expect(await done(50)).toBe(6)
     for (const task of tasks) await client.next(is.task(task.taskUUID))
+  })
+})
+
+describe('capacity that changes while it runs (setCapacity)', () => {
+  it('more slots start the waiting at once; fewer let the running finish and refuse past the new queue', async () => {
+    const clock = new ManualClock()
+    const model = 'sim:shifting@1'
+    const sim = await h.simulator({ clock, capacity: { [model]: { slots: 1, queue: 3, serviceMs: 100 } } })
+    const { client } = await h.authed(sim)
+    const tasks = Array.from({ length: 4 }, () => imageTask({ model }))
+    client.send(tasks)
+    await until(() => sim.stats.tasksReceived === 4, 'the four tasks received')
+    const done = async (ms: number): Promise<number> => {
+      clock.advance(ms)
+      await afterTick()
+      return sim.stats.itemsProduced
+    }
+    // One slot: the first finishes at 100, the second starts then.
+    expect(await done(100)).toBe(1)
+    // Three slots from now: the two still waiting start at once, beside the second.
+    sim.setCapacity(model, { slots: 3, queue: 3, serviceMs: 100 })
+    expect(await done(99)).toBe(1)
+    expect(await done(1)).toBe(4)
+    for (const task of tasks) await client.next(is.task(task.taskUUID))
+    // Down to one slot and no queue: two tasks start, the second is refused.
+    const [first, second] = [imageTask({ model }), imageTask({ model })]
+    sim.setCapacity(model, { slots: 1, queue: 0, serviceMs: 100 })
+    client.send([first])
+    expect(await rejection(client, second)).toMatchObject({ code: 'rateLimitExceeded' })
+    expect(await done(100)).toBe(5)
+    await client.next(is.task(first.taskUUID))
+    expect(() => sim.setCapacity('sim:unknown@1', { slots: 1 })).toThrow(RangeError)
+    expect(() => sim.setCapacity(model, { slots: 0 })).toThrow(/slots/)
   })
 })
 

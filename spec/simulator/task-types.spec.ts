@@ -141,7 +141,7 @@ describe('the newly supported task types', () => {
     expect(await rejection(client, { ...upload, taskUUID: id(), downloadURL: undefined })).toMatchObject({ code: 'missingDownloadURL' })
   })
 
-  it('modelSearch: every field the schema requires on a result (capabilities, source, heroImage, private)', async () => {
+  it('modelSearch: every field the schema requires (capabilities, source, heroImage, private) and the Python SDK’s (tags, version, comment)', async () => {
     const sim = await h.simulator()
     const { client } = await h.authed(sim)
     const [found] = await run(client, { taskType: 'modelSearch', taskUUID: id(), search: 'flux', source: 'featured', limit: 2 })
@@ -158,6 +158,7 @@ describe('the newly supported task types', () => {
       expect(Array.isArray(model.capabilities)).toBe(true)
       expect(model).toHaveProperty('heroImage')
       expect(model).toHaveProperty('architecture')
+      expect(model).toMatchObject({ tags: expect.any(Array) as unknown[], version: expect.any(String) as string, comment: expect.any(String) as string })
     }
     expect(await rejection(client, { taskType: 'modelSearch', taskUUID: id() })).toMatchObject({ code: 'missingSearch' })
   })

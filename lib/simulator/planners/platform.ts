@@ -31,7 +31,7 @@ export const promptEnhance: Planner = {
 const CATEGORIES = ['checkpoint', 'lora', 'lycoris', 'vae', 'embeddings'] as const
 const ARCHITECTURES = ['sdxl', 'flux1d', 'sd1x'] as const
 
-/** modelSearch: `search` (required by the current schema); every field the schema marks required on each result. */
+/** modelSearch: `search` (required by the current schema); every field the schema marks required on each result, and what the Python SDK requires. */
 export const modelSearch: Planner = {
   deliveryMethods: ['sync'],
   progress: false,
@@ -59,6 +59,10 @@ export const modelSearch: Planner = {
           isFavorite: false,
           provider: 'simulator',
           shortDescription: 'A model of the simulator: it generates nothing real.',
+          // The Python SDK's model type requires these three.
+          tags: ['simulator', category],
+          version: '1.0',
+          comment: '',
           positiveTriggerWords: '',
           negativeTriggerWords: '',
         })),
