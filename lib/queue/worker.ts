@@ -16,6 +16,7 @@
  *
  * The client's own per-task retries are off: they would mint ids the job does not know.
  */
+import { setMaxListeners } from 'node:events'
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import { backoffDelay } from '../support/backoff.js'
 import { RunwareSocket } from '../client.js'
@@ -31,6 +32,7 @@ import { CapacitySignals } from './capacity-signals.js'
 import { RedisHealth } from './health.js'
 import { currentTaskUUID, DEFAULT_QUEUE, readJobData, storeError, type RunwareJobData } from './job-data.js'
 import { queueLog } from './log.js'
+import { never, sleep } from './sleep.js'
 
 export interface RunwareWorkerOptions {
   /** Redis, as BullMQ takes it: `{ url }`, `{ host, port }`, or an ioredis instance. */
@@ -96,21 +98,6 @@ export interface RunwareWorker {
   close(): Promise<void>
 }
 
-const sleep = (ms: number, stop: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    timer.unref()
-    stop.addEventListener('abort', done, { once: true })
-    function done(): void {
-      clearTimeout(timer)
-      stop.removeEventListener('abort', done)
-      resolve()
-    }
-  })
-
-/** A signal that never fires, for sleeps nothing cuts short. */
-const never = new AbortController().signal
-
 export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker {
   // Checked as the client checks them (a bad option throws here, before any job is taken).
   const { retry, random, concurrency } = resolveOptions(options.client)
@@ -144,6 +131,8 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
   const lockDuration = options.lockDurationMs ?? 30_000
   // Aborted when the worker stops taking jobs (a drain ran out, or a refusal): sleeps end, jobs go back.
   const stopping = new AbortController()
+  // Every job sleeping out a retry listens on it (as many as `concurrency`): not a leak.
+  setMaxListeners(0, stopping.signal)
   // Read through a function: it changes while a job's promise waits, and narrowing must not assume otherwise.
   const stopped = (): boolean => stopping.signal.aborted
   let refusal: RunwareError | undefined

@@ -82,6 +82,35 @@ describe('a draining worker never fails a job', () => {
   })
 })
 
+describe('many jobs sleeping out a retry at once', () => {
+  it('is no leak: no MaxListenersExceededWarning on stderr (one abort listener per sleeping job)', async () => {
+    const sim = await harness.simulator()
+    const q = queue()
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      sim.failNext(15, 'timeoutProvider')
+      const w = closing(
+        startRunwareWorker({
+          connection,
+          name: q.name,
+          concurrency: 20,
+          client: { apiKey: API_KEY, url: sim.url, retry: { initialDelayMs: 300, maxDelayMs: 300 } },
+        }),
+      )
+      const jobs = await q.addBulk(Array.from({ length: 15 }, (_, i) => ({ ...IMAGE, positivePrompt: `sleep ${i}` })))
+      for (const { jobId } of jobs) expect(await q.result(jobId, { timeoutMs: 20_000 })).toHaveLength(1)
+      expect(w.counts.failed).toBe(0)
+      // A warning is emitted on a later tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+})
+
 describe('an account that refuses work never fails the queue', () => {
   it('two workers, one key revoked mid-run: 0 jobs failed, every job completed once by the other; the refused worker exits 3', async () => {
     const bad = 'revoked-key-0123456789abcdef'
