@@ -10,8 +10,9 @@
  *                      past it, it shrinks by the gradient (allowed ÷ mean, at least ½).
  *   the baseline     → the lowest round mean; every `probeEvery` rounds the limit drops to
  *                      `probeShare` for two rounds and the second measures the baseline again.
- *   a capacity code  → multiplicative cut (AIMD's loss), at most once per round trip: the codes of
- *                      one overload are one signal, not twenty (a fleet's signals included).
+ *   a capacity code  → multiplicative cut (AIMD's loss), once per overload: a code for a task sent
+ *                      before the last cut is part of the overload already cut; a signal from
+ *                      elsewhere (a fleet) cuts at most once per round trip.
  *
  * Why not a long moving average as the baseline (Gradient2): an average of the same samples rises
  * with the queue it should detect, and a model held at a steady queue then looks unloaded.
@@ -43,7 +44,7 @@ export const LIMITER_DEFAULTS = {
   probeShare: 0.7,
   /** Growth needs this share of the limit in flight. */
   usedShare: 0.5,
-  /** Before any latency is known (a fleet's signal, no sample yet), a round trip counts as this long (ms) for the once-per-round-trip cut. */
+  /** Before any latency is known, a round trip counts as this long (ms) for a fleet's signal (at most one cut per round trip). */
   unknownRoundTripMs: 1_000,
 } as const
 
@@ -72,10 +73,10 @@ export type Observation =
   /** A task's latency (ms) with `inFlight` tasks of its model out when it ended. */
   | { readonly kind: 'latency'; readonly ms: number; readonly inFlight: number; readonly now: number }
   /**
-   * A capacity code (rate limit, provider or server timeout) on a task of this model; `roundTripMs`:
-   * how long that task took to be refused, when it was this client's (a fleet's signal has none).
+   * A capacity code (rate limit, provider or server timeout) on a task of this model; `sentAt`: when
+   * that task was sent, when it was this client's (a fleet's signal has none).
    */
-  | { readonly kind: 'capacity'; readonly now: number; readonly roundTripMs?: number | undefined }
+  | { readonly kind: 'capacity'; readonly now: number; readonly sentAt?: number | undefined }
 
 /**
  * Why a limit moved: latency, a capacity code, a capacity code seen elsewhere (another worker of a
@@ -114,10 +115,16 @@ export function observe(
   constants: LimiterConstants = LIMITER_DEFAULTS,
 ): LimiterState {
   if (observation.kind === 'capacity') {
-    // One overload sends many codes at once (and a fleet's workers each report it): cut once per
-    // round trip: the last round's mean, else this round's samples so far, else the refusal's own, else a default.
-    const roundTrip = state.last ?? (state.count > 0 ? state.sum / state.count : (observation.roundTripMs ?? constants.unknownRoundTripMs))
-    if (observation.now - state.cutAt < roundTrip) return state
+    // One overload sends many codes at once: a task sent before the last cut is refused for what
+    // was already cut (TCP NewReno's recovery point); one sent after it says the cut was not enough.
+    // A signal from elsewhere has no send time: at most one cut per round trip (the last round's
+    // mean, else this round's samples so far, else a default), however many workers report it.
+    if (observation.sentAt !== undefined) {
+      if (observation.sentAt < state.cutAt) return state
+    } else {
+      const roundTrip = state.last ?? (state.count > 0 ? state.sum / state.count : constants.unknownRoundTripMs)
+      if (observation.now - state.cutAt < roundTrip) return state
+    }
     return { ...state, limit: clamp(state.limit * constants.cut, settings), cutAt: observation.now }
   }
   const ms = observation.ms

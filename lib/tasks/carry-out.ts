@@ -26,9 +26,11 @@ export class CarryOut {
     private readonly perModel = false,
   ) {}
 
-  /** A rate limit named the task: every send waits (one model's, with adaptive concurrency: its limit was cut). */
-  private pause(ms: number | undefined): void {
-    if (ms !== undefined && !this.perModel) this.outbox.pause(this.schedule.now() + ms)
+  /** A rate limit named the task: every send waits (with adaptive concurrency, its model's new tasks alone: lanes.ts). */
+  private pause(record: TaskRecord, ms: number | undefined): void {
+    if (ms === undefined) return
+    if (this.perModel) this.ledger.pauseModel(record, this.schedule.now() + ms)
+    else this.outbox.pause(this.schedule.now() + ms)
   }
 
   /** What the receiver decided about a task, done now (in frame order: a later item sees it). */
@@ -40,11 +42,11 @@ export class CarryOut {
         this.settle(record)
         return
       case 'reject':
-        this.pause(decision.pauseMs)
+        this.pause(record, decision.pauseMs)
         this.settle(record, decision.error)
         return
       case 'retry':
-        this.pause(decision.pauseMs)
+        this.pause(record, decision.pauseMs)
         this.retry(record, decision.error, decision.delayMs)
         return
       case 'resend':

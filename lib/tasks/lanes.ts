@@ -32,6 +32,8 @@ export class Lane implements LaneSlot {
   count = 0
   /** In the turn order (has, or had, new tasks waiting). */
   active = false
+  /** No new task of it is sent before this (monotonic ms): a capacity code's backoff, for this model alone. */
+  pausedUntil = 0
   state: LimiterState | undefined
 
   constructor(
@@ -109,6 +111,7 @@ export class Lanes {
     let taken = 0
     let idle = 0
     const active = this.#active
+    const now = this.now()
     while (taken < max && active.length > 0 && idle < active.length) {
       if (this.#turn >= active.length) this.#turn = 0
       const lane = active[this.#turn]
@@ -121,7 +124,7 @@ export class Lanes {
         continue
       }
       let gave = 0
-      while (taken < max && lane.inFlight < lane.limit && lane.head < lane.fresh.length) {
+      while (taken < max && lane.pausedUntil <= now && lane.inFlight < lane.limit && lane.head < lane.fresh.length) {
         const record = lane.fresh[lane.head]
         lane.fresh[lane.head++] = undefined
         if (record !== undefined && take(record)) {
@@ -133,6 +136,24 @@ export class Lanes {
       this.#turn += 1
     }
     return taken
+  }
+
+  /**
+   * A capacity code's backoff holds new tasks of its model only (without adaptive concurrency the
+   * outbox pauses every send instead): a refused task must not make room for the next one at once,
+   * or a model at its floor is asked again and again within a round trip.
+   */
+  pause(record: TaskRecord, until: number): void {
+    const lane = record.lane as Lane | undefined
+    if (lane !== undefined) lane.pausedUntil = Math.max(lane.pausedUntil, until)
+  }
+
+  /** When the first paused lane with new tasks waiting may send again (Infinity: none is paused). */
+  resumeAt(): number {
+    const now = this.now()
+    let at = Infinity
+    for (const lane of this.#active) if (lane.count > 0 && lane.pausedUntil > now) at = Math.min(at, lane.pausedUntil)
+    return at
   }
 
   /** What a phase change says about the model's capacity: a latency when it resolved, a cut on a capacity code. */
@@ -148,16 +169,15 @@ export class Lanes {
     }
     if (to === 'unknown') record.sentAt = 0
     if (error !== undefined && CAPACITY_CATEGORIES.has(error.category)) {
-      const roundTripMs = record.sentAt > 0 ? now - record.sentAt : undefined
-      this.#observe(lane, lane.state, settings, { kind: 'capacity', now, roundTripMs }, 'capacity')
+      this.#observe(lane, lane.state, settings, { kind: 'capacity', now, sentAt: record.sentAt > 0 ? record.sentAt : undefined }, 'capacity')
     } else if (to === 'settled' && error === undefined && record.sentAt > 0 && (from === 'sent' || (from === 'polling' && record.async))) {
       this.#observe(lane, lane.state, settings, { kind: 'latency', ms: now - record.sentAt, inFlight: lane.inFlight + 1, now }, 'latency')
     }
   }
 
   /**
-   * A capacity signal from outside (another worker of a fleet saw a capacity code for `model`): cut
-   * as one of this client's own codes would, at most once per round trip. False when nothing moved:
+   * A capacity signal from outside (another worker of a fleet saw a capacity code for `model`): a
+   * cut, at most once per round trip. False when nothing moved:
    * no adaptive concurrency, no lane for the model yet (it starts at `initial` anyway), or a cut this round trip.
    */
   signal(model: string): boolean {

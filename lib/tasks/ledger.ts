@@ -158,6 +158,16 @@ export class Ledger {
     return true
   }
 
+  /** Holds new tasks of this task's model until `until` (a capacity code's backoff; lanes.ts). */
+  pauseModel(record: TaskRecord, until: number): void {
+    this.lanes.pause(record, until)
+  }
+
+  /** When a paused model with new tasks waiting may send again (Infinity: none). */
+  resumeAt(): number {
+    return this.lanes.resumeAt()
+  }
+
   /** Takes up to `max` tasks for one frame (urgent ones first), each within its lane's limit, counting each submission under a fresh id. */
   take(max: number): TaskRecord[] {
     const batch: TaskRecord[] = []

@@ -34,6 +34,8 @@ export class Outbox {
   /** Consecutive rate-limit pauses named by no task. */
   #rateLimitPauses = 0
   readonly #resume = entry(() => this.flush())
+  /** When a model paused by a capacity code may send again (lanes.ts). */
+  readonly #laneResume = entry(() => this.flush())
 
   constructor(
     private readonly ledger: Ledger,
@@ -80,6 +82,7 @@ export class Outbox {
   clear(): void {
     this.#control.length = 0
     this.schedule.remove(this.#resume)
+    this.schedule.remove(this.#laneResume)
   }
 
   #flushScheduled = (): void => {
@@ -106,8 +109,12 @@ export class Outbox {
       const room = Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight)
       if (room <= 0 || this.ledger.waitingToSend === 0) return
       const batch = this.ledger.take(room)
-      // What waits is over its model's limit: a settle makes room and wakes the outbox.
-      if (batch.length === 0) return
+      // What waits is over its model's limit (a settle makes room and wakes the outbox), or its model is paused.
+      if (batch.length === 0) {
+        const at = this.ledger.resumeAt()
+        if (Number.isFinite(at)) this.schedule.add(this.#laneResume, at)
+        return
+      }
       // Written or not, these tasks are now in flight: if the socket just died, the
       // connection's loss handling reconciles them like any other task on the wire.
       this.hooks.write(encodeFrame(batch.map((record) => record.wire)))

@@ -57,7 +57,23 @@ describe('the limiter, case by case', () => {
       expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut),
     },
     {
-      name: 'a burst of capacity codes within one round trip cuts once',
+      name: 'codes for tasks sent before the last cut are that overload: one cut; a task sent after it cuts again',
+      run: () => {
+        let state: LimiterState = { ...initialState(settings), limit: 100, last: 200 }
+        // Twenty tasks sent at 900–919 ms, refused from 1,000 ms on.
+        for (let t = 0; t < 20; t++) state = observe(state, { kind: 'capacity', now: 1_000 + t, sentAt: 900 + t }, settings)
+        const once = state.limit
+        // Sent after the cut (at 1,000 ms), refused: the cut was not enough.
+        state = observe(state, { kind: 'capacity', now: 1_030, sentAt: 1_010 }, settings)
+        return { ...state, once }
+      },
+      expect: (s) => {
+        expect((s as LimiterState & { once: number }).once).toBeCloseTo(100 * LIMITER_DEFAULTS.cut)
+        expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2)
+      },
+    },
+    {
+      name: 'a burst of signals from elsewhere (no send time) within one round trip cuts once',
       run: () => {
         let state: LimiterState = { ...initialState(settings), limit: 100, last: 200 }
         for (let t = 0; t < 20; t++) state = observe(state, { kind: 'capacity', now: 1_000 + t }, settings)
@@ -66,7 +82,7 @@ describe('the limiter, case by case', () => {
       expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut),
     },
     {
-      name: 'before any latency is known, a burst cuts once per unknownRoundTripMs',
+      name: 'before any latency is known, signals cut once per unknownRoundTripMs',
       run: () => {
         let state: LimiterState = { ...initialState(settings), limit: 100 }
         for (let t = 0; t < 20; t++) state = observe(state, { kind: 'capacity', now: 1_000 + t }, settings)
@@ -78,15 +94,6 @@ describe('the limiter, case by case', () => {
         expect((s as LimiterState & { once: number }).once).toBeCloseTo(100 * LIMITER_DEFAULTS.cut)
         expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2)
       },
-    },
-    {
-      name: 'before any latency is known, a refusal’s own round trip is the round trip',
-      run: () => {
-        let state: LimiterState = { ...initialState(settings), limit: 100 }
-        for (const now of [1_000, 1_005, 1_010]) state = observe(state, { kind: 'capacity', now, roundTripMs: 10 }, settings)
-        return state
-      },
-      expect: (s) => expect(s.limit).toBeCloseTo(100 * LIMITER_DEFAULTS.cut ** 2),
     },
     {
       name: 'within the first round, its samples so far are the round trip',
@@ -125,7 +132,8 @@ describe('the limiter, case by case', () => {
 
 /** A server of `slots` slots and `queue` places: what one task's latency is with `inFlight` out, or a capacity code past the queue. */
 function serve(slots: number, queue: number, inFlight: number, service: number, now: number): Observation {
-  if (inFlight > slots + queue) return { kind: 'capacity', now }
+  // Refused at once: sent a moment ago.
+  if (inFlight > slots + queue) return { kind: 'capacity', now, sentAt: now - 1 }
   return { kind: 'latency', ms: service * Math.max(1, inFlight / slots), inFlight, now }
 }
 
@@ -144,7 +152,7 @@ describe('the limiter against a server of fixed capacity (properties)', () => {
   it('never leaves [min, max], whatever it observes', () => {
     const observation = fc.oneof(
       fc.record({ kind: fc.constant('latency' as const), ms: fc.double({ min: -10, max: 1e6, noNaN: false }), inFlight: fc.nat(1_000), now: fc.nat(1e9) }),
-      fc.record({ kind: fc.constant('capacity' as const), now: fc.nat(1e9) }),
+      fc.record({ kind: fc.constant('capacity' as const), now: fc.nat(1e9), sentAt: fc.option(fc.nat(1e9), { nil: undefined }) }),
     )
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 200 }), fc.array(observation, { maxLength: 400 }), (min, span, observations) => {
