@@ -13,4 +13,4 @@ export const sleep = (ms: number, stop: AbortSignal): Promise<void> =>
   })
 
 /** A signal that never fires, for sleeps nothing cuts short. */
-export const never = new AbortController().signal
+export const never: AbortSignal = new AbortController().signal
