@@ -12,7 +12,6 @@ import { nanoid } from 'nanoid'
 import { checkRunOptions, fixedOf, prepareTask } from './tasks/admit.js'
 import { Durability } from './durable/durability.js'
 import type { DrainOptions, DrainResult, RecoveredTask } from './api/journal.js'
-import type { Clock } from './support/clock.js'
 import { Connection } from './connection/connection.js'
 import { TaskEngine } from './tasks/engine.js'
 import { describeThrown, libraryError, RunwareError, Scrubber, taskError } from './support/errors.js'
@@ -21,7 +20,8 @@ import type { AbortSignalLike, ResolvedOptions, RunOptions, RunwareSocketOptions
 import { resolveOptions } from './support/resolve-options.js'
 import { ErrorPolicy } from './recovery/policy.js'
 import type { ResultItem, Task } from './protocol/protocol.js'
-import { Monitor, Reporter } from './support/report.js'
+import { monitoredClock, Monitor, Reporter } from './support/report.js'
+import { startTelemetry, type ClientTelemetry } from './telemetry/client-telemetry.js'
 import { Schedule } from './support/schedule.js'
 import { STATES } from './machines/states.js'
 import { streamOf } from './stream.js'
@@ -34,15 +34,6 @@ interface ConnectWaiter {
   reject(error: RunwareError): void
 }
 
-/** Timers fire as library work: their callbacks run inside the monitor. */
-function monitoredClock(clock: Clock, monitor: Monitor): Clock {
-  return {
-    now: () => clock.now(),
-    setTimeout: (fn, ms) => clock.setTimeout(() => monitor.run(fn), ms),
-    clearTimeout: (handle) => clock.clearTimeout(handle),
-  }
-}
-
 export class RunwareSocket {
   /** Correlates this client's log lines. */
   readonly id = nanoid(10)
@@ -52,6 +43,7 @@ export class RunwareSocket {
   readonly #connection: Connection
   readonly #engine: TaskEngine
   readonly #durable: Durability
+  readonly #telemetry: ClientTelemetry | undefined
   /** connect() calls waiting for ready, failed or closed: the library's own, never on the caller's emitter. */
   readonly #waiters = new Set<ConnectWaiter>()
   #closing: Promise<void> | undefined
@@ -82,7 +74,13 @@ export class RunwareSocket {
       },
     })
     const policy = new ErrorPolicy(resolved.errorPolicy, (error) => reporter.thrown('errorPolicy.classify', error))
-    this.#engine = new TaskEngine({ options: resolved, policy, reporter, scrubber, schedule: new Schedule(clock), clock, wire: this.#connection, run })
+    const telemetry = (this.#telemetry = startTelemetry(
+      resolved.telemetry,
+      () => clock.now(),
+      (what, error) => reporter.thrown(what, error),
+    ))
+    const schedule = new Schedule(clock)
+    this.#engine = new TaskEngine({ options: resolved, policy, reporter, scrubber, schedule, clock, wire: this.#connection, run, observer: telemetry?.tasks })
     this.#durable = new Durability(resolved.journal, this.#engine, {
       run,
       enter: (work) => monitor.enter(work),
@@ -287,6 +285,7 @@ export class RunwareSocket {
         else waiter.reject(failure ?? libraryError('connectionClosed', 'the client was closed while connecting'))
       }
     }
+    this.#telemetry?.state(event)
     this.#reporter.emit('state', event)
   }
 

@@ -81,6 +81,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   tasks: ['api', 'machines', 'protocol', 'recovery', 'capacity', 'support', 'connection/port.ts'],
   // Durability: the journal's keeper (beside the engine, through its port), the file journal, recover() and drain().
   durable: ['api', 'protocol', 'recovery', 'support', 'tasks'],
+  // OpenTelemetry, optional: watches tasks through the engine's observer port; never decides anything.
+  telemetry: ['api', 'machines', 'support', 'tasks'],
   // The fleet: the client and its tasks, never the simulator or the command.
   queue: ['api', 'protocol', 'recovery', 'support', 'tasks', 'durable', 'client.ts'],
   // The simulator speaks the protocol on its own clock: nothing else of the client.

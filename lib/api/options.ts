@@ -8,6 +8,7 @@ import type { Clock } from '../support/clock.js'
 import type { ErrorPolicyOptions } from '../recovery/policy.js'
 import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
 import type { Journal, JsonValue } from './journal.js'
+import type { TelemetryOptions } from './telemetry.js'
 import type { WebSocketConstructor } from './websocket.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
@@ -175,6 +176,12 @@ export interface RunwareSocketOptions {
    * key is a new namespace: set this to keep keys across a rotation)
    */
   idempotencyNamespace?: string | undefined
+  /**
+   * OpenTelemetry: a CLIENT span per task and the client's metrics (docs/telemetry.md). By default
+   * the global providers, when `@opentelemetry/api` is installed (nothing of it is loaded when it
+   * is not); `false`: off.
+   */
+  telemetry?: false | TelemetryOptions | undefined
   /** Where the client reports what it does (never the API key). A logger that throws is ignored. */
   logger?: Logger | undefined
   /** Time source for every timer; for tests. @default the system clock */
@@ -218,6 +225,8 @@ export interface ResolvedOptions {
   readonly maxFrameBytes: number
   readonly journal: Journal | undefined
   readonly idempotencyNamespace: string
+  /** Undefined: the global providers if `@opentelemetry/api` is there. */
+  readonly telemetry: false | TelemetryOptions | undefined
   readonly logger: Logger
   readonly clock: Clock
   readonly random: RandomSource

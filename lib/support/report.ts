@@ -13,6 +13,7 @@ import { EventEmitter } from 'eventemitter3'
 import { describeThrown, libraryError, type RunwareError, type Scrubber } from './errors.js'
 import type { RunwareSocketEvents } from '../api/events.js'
 import type { Logger } from '../api/options.js'
+import type { Clock } from './clock.js'
 
 type EventName = keyof RunwareSocketEvents
 type Listener<E extends EventName> = (...args: RunwareSocketEvents[E]) => void
@@ -179,5 +180,14 @@ export class Reporter {
     this.log('error', `${what} threw`, { error: detail })
     // Never through the thing that threw: a throwing 'error' listener is only logged.
     if (!fromErrorListener) this.emit('error', libraryError('callbackError', this.scrubber.text(`${what} threw: ${detail}`)))
+  }
+}
+
+/** Timers fire as library work: their callbacks run inside the monitor. */
+export function monitoredClock(clock: Clock, monitor: Monitor): Clock {
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(() => monitor.run(fn), ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
   }
 }

@@ -54,6 +54,14 @@ export const OPTION_SHAPE: Shape = {
       open: true,
     },
     idempotencyNamespace: 'string',
+    telemetry: {
+      falseOr: {
+        object: {
+          tracerProvider: { object: { getTracer: 'function' }, required: ['getTracer'], open: true },
+          meterProvider: { object: { getMeter: 'function' }, required: ['getMeter'], open: true },
+        },
+      },
+    },
     logger: { object: { debug: 'function', info: 'function', warn: 'function', error: 'function' } },
     clock: { object: { now: 'function', setTimeout: 'function', clearTimeout: 'function' }, required: ['now', 'setTimeout', 'clearTimeout'] },
     random: 'function',
@@ -178,6 +186,7 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     maxFrameBytes: count(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     journal: options.journal,
     idempotencyNamespace: namespace(options.idempotencyNamespace, apiKey),
+    telemetry: options.telemetry,
     logger: options.logger ?? {},
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

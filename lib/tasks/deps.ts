@@ -9,6 +9,8 @@ import type { Reporter } from '../support/report.js'
 import type { Schedule } from '../support/schedule.js'
 import type { PreparedTask } from './admit.js'
 import type { TaskRecord } from './task-record.js'
+import type { PhaseEvent, TaskPhase } from '../machines/phases.js'
+import type { MoveDetail } from './ledger.js'
 
 export interface TaskDeps {
   readonly options: ResolvedOptions
@@ -20,6 +22,16 @@ export interface TaskDeps {
   readonly wire: Wire
   /** Runs a piece of library work (the monitor): timers and signals enter through it. */
   readonly run: (work: () => void) => void
+  /** Telemetry, when on: told of every admission, move and poll; never asked anything. */
+  readonly observer?: TaskObserver | undefined
+}
+
+/** What watches tasks (telemetry/task-telemetry.ts): told, never asked; it must not throw. */
+export interface TaskObserver {
+  admitted(record: TaskRecord): void
+  moved(record: TaskRecord, from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void
+  /** A getResponse went out (an async task polled, a task reconciled). */
+  polled(): void
 }
 
 /**

@@ -46,7 +46,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     const { options, schedule, wire } = deps
     const lanes = (this.#lanes = new Lanes(options.concurrency, () => schedule.now(), { limit: (lane, reason) => this.#limit(lane, reason) }))
     this.ledger = new Ledger(
-      { admitted: (record) => this.#report(record, 'queued'), moved: (record, from, event, detail) => this.#moved(record, from, event, detail) },
+      { admitted: (record) => this.#admitted(record), moved: (record, from, event, detail) => this.#moved(record, from, event, detail) },
       lanes,
     )
     this.#outbox = new Outbox(this.ledger, options, { ready: () => wire.writable(), write: (frame) => wire.write(frame), run: deps.run }, schedule)
@@ -55,7 +55,10 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       schedule,
       { roundSize, timeoutMs: options.poll.timeoutMs },
       {
-        send: (wireUUID) => this.#outbox.poll(wireUUID),
+        send: (wireUUID) => {
+          this.#outbox.poll(wireUUID)
+          deps.observer?.polled()
+        },
         unknown: (record) => this.#carry.item(record, this.#receiver.unknown(record)),
         run: deps.run,
       },
@@ -77,8 +80,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     )
     this.#receiver = new Receiver(deps, (taskUUID) => this.ledger.get(taskUUID))
   }
-
-  // ---- admission ----
 
   /** A new task: into the ledger, the deadline schedule and the outbox. The caller's promise settles through `resolve`/`reject`. */
   admit(prepared: PreparedTask, run: RunOptions, resolve: (items: ResultItem[]) => void, reject: (error: RunwareError) => void): void {
@@ -126,8 +127,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     for (const record of records) if (record.phase === 'journaling') this.settle(record, error.forTask(record.id, record.taskType))
   }
 
-  // ---- carrying out ----
-
   /** Settles once: false when it already had. Resolves with its items unless `error` is given. */
   settle(record: TaskRecord, error?: RunwareError): boolean {
     if (!this.ledger.move(record, 'settled', { error })) return false
@@ -154,6 +153,12 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     // An async task on the wire waits for its acknowledgement, but not for ever.
     if (record.phase === 'sent' && record.async) schedule.add(record.wake, schedule.now() + options.poll.ackTimeoutMs)
     if (event !== null) this.#report(record, event, detail)
+    this.#deps.observer?.moved(record, from, event, detail)
+  }
+
+  #admitted(record: TaskRecord): void {
+    this.#report(record, 'queued')
+    this.#deps.observer?.admitted(record)
   }
 
   #release(record: TaskRecord, holding: Holding): void {
@@ -176,8 +181,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     }
   }
 
-  // ---- timers (RecordOwner) ----
-
   deadlineReached(record: TaskRecord): void {
     this.settle(record, taskError('taskTimeout', `task timed out after ${record.timeoutMs} ms`, { taskUUID: record.id, taskType: record.taskType }))
   }
@@ -195,8 +198,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       this.#prober.ask(record)
     }
   }
-
-  // ---- what arrives ----
 
   /** One parsed frame; `text` is what arrived (a replay repeats it exactly). Each step is done before the next item is read. */
   receive(envelope: Envelope, text: string): void {
@@ -226,8 +227,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   frameError(error: FrameError): void {
     this.#receiver.frameError(error)
   }
-
-  // ---- the connection's hooks ----
 
   ready(resumed: boolean): void {
     this.#outbox.rateLimitOver()
@@ -274,8 +273,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   capacitySignal(model: string): boolean {
     return this.#lanes.signal(model)
   }
-
-  // ---- task events: one place ----
 
   /** A model's limit moved: reported, and a higher one may send what waits. */
   #limit(lane: Lane, reason: LimitReason): void {

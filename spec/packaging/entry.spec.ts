@@ -9,8 +9,8 @@ const run = promisify(execFile)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const child = resolve(root, 'spec/packaging/children/loaded.ts')
 
-async function urlsLoadedBy(module: string): Promise<string[]> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', child, module], { cwd: root, timeout: 30_000 })
+async function urlsLoadedBy(module: string, ...extra: string[]): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', child, module, ...extra], { cwd: root, timeout: 30_000 })
   return JSON.parse(stdout) as string[]
 }
 
@@ -28,8 +28,8 @@ describe('the main entry', () => {
     expect(
       loaded.filter((path) => path.startsWith('lib/simulator/') || path.startsWith('lib/cli/') || path.startsWith('lib/queue/') || path === 'lib/cli.ts'),
     ).toEqual([])
-    // The count, so a new module shows up here as a conscious change.
-    expect(loaded.length).toBeLessThanOrEqual(45)
+    // The count, so a new module shows up here as a conscious change (47: telemetry's four, #25).
+    expect(loaded.length).toBeLessThanOrEqual(47)
   })
 
   it('the check sees the simulator when an entry does load it', async () => {
@@ -48,5 +48,17 @@ describe('bullmq, an optional peer', () => {
 
   it('is loaded by runware-socket/queue (the check sees it when it is there)', async () => {
     expect(bullmq(await urlsLoadedBy('./lib/queue/index.ts')).length).toBeGreaterThan(0)
+  })
+})
+
+describe('@opentelemetry/api, an optional peer', () => {
+  const otel = (urls: readonly string[]): string[] => urls.filter((url) => url.includes('/node_modules/@opentelemetry/'))
+
+  it('is not loaded by importing the main entry', async () => {
+    expect(otel(await urlsLoadedBy('./lib/index.ts'))).toEqual([])
+  })
+
+  it('is loaded when a client is made with default telemetry (the check sees it when it is there; the consumers spec runs without it)', async () => {
+    expect(otel(await urlsLoadedBy('./lib/index.ts', 'client')).length).toBeGreaterThan(0)
   })
 })

@@ -1,0 +1,65 @@
+/**
+ * The providers telemetry writes to: those given, else the global ones of `@opentelemetry/api`
+ * when it is installed. It is required only then (an optional peer): absent, nothing of it is
+ * loaded and telemetry is off.
+ */
+import { createRequire } from 'node:module'
+import type { CounterLike, HistogramLike, MeterLike, MeterProviderLike, TelemetryOptions, TracerLike, TracerProviderLike } from '../api/telemetry.js'
+import { DURATION_BUCKETS, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, METRICS } from './names.js'
+
+/** The client's instruments, made once per client. */
+export interface Instruments {
+  readonly duration: HistogramLike
+  readonly inFlight: CounterLike
+  readonly queued: CounterLike
+  readonly reconnects: CounterLike
+  readonly resumes: CounterLike
+  readonly errors: CounterLike
+  readonly polls: CounterLike
+}
+
+export interface Telemetry {
+  readonly tracer: TracerLike | undefined
+  readonly instruments: Instruments | undefined
+}
+
+/** What `@opentelemetry/api` exports that is used here. */
+interface GlobalApi {
+  trace: { getTracerProvider(): TracerProviderLike }
+  metrics: { getMeterProvider(): MeterProviderLike }
+}
+
+function globalProviders(): TelemetryOptions | undefined {
+  let api: GlobalApi
+  try {
+    api = createRequire(import.meta.url)('@opentelemetry/api') as GlobalApi
+  } catch {
+    return undefined
+  }
+  return { tracerProvider: api.trace.getTracerProvider(), meterProvider: api.metrics.getMeterProvider() }
+}
+
+function instrumentsOf(meter: MeterLike): Instruments {
+  const { duration, inFlight, queued, reconnects, resumes, errors, polls } = METRICS
+  const options = (metric: { unit: string; description: string }) => ({ unit: metric.unit, description: metric.description })
+  return {
+    duration: meter.createHistogram(duration.name, { ...options(duration), advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] } }),
+    inFlight: meter.createUpDownCounter(inFlight.name, options(inFlight)),
+    queued: meter.createUpDownCounter(queued.name, options(queued)),
+    reconnects: meter.createCounter(reconnects.name, options(reconnects)),
+    resumes: meter.createCounter(resumes.name, options(resumes)),
+    errors: meter.createCounter(errors.name, options(errors)),
+    polls: meter.createCounter(polls.name, options(polls)),
+  }
+}
+
+/** Undefined when telemetry is off: `false`, no providers, or no `@opentelemetry/api` for the default. */
+export function loadTelemetry(option: false | TelemetryOptions | undefined): Telemetry | undefined {
+  if (option === false) return undefined
+  const providers = option ?? globalProviders()
+  if (providers === undefined) return undefined
+  const tracer = providers.tracerProvider?.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION)
+  const meter = providers.meterProvider?.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION)
+  if (tracer === undefined && meter === undefined) return undefined
+  return { tracer, instruments: meter === undefined ? undefined : instrumentsOf(meter) }
+}

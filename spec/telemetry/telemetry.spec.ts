@@ -1,0 +1,173 @@
+/**
+ * OpenTelemetry, with the SDK's in-memory span exporter and a metric reader (real SDK parts, real
+ * sockets to the simulator): one CLIENT span per task with its attributes, a failed task's status
+ * and code, a retried task's events, counts after a dropped socket, `telemetry: false` and the
+ * global providers, a tracer that throws.
+ */
+import { readFileSync } from 'node:fs'
+import { metrics, trace } from '@opentelemetry/api'
+import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { afterEach, describe, expect, it } from 'vitest'
+import { INSTRUMENTATION_VERSION } from '../../lib/telemetry/names.js'
+import { untyped } from '../../lib/api/task-types.js'
+import { API_KEY, record, useHarness } from '../helpers/harness.js'
+import { ASYNC_VIDEO, fastRecovery, IMAGE } from '../fixtures/tasks.js'
+import { failure, until } from '../helpers/wait.js'
+
+const harness = useHarness()
+
+class Reader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
+  }
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve()
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+function providers(): { exporter: InMemorySpanExporter; reader: Reader; tracerProvider: BasicTracerProvider; meterProvider: MeterProvider } {
+  const exporter = new InMemorySpanExporter()
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  const reader = new Reader()
+  const meterProvider = new MeterProvider({ readers: [reader] })
+  return { exporter, reader, tracerProvider, meterProvider }
+}
+
+/** Every data point of the metric `name`, as collected now. */
+async function points(reader: Reader, name: string): Promise<DataPoint<unknown>[]> {
+  const { resourceMetrics } = await reader.collect()
+  return resourceMetrics.scopeMetrics.flatMap((scope) =>
+    scope.metrics.filter((metric) => metric.descriptor.name === name).flatMap((metric): DataPoint<unknown>[] => [...metric.dataPoints]),
+  )
+}
+
+const sum = (found: DataPoint<unknown>[]): number => found.reduce((total, point) => total + (point.value as number), 0)
+
+afterEach(() => {
+  trace.disable()
+  metrics.disable()
+})
+
+describe('spans and metrics per task', () => {
+  it('one CLIENT span per task, named by operation and model, with its attributes; the duration recorded once; counts back to 0', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { exporter, reader, tracerProvider, meterProvider } = providers()
+    const client = harness.client(sim.url, { telemetry: { tracerProvider, meterProvider } })
+    const taskUUID = crypto.randomUUID()
+    await client.run({ ...IMAGE, taskUUID })
+    await client.run({ taskType: 'promptEnhance', prompt: 'a heron', promptMaxLength: 64 })
+    const spans = exporter.getFinishedSpans()
+    expect(spans.map((span) => span.name)).toEqual(['generate_content runware:101@1', 'text_completion promptEnhance'])
+    const [image] = spans
+    expect(image?.kind).toBe(2)
+    expect(image?.attributes).toEqual({
+      'gen_ai.operation.name': 'generate_content',
+      'gen_ai.request.model': 'runware:101@1',
+      'runware.task.type': 'imageInference',
+      'runware.task.uuid': taskUUID,
+      'runware.task.attempts': 1,
+    })
+    expect(image?.status.code).toBe(0)
+    const durations = (await points(reader, 'gen_ai.client.operation.duration')) as DataPoint<Histogram>[]
+    expect(durations.map((point) => point.value.count)).toEqual([1, 1])
+    expect(durations[0]?.attributes).toEqual({
+      'gen_ai.operation.name': 'generate_content',
+      'gen_ai.request.model': 'runware:101@1',
+      'runware.task.type': 'imageInference',
+    })
+    expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(0)
+    expect(sum(await points(reader, 'runware.client.tasks.queued'))).toBe(0)
+  })
+
+  it('a failed task: status ERROR, error.type the code, the errors counter by code and category', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { exporter, reader, tracerProvider, meterProvider } = providers()
+    const client = harness.client(sim.url, { telemetry: { tracerProvider, meterProvider } })
+    sim.failNext(1, 'insufficientCredits')
+    expect((await failure(client.run(IMAGE))).code).toBe('insufficientCredits')
+    const [span] = exporter.getFinishedSpans()
+    expect(span?.status).toMatchObject({ code: 2 })
+    expect(span?.attributes['error.type']).toBe('insufficientCredits')
+    const errors = await points(reader, 'runware.client.errors')
+    expect(errors.map((point) => [point.attributes, point.value])).toEqual([
+      [{ 'error.type': 'insufficientCredits', 'runware.error.category': 'quota', 'gen_ai.request.model': 'runware:101@1' }, 1],
+    ])
+    const [duration] = (await points(reader, 'gen_ai.client.operation.duration')) as DataPoint<Histogram>[]
+    expect(duration?.attributes['error.type']).toBe('insufficientCredits')
+  })
+
+  it('a retried task: a retry event with its code, attempts 2', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { exporter, tracerProvider } = providers()
+    const client = harness.client(sim.url, { telemetry: { tracerProvider }, retry: { initialDelayMs: 5, maxDelayMs: 5 } })
+    sim.failNext(1, 'timeoutProvider')
+    await client.run(IMAGE)
+    const [span] = exporter.getFinishedSpans()
+    expect(span?.events.map((event) => [event.name, event.attributes?.['runware.error.code']])).toEqual([['retry', 'timeoutProvider']])
+    expect(span?.attributes['runware.task.attempts']).toBe(2)
+  })
+
+  it('a dropped socket: a reconcile event on the task in flight, one reconnect, one session resumed; getResponse polls counted', async () => {
+    const sim = await harness.simulator()
+    const { exporter, reader, tracerProvider, meterProvider } = providers()
+    const client = harness.client(sim.url, { ...fastRecovery(3), telemetry: { tracerProvider, meterProvider }, poll: { initialDelayMs: 20 } })
+    await client.connect()
+    sim.holdResults()
+    const sync = client.run(IMAGE)
+    const polled = client.run(untyped({ ...ASYNC_VIDEO }))
+    await until(() => sim.stats.executions.size === 2, 'both tasks run')
+    sim.dropAll()
+    sim.releaseResults()
+    await Promise.all([sync, polled])
+    const spans = exporter.getFinishedSpans()
+    expect(spans.find((span) => span.attributes['runware.task.type'] === 'imageInference')?.events.map((event) => event.name)).toEqual(['reconcile'])
+    expect(sum(await points(reader, 'runware.client.reconnects'))).toBe(1)
+    expect(sum(await points(reader, 'runware.client.session.resumes'))).toBe(1)
+    expect(sum(await points(reader, 'runware.client.polls'))).toBeGreaterThanOrEqual(1)
+    expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(0)
+  })
+})
+
+describe('which providers', () => {
+  it('by default the global ones; telemetry: false records nothing', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { exporter, reader, tracerProvider, meterProvider } = providers()
+    trace.setGlobalTracerProvider(tracerProvider)
+    metrics.setGlobalMeterProvider(meterProvider)
+    await harness.client(sim.url, { telemetry: false }).run(IMAGE)
+    expect(exporter.getFinishedSpans()).toEqual([])
+    expect(await points(reader, 'gen_ai.client.operation.duration')).toEqual([])
+    await harness.client(sim.url).run(IMAGE)
+    expect(exporter.getFinishedSpans()).toHaveLength(1)
+    expect(await points(reader, 'gen_ai.client.operation.duration')).toHaveLength(1)
+  })
+
+  it('a tracer that throws is reported (callbackError), and the task completes', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const tracerProvider = {
+      getTracer: () => ({
+        startSpan: (): never => {
+          throw new Error('exporter down')
+        },
+      }),
+    }
+    const client = harness.client(sim.url, { telemetry: { tracerProvider } })
+    const errors = record(client, 'error')
+    expect(await client.run(IMAGE)).toHaveLength(1)
+    expect(errors.map((error) => error.code)).toEqual(['callbackError'])
+  })
+
+  it('refuses a provider that is not one', () => {
+    expect(() => harness.client('ws://127.0.0.1:1', { telemetry: { tracerProvider: {} as never } })).toThrow(/telemetry.tracerProvider.getTracer is required/)
+    expect(() => harness.client('ws://127.0.0.1:1', { telemetry: true as never })).toThrow(TypeError)
+  })
+
+  it('names its instrumentation with the package’s version', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(INSTRUMENTATION_VERSION).toBe(pkg.version)
+  })
+})
