@@ -182,6 +182,13 @@ export interface RunwareSocketOptions {
    * is not); `false`: off.
    */
   telemetry?: false | TelemetryOptions | undefined
+  /** Every task asks for its cost (`includeCost: true`) unless it says otherwise; `client.cost` sums them. @default false (true with a budget) */
+  includeCost?: boolean | undefined
+  /**
+   * Once results have cost `maxUSD` in all, new tasks are refused with `budgetExceeded`. Tasks
+   * already admitted run on: the overshoot is at most what they cost (docs/telemetry.md, Cost).
+   */
+  budget?: { maxUSD: number } | undefined
   /** Where the client reports what it does (never the API key). A logger that throws is ignored. */
   logger?: Logger | undefined
   /** Time source for every timer; for tests. @default the system clock */
@@ -227,6 +234,8 @@ export interface ResolvedOptions {
   readonly idempotencyNamespace: string
   /** Undefined: the global providers if `@opentelemetry/api` is there. */
   readonly telemetry: false | TelemetryOptions | undefined
+  readonly includeCost: boolean
+  readonly budget: { readonly maxUSD: number } | undefined
   readonly logger: Logger
   readonly clock: Clock
   readonly random: RandomSource

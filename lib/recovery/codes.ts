@@ -57,6 +57,9 @@ export const LIBRARY_CODES = {
   journalFailed: 'client',
   // drain() was called: nothing new is admitted.
   draining: 'client',
+  // The client's budget (maxUSD) is spent: nothing new is admitted. About the account's spending,
+  // like running out of credits: a fleet worker stops taking jobs and gives back those it holds.
+  budgetExceeded: 'quota',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES

@@ -62,6 +62,8 @@ export const OPTION_SHAPE: Shape = {
         },
       },
     },
+    includeCost: 'boolean',
+    budget: { object: { maxUSD: 'number' }, required: ['maxUSD'] },
     logger: { object: { debug: 'function', info: 'function', warn: 'function', error: 'function' } },
     clock: { object: { now: 'function', setTimeout: 'function', clearTimeout: 'function' }, required: ['now', 'setTimeout', 'clearTimeout'] },
     random: 'function',
@@ -187,8 +189,17 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
     journal: options.journal,
     idempotencyNamespace: namespace(options.idempotencyNamespace, apiKey),
     telemetry: options.telemetry,
+    includeCost: options.includeCost ?? options.budget !== undefined,
+    budget: budgetOf(options.budget),
     logger: options.logger ?? {},
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
   }
+}
+
+/** A budget of a positive, finite number of USD. */
+function budgetOf(given: RunwareSocketOptions['budget']): ResolvedOptions['budget'] {
+  if (given === undefined) return undefined
+  if (!(given.maxUSD > 0) || !Number.isFinite(given.maxUSD)) throw new RangeError(`budget.maxUSD must be a positive finite number, got ${String(given.maxUSD)}`)
+  return { maxUSD: given.maxUSD }
 }

@@ -125,9 +125,9 @@ function describe(value: unknown): string {
 const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** Checks a task and encodes it once; fills in a UUID v4 `taskUUID` when absent. */
-export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean, fixed?: Fixed): PreparedTask | RunwareError {
+export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean, fixed?: Fixed, includeCost = false): PreparedTask | RunwareError {
   try {
-    const prepared = prepare(input, isPending, fixed?.taskUUID)
+    const prepared = prepare(input, isPending, fixed?.taskUUID, includeCost)
     if (fixed !== undefined && !(prepared instanceof Error)) {
       prepared.meta = fixed.meta
       prepared.idempotencyKey = fixed.idempotencyKey
@@ -161,13 +161,15 @@ function isFlat(copy: Record<string, unknown>): boolean {
   return true
 }
 
-function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixedUUID: string | undefined): PreparedTask | RunwareError {
+function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixedUUID: string | undefined, includeCost: boolean): PreparedTask | RunwareError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalid(`a task must be a plain object, got ${describe(input)}`)
   }
   if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return invalid('a task must be a plain object, got one with a toJSON method')
   const given = snapshot(input)
   if (typeof given === 'string') return invalid(given)
+  // The client's includeCost: a task that says nothing of it asks for its cost.
+  if (includeCost && given.includeCost === undefined) given.includeCost = true
   const taskType = given.taskType
   if (typeof taskType !== 'string' || taskType === '') {
     return invalid(`task.taskType must be a non-empty string, got ${describe(taskType)}`)

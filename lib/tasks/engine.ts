@@ -21,6 +21,7 @@ import { CarryOut } from './carry-out.js'
 import { Reconciler } from './reconcile.js'
 import { Signals } from './signals.js'
 import { Lanes, type Lane } from './lanes.js'
+import { Costs } from './costs.js'
 import type { LimitReason } from '../capacity/limiter.js'
 
 export class TaskEngine implements RecordOwner, JournalOwner {
@@ -38,6 +39,8 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   #sockets = 0
   /** The journal's keeper, when the client has a journal: nothing is sent before its entry is durable. */
   #journal: JournalPort | undefined
+  /** What the results cost, by model (includeCost; a budget reads it). */
+  readonly costs = new Costs()
   /** Waiting for the ledger to empty (drain). */
   readonly #idle: (() => void)[] = []
 
@@ -137,6 +140,8 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       record.fail(error)
     }
     this.#journal?.settled(record, error)
+    const usd = this.costs.add(record)
+    if (usd > 0) this.#deps.observer?.costed(record, usd)
     if (this.ledger.size === 0 && this.#idle.length > 0) for (const idle of this.#idle.splice(0)) idle()
     // Room on the wire for whatever waits behind maxInFlight.
     if (this.ledger.waitingToSend > 0) this.#outbox.wake()

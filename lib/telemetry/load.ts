@@ -16,6 +16,7 @@ export interface Instruments {
   readonly resumes: CounterLike
   readonly errors: CounterLike
   readonly polls: CounterLike
+  readonly cost: CounterLike
 }
 
 export interface Telemetry {
@@ -40,7 +41,7 @@ function globalProviders(): TelemetryOptions | undefined {
 }
 
 function instrumentsOf(meter: MeterLike): Instruments {
-  const { duration, inFlight, queued, reconnects, resumes, errors, polls } = METRICS
+  const { duration, inFlight, queued, reconnects, resumes, errors, polls, cost } = METRICS
   const options = (metric: { unit: string; description: string }) => ({ unit: metric.unit, description: metric.description })
   return {
     duration: meter.createHistogram(duration.name, { ...options(duration), advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] } }),
@@ -50,6 +51,7 @@ function instrumentsOf(meter: MeterLike): Instruments {
     resumes: meter.createCounter(resumes.name, options(resumes)),
     errors: meter.createCounter(errors.name, options(errors)),
     polls: meter.createCounter(polls.name, options(polls)),
+    cost: meter.createCounter(cost.name, options(cost)),
   }
 }
 

@@ -51,6 +51,7 @@ export const METRICS = {
   reconnects: { name: 'runware.client.reconnects', unit: '{reconnect}', description: 'Times the socket was lost and a reconnect scheduled' },
   resumes: { name: 'runware.client.session.resumes', unit: '{resume}', description: 'Sockets made ready that re-attached the previous session' },
   errors: { name: 'runware.client.errors', unit: '{error}', description: 'Tasks that settled with an error, by code and category' },
+  cost: { name: 'runware.client.cost', unit: 'USD', description: 'What the results cost (their cost fields: includeCost), by model' },
   polls: { name: 'runware.client.polls', unit: '{request}', description: 'getResponse requests sent (async tasks, reconciliation)' },
 } as const
 

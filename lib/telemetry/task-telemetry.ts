@@ -76,6 +76,10 @@ export class TaskTelemetry implements TaskObserver {
     this.#guard('counting a poll', () => this.instruments?.polls.add(1))
   }
 
+  costed(record: TaskRecord, usd: number): void {
+    this.#guard('counting a cost', () => this.instruments?.cost.add(usd, { [ATTRIBUTES.model]: record.model }))
+  }
+
   #settled(record: TaskRecord, watched: Watched, error: MoveDetail['error']): void {
     this.#watched.delete(record)
     const span = watched.span
