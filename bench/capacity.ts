@@ -1,5 +1,5 @@
 /**
- * Capacity (`npx tsx bench/capacity.ts [--quick] [--per-model]`): what a user's throughput really depends on.
+ * Capacity (`npx tsx bench/capacity.ts [--quick] [--per-model] [--adaptive-only]`): what a user's throughput really depends on.
  * The simulator gives two models finite capacity (capacity.ts): `slow` has 8 slots, a queue of 16
  * and 30–300 ms per task (about 48 results/s at most); `fast` has 32 slots, a queue of 64 and
  * 20–60 ms (about 800/s). The client keeps a backlog of both and runs for a warm-up, then a
@@ -7,9 +7,8 @@
  * (no tuning). Per setting: goodput (results/s) per model, p50/p99 of the time on the wire (sent →
  * settled), capacity errors (codes the server sent) and retries, as a share of tasks. Then `fast`
  * alone (is the unsaturated model's goodput unchanged beside a saturated one?), and when the
- * adaptive limits settled: the first time after which each stays within ±25 % of its final value
- * (a probe's two rounds at 70 % left out: the limiter measuring its baseline, not moving); an
- * adaptive run goes on 30 s past its measured window (nothing counted) so that this is seen to hold.
+ * adaptive limits settled (settling(), below: a sawtooth is judged by its 5-s mean); an adaptive
+ * run goes on 30 s past its measured window (nothing counted) so that settling is seen to hold.
  * `--per-model` adds each model alone under every fixed setting: the sum of each one's best is
  * what two hand-tuned clients could reach, a fairer bar than one shared `maxInFlight`.
  */
@@ -37,6 +36,27 @@ interface Row {
   tasks: number
   limits?: Record<string, number>
   settledAtS?: Record<string, number>
+  level?: Record<string, number>
+}
+
+/**
+ * When a limit settled: it moves in a sawtooth (grow, cut, probe), so not each step but its 5-s
+ * mean is compared with its level (the mean over the second half of the run); settled is the
+ * first time after which that mean stays within ±25 % of the level. Sampled every 100 ms.
+ */
+function settling(trace: readonly { at: number; limit: number }[], endMs: number): { level: number; settledMs: number } {
+  const samples: number[] = []
+  let next = 0
+  let current = trace[0]?.limit ?? Number.NaN
+  for (let t = 0; t <= endMs; t += 100) {
+    while (next < trace.length && (trace[next]?.at ?? Infinity) <= t) current = trace[next++]?.limit ?? current
+    samples.push(current)
+  }
+  const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)
+  const level = mean(samples.slice(Math.floor(samples.length / 2)))
+  let settledMs = 0
+  for (let k = 50; k <= samples.length; k++) if (Math.abs(mean(samples.slice(k - 50, k)) - level) > 0.25 * level) settledMs = k * 100
+  return { level, settledMs }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -124,19 +144,20 @@ async function measure(setting: string, options: { maxInFlight?: number; adaptiv
     tasks,
   }
   if (options.adaptive === true) {
+    const end = WARM_MS + MEASURE_MS + SETTLE_TAIL_MS
     const final: Record<string, number> = {}
-    // A probe's two rounds at 70 % are the limiter measuring, not moving: left out of "settled".
-    const moves = limitTrace.filter((entry) => entry.reason !== 'probe')
-    for (const { model, limit } of moves) final[model] = limit
+    for (const { model, limit } of limitTrace) final[model] = limit
     row.limits = final
-    row.settledAtS = Object.fromEntries(
-      Object.entries(final).map(([model, limit]) => {
-        const trace = moves.filter((entry) => entry.model === model)
-        let settled = 0
-        for (const entry of trace) if (Math.abs(entry.limit - limit) > 0.25 * limit) settled = entry.at
-        return [model, Math.round(settled / 100) / 10]
-      }),
-    )
+    row.level = {}
+    row.settledAtS = {}
+    for (const model of Object.keys(final)) {
+      const { level, settledMs } = settling(
+        limitTrace.filter((entry) => entry.model === model),
+        end,
+      )
+      row.level[model] = Math.round(level * 10) / 10
+      row.settledAtS[model] = Math.round(settledMs / 100) / 10
+    }
   }
   return row
 }
@@ -149,10 +170,11 @@ function line(row: Row): string {
 }
 
 const rows: Row[] = []
+const adaptiveOnly = process.argv.includes('--adaptive-only')
 console.log(`capacity: warm-up ${WARM_MS / 1_000} s, measured ${MEASURE_MS / 1_000} s, backlog ${BACKLOG} per model`)
 console.log('| setting | slow results/s | fast results/s | total | p50 ms | p99 ms | capacity errors | retries | rejected |')
 console.log('|---|---|---|---|---|---|---|---|---|')
-for (const maxInFlight of SWEEP) {
+for (const maxInFlight of adaptiveOnly ? [] : SWEEP) {
   const row = await measure(`maxInFlight ${maxInFlight}`, { maxInFlight }, ['slow', 'fast'])
   rows.push(row)
   console.log(line(row))
@@ -175,11 +197,14 @@ if (process.argv.includes('--per-model')) {
   console.log(`each model alone at its own best fixed setting: ${bestAlone.slow.toFixed(1)} + ${bestAlone.fast.toFixed(1)} = ${sum.toFixed(1)} results/s`)
   console.log(`adaptive (both at once, no tuning) ÷ that sum: ${((adaptive.goodput.slow + adaptive.goodput.fast) / sum).toFixed(3)}`)
 }
-const best = rows.reduce((a, b) => (b.goodput.slow + b.goodput.fast > a.goodput.slow + a.goodput.fast ? b : a))
 const total = (row: Row): number => row.goodput.slow + row.goodput.fast
-console.log(`\nbest fixed: ${best.setting} (${total(best).toFixed(1)} results/s, p99 ${best.p99.toFixed(0)} ms)`)
-console.log(`adaptive ÷ best fixed goodput: ${(total(adaptive) / total(best)).toFixed(3)} (target ≥ 0.95)`)
+const best = rows.length === 0 ? undefined : rows.reduce((a, b) => (total(b) > total(a) ? b : a))
+if (best !== undefined) {
+  console.log(`\nbest fixed: ${best.setting} (${total(best).toFixed(1)} results/s, p99 ${best.p99.toFixed(0)} ms)`)
+  console.log(`adaptive ÷ best fixed goodput: ${(total(adaptive) / total(best)).toFixed(3)} (target ≥ 0.95)`)
+  console.log(`adaptive p99 ÷ best fixed p99: ${(adaptive.p99 / best.p99).toFixed(2)} (target ≤ 1.5)`)
+}
 console.log(`adaptive capacity errors: ${((100 * adaptive.capacityErrors) / Math.max(1, adaptive.tasks)).toFixed(2)} % of tasks (target ≤ 1 %)`)
-console.log(`adaptive p99 ÷ best fixed p99: ${(adaptive.p99 / best.p99).toFixed(2)} (target ≤ 1.5)`)
 console.log(`fast beside slow ÷ fast alone: ${(adaptive.goodput.fast / alone.goodput.fast).toFixed(3)}`)
-console.log(`adaptive limits at the end: ${JSON.stringify(adaptive.limits)}, settled (s from start): ${JSON.stringify(adaptive.settledAtS)}`)
+console.log(`adaptive limits at the end: ${JSON.stringify(adaptive.limits)}; level (mean, second half): ${JSON.stringify(adaptive.level)}`)
+console.log(`settled (s from start; its 5-s mean stays within ±25 % of the level from then on): ${JSON.stringify(adaptive.settledAtS)}`)
