@@ -26,10 +26,19 @@ export interface Telemetry {
 
 /** What `@opentelemetry/api` exports that is used here. */
 interface GlobalApi {
-  trace: { getTracerProvider(): TracerProviderLike }
+  trace: { getTracerProvider(): TracerProviderLike & { getDelegate?(): unknown } }
   metrics: { getMeterProvider(): MeterProviderLike }
 }
 
+/** The API's own no-op providers: nothing registered. */
+const isNoop = (provider: unknown): boolean =>
+  /^Noop(Tracer|Meter)Provider$/.test((provider as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '')
+
+/**
+ * The global providers as registered when the client is made (register the SDK first, as
+ * OpenTelemetry advises); a half with nothing registered is off, so a process with the API but no
+ * SDK pays nothing per task.
+ */
 function globalProviders(): TelemetryOptions | undefined {
   let api: GlobalApi
   try {
@@ -37,7 +46,12 @@ function globalProviders(): TelemetryOptions | undefined {
   } catch {
     return undefined
   }
-  return { tracerProvider: api.trace.getTracerProvider(), meterProvider: api.metrics.getMeterProvider() }
+  const tracerProvider = api.trace.getTracerProvider()
+  const meterProvider = api.metrics.getMeterProvider()
+  return {
+    tracerProvider: isNoop(tracerProvider.getDelegate?.() ?? tracerProvider) ? undefined : tracerProvider,
+    meterProvider: isNoop(meterProvider) ? undefined : meterProvider,
+  }
 }
 
 function instrumentsOf(meter: MeterLike): Instruments {

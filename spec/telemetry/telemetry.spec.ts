@@ -146,6 +146,15 @@ describe('which providers', () => {
     expect(await points(reader, 'gen_ai.client.operation.duration')).toHaveLength(1)
   })
 
+  it('the API with no SDK registered when the client is made: off, nothing per task (register the SDK first)', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const client = harness.client(sim.url)
+    const { exporter, tracerProvider } = providers()
+    trace.setGlobalTracerProvider(tracerProvider)
+    await client.run(IMAGE)
+    expect(exporter.getFinishedSpans()).toEqual([])
+  })
+
   it('a tracer that throws is reported (callbackError), and the task completes', async () => {
     const sim = await harness.simulator({ apiKeys: [API_KEY] })
     const tracerProvider = {
