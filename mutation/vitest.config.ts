@@ -33,9 +33,10 @@ export default defineConfig({
       // The journal's and idempotency keys' paths through the engine and carry-out (in this process; the crash spec spawns).
       'spec/durable/journal.spec.ts',
       'spec/durable/idempotency.spec.ts',
-      // The per-model limit (pure) and the lanes that hold tasks over it (in this process, on the simulator).
+      // The per-model limit (pure). Not the lanes' spec: its races of slow tasks cover most of the
+      // engine and cost seconds per mutant (a full run with it reached 53 % in 89 minutes), so lanes.ts is
+      // not in the mutate set either.
       'spec/capacity/limiter.spec.ts',
-      'spec/capacity/lanes.spec.ts',
     ],
   },
 })
