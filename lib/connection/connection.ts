@@ -79,8 +79,12 @@ export class Connection implements Wire {
 
   /** Sends an application ping now; false unless ready. */
   ping(): boolean {
-    return this.write(PING_FRAME)
+    const sent = this.write(PING_FRAME)
+    if (sent) this.pingSentAt = this.deps.clock.now()
+    return sent
   }
+
+  pingSentAt: number | undefined
 
   /** Drops the socket and reconnects with backoff (a retryable error that names no task). */
   reconnect(code: string): void {
@@ -223,6 +227,7 @@ export class Connection implements Wire {
     }
     const pingAt = now
     this.#socket?.send(PING_FRAME)
+    this.pingSentAt = pingAt
     this.#setTimer(heartbeat.timeoutMs, () => {
       if (this.#lastInbound >= pingAt) this.#armHeartbeat()
       else this.#lose('heartbeatTimeout', { code: 'heartbeatTimeout' })

@@ -18,6 +18,8 @@ export interface Wire {
   writable(): boolean
   write(frame: string): boolean
   ping(): boolean
+  /** When the last ping went out (monotonic ms): a pong's round trip is measured from it. */
+  readonly pingSentAt: number | undefined
   /** Drop the socket and reconnect (a retryable error that names no task). */
   reconnect(code: string): void
   /** Stop: no reconnect until `connect()` (an auth error that names no task). */

@@ -32,6 +32,8 @@ export interface TaskObserver {
   moved(record: TaskRecord, from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void
   /** A getResponse went out (an async task polled, a task reconciled). */
   polled(): void
+  /** A pong arrived `ms` after the last ping went out. */
+  pong(ms: number): void
   /** A task settled with results that cost `usd`. */
   costed(record: TaskRecord, usd: number): void
 }

@@ -222,12 +222,19 @@ export class TaskEngine implements RecordOwner, JournalOwner {
           break
         case 'pong':
           this.#reconciler.pong()
+          this.#pong()
           break
       }
     }
   }
 
   readonly #handshake = (): boolean => this.#deps.wire.handshake
+
+  /** A pong's round trip from the last ping, for telemetry. */
+  #pong(): void {
+    const sentAt = this.#deps.wire.pingSentAt
+    if (sentAt !== undefined) this.#deps.observer?.pong(this.#deps.clock.now() - sentAt)
+  }
 
   frameError(error: FrameError): void {
     this.#receiver.frameError(error)

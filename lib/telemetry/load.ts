@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import type { CounterLike, HistogramLike, MeterLike, MeterProviderLike, TelemetryOptions, TracerLike, TracerProviderLike } from '../api/telemetry.js'
-import { DURATION_BUCKETS, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, METRICS } from './names.js'
+import { DURATION_BUCKETS, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, METRICS, PONG_BUCKETS } from './names.js'
 
 /** The client's instruments, made once per client. */
 export interface Instruments {
@@ -17,6 +17,7 @@ export interface Instruments {
   readonly errors: CounterLike
   readonly polls: CounterLike
   readonly cost: CounterLike
+  readonly pong: HistogramLike
 }
 
 export interface Telemetry {
@@ -55,7 +56,7 @@ function globalProviders(): TelemetryOptions | undefined {
 }
 
 function instrumentsOf(meter: MeterLike): Instruments {
-  const { duration, inFlight, queued, reconnects, resumes, errors, polls, cost } = METRICS
+  const { duration, inFlight, queued, reconnects, resumes, errors, polls, cost, pong } = METRICS
   const options = (metric: { unit: string; description: string }) => ({ unit: metric.unit, description: metric.description })
   return {
     duration: meter.createHistogram(duration.name, { ...options(duration), advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] } }),
@@ -66,6 +67,7 @@ function instrumentsOf(meter: MeterLike): Instruments {
     errors: meter.createCounter(errors.name, options(errors)),
     polls: meter.createCounter(polls.name, options(polls)),
     cost: meter.createCounter(cost.name, options(cost)),
+    pong: meter.createHistogram(pong.name, { ...options(pong), advice: { explicitBucketBoundaries: [...PONG_BUCKETS] } }),
   }
 }
 

@@ -52,11 +52,15 @@ export const METRICS = {
   resumes: { name: 'runware.client.session.resumes', unit: '{resume}', description: 'Sockets made ready that re-attached the previous session' },
   errors: { name: 'runware.client.errors', unit: '{error}', description: 'Tasks that settled with an error, by code and category' },
   cost: { name: 'runware.client.cost', unit: 'USD', description: 'What the results cost (their cost fields: includeCost), by model' },
+  pong: { name: 'runware.client.pong.duration', unit: 's', description: 'Round trip of an application ping (heartbeat, or after a resume) to its pong' },
   polls: { name: 'runware.client.polls', unit: '{request}', description: 'getResponse requests sent (async tasks, reconciliation)' },
 } as const
 
 /** Seconds; the boundaries the conventions advise for gen_ai.client.operation.duration. */
 export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
+
+/** Seconds: a pong on a healthy link comes in milliseconds; past a second the link is in trouble. */
+export const PONG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 /** OpenTelemetry's SpanKind.CLIENT and SpanStatusCode.ERROR (numbers: the API need not be loaded to use them). */
 export const SPAN_KIND_CLIENT = 2

@@ -76,6 +76,10 @@ export class TaskTelemetry implements TaskObserver {
     this.#guard('counting a poll', () => this.instruments?.polls.add(1))
   }
 
+  pong(ms: number): void {
+    this.#guard('recording a pong', () => this.instruments?.pong.record(ms / 1_000))
+  }
+
   costed(record: TaskRecord, usd: number): void {
     this.#guard('counting a cost', () => this.instruments?.cost.add(usd, { [ATTRIBUTES.model]: record.model }))
   }

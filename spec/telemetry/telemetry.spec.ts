@@ -13,7 +13,7 @@ import { INSTRUMENTATION_VERSION } from '../../lib/telemetry/names.js'
 import { untyped } from '../../lib/api/task-types.js'
 import { API_KEY, record, useHarness } from '../helpers/harness.js'
 import { ASYNC_VIDEO, fastRecovery, IMAGE } from '../fixtures/tasks.js'
-import { failure, until } from '../helpers/wait.js'
+import { eventually, failure, until } from '../helpers/wait.js'
 
 const harness = useHarness()
 
@@ -129,6 +129,21 @@ describe('spans and metrics per task', () => {
     expect(sum(await points(reader, 'runware.client.session.resumes'))).toBe(1)
     expect(sum(await points(reader, 'runware.client.polls'))).toBeGreaterThanOrEqual(1)
     expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(0)
+  })
+})
+
+describe('the socket', () => {
+  it('records each heartbeat pong’s round trip (runware.client.pong.duration, seconds)', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { reader, meterProvider } = providers()
+    const client = harness.client(sim.url, { telemetry: { meterProvider }, heartbeat: { intervalMs: 20, timeoutMs: 2_000 } })
+    await client.connect()
+    const pongs = async (): Promise<DataPoint<Histogram>[]> => (await points(reader, 'runware.client.pong.duration')) as DataPoint<Histogram>[]
+    await eventually(async () => ((await pongs())[0]?.value.count ?? 0) >= 2, 'two pongs recorded')
+    const [recorded] = await pongs()
+    expect(recorded?.value.min).toBeGreaterThanOrEqual(0)
+    // A round trip on loopback, in seconds (a value in milliseconds would read as minutes).
+    expect(recorded?.value.max).toBeLessThan(2)
   })
 })
 
