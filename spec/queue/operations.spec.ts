@@ -150,6 +150,22 @@ describe('an account that refuses work never fails the queue', () => {
     expect(await (await Job.fromId(q.queue, jobId))?.getState()).toBe('waiting')
     expect(w.counts).toMatchObject({ failed: 0, givenBack: 1 })
   })
+
+  it('a spent budget is about the account too: budgetExceeded, the next job goes back unfailed, none runs past it', async () => {
+    const sim = await harness.simulator()
+    const q = queue()
+    // One image costs more than this: the first job spends the budget, the second is refused.
+    const w = closing(startRunwareWorker({ connection, name: q.name, concurrency: 1, client: { apiKey: API_KEY, url: sim.url, budget: { maxUSD: 0.00001 } } }))
+    const first = await q.add({ ...IMAGE, positivePrompt: 'the first' })
+    expect(await q.result(first.jobId, { timeoutMs: 10_000 })).toHaveLength(1)
+    const second = await q.add({ ...IMAGE, positivePrompt: 'the second' })
+    expect(await w.refused).toMatchObject({ code: 'budgetExceeded', category: 'quota' })
+    await until(() => w.counts.givenBack === 1, 'the job given back', 10_000)
+    await w.close()
+    expect(await (await Job.fromId(q.queue, second.jobId))?.getState()).toBe('waiting')
+    expect(w.counts).toMatchObject({ completed: 1, failed: 0 })
+    expect(sim.stats.executions.size).toBe(1)
+  })
 })
 
 describe('RunwareQueue.add under a job id already taken', () => {
