@@ -13,12 +13,13 @@ import { RunwareQueue, startRunwareWorker, type RunwareWorker } from '../lib/que
 import { startSimulator } from '../lib/simulator/index.js'
 import { startRedis } from '../spec/helpers/redis-server.js'
 import { API_KEY } from './clients/types.js'
+import { SLOW_CAPACITY, SLOW_MODEL } from './capacity-setup.js'
 
 const quick = process.argv.includes('--quick')
 const JOBS = quick ? 600 : 1_500
 const WORKERS = 4
-const MODEL = 'sim:slow@1'
-const FULL = { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 }
+const MODEL = SLOW_MODEL
+const FULL = SLOW_CAPACITY
 const DROP_MS = 3_000
 const LOW_MS = 8_000
 
@@ -34,7 +35,7 @@ async function run(share: boolean, round: number, redisUrl: string): Promise<Out
   const sim = await startSimulator({
     apiKeys: [API_KEY],
     seed: 5 + round,
-    capacity: { [MODEL]: { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 } },
+    capacity: { [MODEL]: FULL },
   })
   const connection = { url: redisUrl }
   const name = `capacity-fleet-${round}-${share ? 'on' : 'off'}`

@@ -9,9 +9,9 @@
  * codes; for adaptive, how long after `BACK` until its limit is back to 80 % of where it stood
  * before the drop.
  */
-import { RunwareSocket } from '../lib/client.js'
 import { startSimulator } from '../lib/simulator/index.js'
 import { API_KEY } from './clients/types.js'
+import { capacityClient, SLOW_CAPACITY, SLOW_MODEL } from './capacity-setup.js'
 
 const quick = process.argv.includes('--quick')
 const SCALE = quick ? 0.5 : 1
@@ -19,8 +19,8 @@ const DROP_S = 30 * SCALE
 const BACK_S = 45 * SCALE
 const END_S = 90 * SCALE
 const BACKLOG = 400
-const MODEL = 'sim:slow@1'
-const FULL = { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 }
+const MODEL = SLOW_MODEL
+const FULL = SLOW_CAPACITY
 const LOW = { ...FULL, slots: 2, queue: 4 }
 const CAPACITY_CODES = new Set(['rateLimitExceeded', 'queueWaitTimeout'])
 
@@ -32,14 +32,7 @@ interface Second {
 
 async function run(setting: string, options: { maxInFlight?: number; adaptive?: boolean }): Promise<Second[]> {
   const sim = await startSimulator({ apiKeys: [API_KEY], seed: 11, capacity: { [MODEL]: FULL } })
-  const client = new RunwareSocket({
-    apiKey: API_KEY,
-    url: sim.url,
-    maxInFlight: options.maxInFlight,
-    concurrency: options.adaptive === true ? 'adaptive' : undefined,
-    retry: { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2_000 },
-    taskTimeoutMs: 120_000,
-  })
+  const client = capacityClient(sim.url, options)
   const seconds: Second[] = Array.from({ length: Math.ceil(END_S) }, () => ({ results: 0, codes: 0, limit: undefined }))
   const started = performance.now()
   const bucket = (): Second | undefined => seconds[Math.floor((performance.now() - started) / 1_000)]

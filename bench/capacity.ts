@@ -12,9 +12,9 @@
  * `--per-model` adds each model alone under every fixed setting: the sum of each one's best is
  * what two hand-tuned clients could reach, a fairer bar than one shared `maxInFlight`.
  */
-import { RunwareSocket } from '../lib/client.js'
 import { startSimulator } from '../lib/simulator/index.js'
 import { API_KEY } from './clients/types.js'
+import { capacityClient, FAST_CAPACITY, FAST_MODEL, SLOW_CAPACITY, SLOW_MODEL } from './capacity-setup.js'
 
 const quick = process.argv.includes('--quick')
 const WARM_MS = quick ? 5_000 : 10_000
@@ -22,7 +22,7 @@ const MEASURE_MS = quick ? 10_000 : 20_000
 const BACKLOG = 400
 const SETTLE_TAIL_MS = quick ? 10_000 : 30_000
 const SWEEP = [1, 4, 8, 16, 32, 64, 128, 256]
-const MODELS = { slow: 'sim:slow@1', fast: 'sim:fast@1' } as const
+const MODELS = { slow: SLOW_MODEL, fast: FAST_MODEL } as const
 type Model = keyof typeof MODELS
 
 interface Row {
@@ -67,19 +67,9 @@ async function measure(setting: string, options: { maxInFlight?: number; adaptiv
   const sim = await startSimulator({
     apiKeys: [API_KEY],
     seed: 7,
-    capacity: {
-      [MODELS.slow]: { slots: 8, queue: 16, serviceMs: { min: 30, max: 300 }, maxWaitMs: 10_000 },
-      [MODELS.fast]: { slots: 32, queue: 64, serviceMs: { min: 20, max: 60 }, maxWaitMs: 10_000 },
-    },
+    capacity: { [MODELS.slow]: SLOW_CAPACITY, [MODELS.fast]: FAST_CAPACITY },
   })
-  const client = new RunwareSocket({
-    apiKey: API_KEY,
-    url: sim.url,
-    maxInFlight: options.maxInFlight,
-    concurrency: options.adaptive === true ? 'adaptive' : undefined,
-    retry: { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2_000 },
-    taskTimeoutMs: 120_000,
-  })
+  const client = capacityClient(sim.url, options)
   const sentAt = new Map<string, number>()
   const latencies: number[] = []
   let measuring = false

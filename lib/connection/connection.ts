@@ -29,6 +29,8 @@ export class Connection implements Wire {
   #timer: TimerHandle | undefined
   readonly #session: SessionMemory
   #lastInbound = 0
+  /** When the last application ping went out (a pong's round trip is measured from it). */
+  #pingSentAt: number | undefined
   #failure: RunwareError | undefined
   readonly #backoff: BackoffCounter
 
@@ -80,11 +82,13 @@ export class Connection implements Wire {
   /** Sends an application ping now; false unless ready. */
   ping(): boolean {
     const sent = this.write(PING_FRAME)
-    if (sent) this.pingSentAt = this.deps.clock.now()
+    if (sent) this.#pingSentAt = this.deps.clock.now()
     return sent
   }
 
-  pingSentAt: number | undefined
+  get pingSentAt(): number | undefined {
+    return this.#pingSentAt
+  }
 
   /** Drops the socket and reconnects with backoff (a retryable error that names no task). */
   reconnect(code: string): void {
@@ -227,7 +231,7 @@ export class Connection implements Wire {
     }
     const pingAt = now
     this.#socket?.send(PING_FRAME)
-    this.pingSentAt = pingAt
+    this.#pingSentAt = pingAt
     this.#setTimer(heartbeat.timeoutMs, () => {
       if (this.#lastInbound >= pingAt) this.#armHeartbeat()
       else this.#lose('heartbeatTimeout', { code: 'heartbeatTimeout' })

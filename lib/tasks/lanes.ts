@@ -61,6 +61,8 @@ export class Lanes {
   /** Lanes in the turn order; one with nothing waiting leaves it when its turn comes. */
   readonly #active: Lane[] = []
   #turn = 0
+  /** The latest end of any lane's pause. */
+  #pausedUntil = 0
 
   constructor(
     private readonly settings: LimiterSettings | undefined,
@@ -145,12 +147,16 @@ export class Lanes {
    */
   pause(record: TaskRecord, until: number): void {
     const lane = record.lane as Lane | undefined
-    if (lane !== undefined) lane.pausedUntil = Math.max(lane.pausedUntil, until)
+    if (lane === undefined) return
+    lane.pausedUntil = Math.max(lane.pausedUntil, until)
+    this.#pausedUntil = Math.max(this.#pausedUntil, until)
   }
 
   /** When the first paused lane with new tasks waiting may send again (Infinity: none is paused). */
   resumeAt(): number {
     const now = this.now()
+    // Every pause is over (the common case): no lane to look at.
+    if (this.#pausedUntil <= now) return Infinity
     let at = Infinity
     for (const lane of this.#active) if (lane.count > 0 && lane.pausedUntil > now) at = Math.min(at, lane.pausedUntil)
     return at

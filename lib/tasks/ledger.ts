@@ -52,7 +52,7 @@ export class Ledger {
 
   constructor(
     private readonly hooks: LedgerHooks,
-    readonly lanes: Lanes,
+    private readonly lanes: Lanes,
   ) {}
 
   get size(): number {

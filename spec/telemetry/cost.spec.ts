@@ -2,7 +2,7 @@
  * What the work cost (`includeCost`, `client.cost`, `budget`) against the simulator's price table,
  * and the `runware.client.cost` counter.
  */
-import { MeterProvider, MetricReader, AggregationTemporality } from '@opentelemetry/sdk-metrics'
+import { MeterProvider } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it } from 'vitest'
 import { Costs, MAX_ITEM_USD } from '../../lib/tasks/costs.js'
 import type { TaskRecord } from '../../lib/tasks/task-record.js'
@@ -10,6 +10,7 @@ import type { ResultItem } from '../../lib/protocol/protocol.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { IMAGE } from '../fixtures/tasks.js'
 import { failure } from '../helpers/wait.js'
+import { points, Reader } from '../helpers/otel.js'
 
 const harness = useHarness()
 const CAPTION = { taskType: 'caption', model: 'runware:150@2', inputs: { image: 'https://example.invalid/a.png' } } as const
@@ -70,25 +71,11 @@ describe('budget', () => {
 
 describe('the cost counter', () => {
   it('runware.client.cost adds each task’s cost under its model', async () => {
-    class Reader extends MetricReader {
-      constructor() {
-        super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
-      }
-      protected onForceFlush(): Promise<void> {
-        return Promise.resolve()
-      }
-      protected onShutdown(): Promise<void> {
-        return Promise.resolve()
-      }
-    }
     const reader = new Reader()
     const sim = await harness.simulator({ apiKeys: [API_KEY] })
     const client = harness.client(sim.url, { includeCost: true, telemetry: { meterProvider: new MeterProvider({ readers: [reader] }) } })
     const items = await client.run({ ...IMAGE, numberResults: 3 })
-    const { resourceMetrics } = await reader.collect()
-    const points = resourceMetrics.scopeMetrics.flatMap((scope) =>
-      scope.metrics.filter((metric) => metric.descriptor.name === 'runware.client.cost').flatMap((metric) => [...metric.dataPoints]),
-    )
-    expect(points.map((point) => [point.attributes, point.value])).toEqual([[{ 'gen_ai.request.model': 'runware:101@1' }, costOf(items)]])
+    const found = await points(reader, 'runware.client.cost')
+    expect(found.map((point) => [point.attributes, point.value])).toEqual([[{ 'gen_ai.request.model': 'runware:101@1' }, costOf(items)]])
   })
 })

@@ -6,44 +6,16 @@
  */
 import { readFileSync } from 'node:fs'
 import { metrics, trace } from '@opentelemetry/api'
-import { AggregationTemporality, MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics'
 import { afterEach, describe, expect, it } from 'vitest'
 import { INSTRUMENTATION_VERSION } from '../../lib/telemetry/names.js'
 import { untyped } from '../../lib/api/task-types.js'
 import { API_KEY, record, useHarness } from '../helpers/harness.js'
 import { ASYNC_VIDEO, fastRecovery, IMAGE } from '../fixtures/tasks.js'
 import { eventually, failure, until } from '../helpers/wait.js'
+import { points, providers } from '../helpers/otel.js'
 
 const harness = useHarness()
-
-class Reader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
-  }
-  protected onForceFlush(): Promise<void> {
-    return Promise.resolve()
-  }
-  protected onShutdown(): Promise<void> {
-    return Promise.resolve()
-  }
-}
-
-function providers(): { exporter: InMemorySpanExporter; reader: Reader; tracerProvider: BasicTracerProvider; meterProvider: MeterProvider } {
-  const exporter = new InMemorySpanExporter()
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  const reader = new Reader()
-  const meterProvider = new MeterProvider({ readers: [reader] })
-  return { exporter, reader, tracerProvider, meterProvider }
-}
-
-/** Every data point of the metric `name`, as collected now. */
-async function points(reader: Reader, name: string): Promise<DataPoint<unknown>[]> {
-  const { resourceMetrics } = await reader.collect()
-  return resourceMetrics.scopeMetrics.flatMap((scope) =>
-    scope.metrics.filter((metric) => metric.descriptor.name === name).flatMap((metric): DataPoint<unknown>[] => [...metric.dataPoints]),
-  )
-}
 
 const sum = (found: DataPoint<unknown>[]): number => found.reduce((total, point) => total + (point.value as number), 0)
 
