@@ -17,7 +17,7 @@ import { resolveOptions } from './support/resolve-options.js'
 import { ErrorPolicy } from './recovery/policy.js'
 import type { ResultItem, Task } from './protocol/protocol.js'
 import { monitoredClock, Monitor, Reporter } from './support/report.js'
-import { startTelemetry, type ClientTelemetry } from './telemetry/client-telemetry.js'
+import { startTelemetry, traced, type ClientTelemetry } from './telemetry/client-telemetry.js'
 import { Schedule } from './support/schedule.js'
 import { STATES } from './machines/states.js'
 import { streamOf } from './stream.js'
@@ -173,6 +173,7 @@ export class RunwareSocket {
     // Read now, whatever happens next: what is sent is fixed when run is called.
     const prepared = prepareTask(task, this.#isPending, fixed, this.#options.includeCost)
     if (prepared instanceof RunwareError) return Promise.reject(prepared)
+    const runOptions = traced(options, this.#telemetry)
     return new Promise<ResultItem[]>((resolve, reject) => {
       this.#monitor.enter(() => {
         const refused = this.#refusal(prepared.taskUUID, prepared.taskType, options.signal, prepared.generated)
@@ -180,7 +181,7 @@ export class RunwareSocket {
           reject(refused)
           return
         }
-        this.#engine.admit(prepared, options, resolve, reject)
+        this.#engine.admit(prepared, runOptions, resolve, reject)
         if (this.#connection.state === 'idle') this.#connection.connect()
       })
     })

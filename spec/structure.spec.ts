@@ -84,7 +84,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // OpenTelemetry, optional: watches tasks through the engine's observer port; never decides anything.
   telemetry: ['api', 'machines', 'support', 'tasks'],
   // The fleet: the client and its tasks, never the simulator or the command.
-  queue: ['api', 'protocol', 'recovery', 'support', 'tasks', 'durable', 'client.ts'],
+  queue: ['api', 'protocol', 'recovery', 'support', 'tasks', 'durable', 'telemetry/propagation.ts', 'client.ts'],
   // The simulator speaks the protocol on its own clock: nothing else of the client.
   simulator: ['protocol', 'support/clock.ts'],
 }

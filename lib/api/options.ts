@@ -8,7 +8,7 @@ import type { Clock } from '../support/clock.js'
 import type { ErrorPolicyOptions } from '../recovery/policy.js'
 import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
 import type { Journal, JsonValue } from './journal.js'
-import type { TelemetryOptions } from './telemetry.js'
+import type { ContextLike, TelemetryOptions } from './telemetry.js'
 import type { WebSocketConstructor } from './websocket.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
@@ -50,6 +50,11 @@ export interface RunOptions<R extends ResultItem = ResultItem> {
    * the task once, in any process; a rerun collects its result, or rejects with its failure.
    */
   idempotencyKey?: string | undefined
+  /**
+   * The OpenTelemetry context (`@opentelemetry/api`'s Context) whose span the task's span is a
+   * child of. @default the active context when run() is called
+   */
+  parentContext?: ContextLike | undefined
 }
 
 export interface HeartbeatOptions {

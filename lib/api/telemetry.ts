@@ -15,9 +15,16 @@ export interface SpanLike {
   isRecording(): boolean
 }
 
+/** An OpenTelemetry Context (`@opentelemetry/api`): what a span's parent is read from. */
+export interface ContextLike {
+  getValue(key: symbol): unknown
+  setValue(key: symbol, value: unknown): ContextLike
+  deleteValue(key: symbol): ContextLike
+}
+
 export interface TracerLike {
-  /** `kind` 2 is OpenTelemetry's SpanKind.CLIENT. */
-  startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): SpanLike
+  /** `kind` 2 is OpenTelemetry's SpanKind.CLIENT; without `context`, the parent is the active context. */
+  startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }, context?: ContextLike): SpanLike
 }
 
 export interface TracerProviderLike {

@@ -15,6 +15,10 @@ export interface WorkerConfig {
   /** ws:// to a host that is not loopback, knowingly. */
   allowCleartext: boolean
   apiKey: string
+  /** Serve /metrics, /healthz and /readyz on this port (0: a free one). */
+  metricsPort: number | undefined
+  /** The address the metrics server binds; undefined: every interface. */
+  metricsHost: string | undefined
 }
 
 export interface EnqueueConfig {
@@ -63,10 +67,17 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
     'lock-ms': { type: 'string' },
     'redis-timeout-ms': { type: 'string' },
     'allow-cleartext': { type: 'boolean' },
+    'metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
   expectPositionals('worker', positionals, [])
+  const metricsHost = values['metrics-host']
+  if (metricsHost !== undefined && !/^[A-Za-z0-9.:-]{1,255}$/.test(metricsHost))
+    throw new UsageError(`--metrics-host must be a host name or an IP address, got ${JSON.stringify(metricsHost)}`, 'worker')
+  const metricsPort = integerFlag('worker', 'metrics-port', values['metrics-port'], { min: 0, max: 65_535 })
+  if (metricsHost !== undefined && metricsPort === undefined) throw new UsageError('--metrics-host needs --metrics-port', 'worker')
   const allowCleartext = values['allow-cleartext'] === true
   const redis = redisFlag('worker', values.redis)
   const apiKey = apiKeyFromEnv('worker', env)
@@ -80,6 +91,8 @@ export function parseWorkerArgs(args: readonly string[], env: Io['env']): Worker
     redisTimeoutMs: integerFlag('worker', 'redis-timeout-ms', values['redis-timeout-ms'], { min: 1 }) ?? FLEET_DEFAULTS.redisTimeoutMs,
     allowCleartext,
     apiKey,
+    metricsPort,
+    metricsHost,
   }
 }
 

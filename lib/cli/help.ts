@@ -142,7 +142,7 @@ Exit codes:
   3    cannot listen (port in use, address not available)
 `
 
-export const WORKER_HELP = `Usage: runware-socket worker --redis URL [--queue NAME] [--concurrency N] [--url URL]
+export const WORKER_HELP = `Usage: runware-socket worker --redis URL [--queue NAME] [--concurrency N] [--url URL] [--metrics-port N]
 
 Runs one fleet worker: takes jobs from a BullMQ queue on Redis and runs each as a Runware task
 over one WebSocket. Start as many as you like, on as many machines, against the same Redis.
@@ -174,13 +174,21 @@ Options:
   --lock-ms MS        BullMQ lock: a dead worker's jobs move on after about this long (default 30000)
   --redis-timeout-ms MS  how long Redis may take to answer at start (default 10000)
   --allow-cleartext   allow a ws:// --url to a host that is not loopback
+  --metrics-port N    serve /metrics (Prometheus text: the client's OpenTelemetry metrics and
+                      the worker's jobs), /healthz and /readyz on port N (0: a free one); needs
+                      @opentelemetry/api and @opentelemetry/exporter-prometheus installed
+  --metrics-host H    the address the metrics server listens on (default: every interface)
   -h, --help          show this help
+
+/readyz answers 200 when the socket is ready, Redis is reachable and the worker is not
+draining, else 503 saying which (the status line shows the same). docs/telemetry.md lists
+the series.
 
 Exit codes:
   0    drained after SIGTERM/SIGINT
   2    usage error: bad flags, --redis missing, RUNWARE_API_KEY not set
   3    cannot start (Redis unreachable, authentication refused, bullmq or ioredis not
-       installed), or stopped because the account refused work (jobs given back)
+       installed, the metrics port in use), or stopped because the account refused work (jobs given back)
   130  a second SIGINT; 143 a second SIGTERM
 `
 

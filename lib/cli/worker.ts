@@ -11,6 +11,7 @@ import type { RunwareWorker } from '../queue/worker.js'
 import { describeError } from './disposition.js'
 import type { WorkerConfig } from './fleet-args.js'
 import { EXIT, exitCodeFor, type Io } from './io.js'
+import { readiness, startWorkerMetrics, type WorkerMetrics, type WorkerView } from './worker-metrics.js'
 
 /** The queue entry, or a sentence saying what to install. */
 export async function loadQueue(): Promise<typeof import('../queue/index.js') | string> {
@@ -50,25 +51,50 @@ export async function runWorker(config: WorkerConfig, io: Io): Promise<number> {
     say(`worker: cannot start: ${describeError(error)}`)
     return EXIT.fatal
   }
-  let handle: RunwareWorker
+  let handle: RunwareWorker | undefined
+  let draining = false
+  const view = (): WorkerView => ({
+    socket: handle?.client.state ?? 'idle',
+    redisReachable: handle?.redisReachable ?? false,
+    draining,
+    counts: handle?.counts ?? { active: 0, completed: 0, failed: 0, retried: 0, givenBack: 0, resumed: 0 },
+  })
+  let metrics: WorkerMetrics | undefined
+  if (config.metricsPort !== undefined) {
+    try {
+      metrics = await startWorkerMetrics(config.metricsPort, config.metricsHost, view)
+    } catch (error) {
+      say(`worker: cannot start: ${describeError(error)}`)
+      return EXIT.fatal
+    }
+    say(`worker: metrics on ${metrics.url}/metrics (/healthz, /readyz)`)
+  }
   try {
     handle = queue.startRunwareWorker({
       connection,
       name: config.queue,
       concurrency: config.concurrency,
-      client: { apiKey: config.apiKey, url: config.url, allowCleartext: config.allowCleartext },
+      client: {
+        apiKey: config.apiKey,
+        url: config.url,
+        allowCleartext: config.allowCleartext,
+        // The CLI's own: metrics only when asked, no global providers (it registers none).
+        telemetry: metrics === undefined ? false : { meterProvider: metrics.meterProvider },
+      },
       drainTimeoutMs: config.drainMs,
       lockDurationMs: config.lockMs,
       logger: lineLogger(say, 'worker'),
     })
   } catch (error) {
     say(`worker: ${describeError(error)}`)
+    await metrics?.close()
     return EXIT.fatal
   }
-  const { counts, client } = handle
+  const started = handle
+  const { counts, client } = started
   const tally = (): string =>
     `${counts.completed} done, ${counts.failed} failed, ${counts.retried} retried, ${counts.givenBack} given back, ${counts.resumed} resumed`
-  const status = (): string => `worker: ${counts.active} active, ${tally()}; socket ${client.state}; redis ${handle.redisReachable ? 'ok' : 'unreachable'}`
+  const status = (): string => `worker: ${counts.active} active, ${tally()}; ${readiness(view()).text}`
   const show = tty ? setInterval(() => io.stderr.write(`\r\x1b[2K${status()}`), 1_000) : undefined
   show?.unref()
 
@@ -86,9 +112,11 @@ export async function runWorker(config: WorkerConfig, io: Io): Promise<number> {
   })
   const finish = async (line: string, code: number): Promise<number> => {
     say(line)
-    await handle.close()
+    draining = true
+    await started.close()
     stopSignals()
     clearInterval(show)
+    await metrics?.close()
     say(`worker: drained; ${tally()}`)
     return code
   }
@@ -99,11 +127,12 @@ export async function runWorker(config: WorkerConfig, io: Io): Promise<number> {
     say(`worker: cannot connect: ${describeError(error)}`)
     stopSignals()
     clearInterval(show)
-    await handle.close()
+    await started.close()
+    await metrics?.close()
     return EXIT.fatal
   }
   say(`worker: ready on queue ${config.queue} (concurrency ${config.concurrency})`)
-  const outcome = await Promise.race([stop.then((signal) => ({ signal })), handle.refused.then((refusal) => ({ refusal }))])
+  const outcome = await Promise.race([stop.then((signal) => ({ signal })), started.refused.then((refusal) => ({ refusal }))])
   if ('refusal' in outcome) {
     return finish(`worker: stopping: the account refused work (${describeError(outcome.refusal)}); the jobs it held go back to the queue, unfailed`, EXIT.fatal)
   }

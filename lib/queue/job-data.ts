@@ -7,6 +7,7 @@
 import { RunwareError, type RunwareErrorInit } from '../support/errors.js'
 import type { ErrorCategory } from '../recovery/codes.js'
 import { isUUID, type Task } from '../protocol/protocol.js'
+import { readTraceCarrier, type TraceCarrier } from '../telemetry/propagation.js'
 
 /** The queue's name when none is given. */
 export const DEFAULT_QUEUE = 'runware'
@@ -25,6 +26,8 @@ export interface RunwareJobData {
   readonly taskUUIDs: readonly string[]
   /** The error of the last failed attempt: code, category and message survive the queue. */
   readonly error?: StoredError | undefined
+  /** The producer's trace context (W3C), when it enqueued the task inside a span. */
+  readonly trace?: TraceCarrier | undefined
 }
 
 /** A RunwareError as a job keeps it (never the API key: the client already scrubbed it). */
@@ -113,7 +116,9 @@ export function readJobData(value: unknown): RunwareJobData | string {
   if (!Array.isArray(taskUUIDs) || taskUUIDs.length === 0 || taskUUIDs.length > MAX_TASK_UUIDS || !taskUUIDs.every(isUUID))
     return 'the job data has no list of taskUUIDs'
   if (task.taskUUID !== taskUUIDs[0]) return "the job data's task is not under its first taskUUID"
-  return { task: task as Task, taskUUIDs: taskUUIDs, error: readError(value.error) }
+  const data: RunwareJobData = { task: task as Task, taskUUIDs: taskUUIDs, error: readError(value.error) }
+  const trace = readTraceCarrier(value.trace)
+  return trace === undefined ? data : { ...data, trace }
 }
 
 /** The error a job's data records, read on its own: a job refused for bad data still has one. */

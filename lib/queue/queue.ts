@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis'
 import { prepareTask } from '../tasks/admit.js'
 import { libraryError, RunwareError } from '../support/errors.js'
 import type { Logger } from '../api/options.js'
+import type { ContextLike } from '../api/telemetry.js'
+import { traceCarrierOf } from '../telemetry/propagation.js'
 import type { ResultItem, Task } from '../protocol/protocol.js'
 import { Completions, type Finish } from './completions.js'
 import { RedisHealth } from './health.js'
@@ -50,6 +52,11 @@ export interface AddOptions {
   readonly attempts?: number | undefined
   readonly priority?: number | undefined
   readonly delayMs?: number | undefined
+  /**
+   * The OpenTelemetry context the worker's task span becomes a child of, carried in the job as W3C
+   * trace context. @default the active context (nothing is carried when there is no span)
+   */
+  readonly parentContext?: ContextLike | undefined
 }
 
 export interface Enqueued {
@@ -230,7 +237,10 @@ export class RunwareQueue {
       if (options.attempts !== undefined) opts.attempts = options.attempts
       if (options.priority !== undefined) opts.priority = options.priority
       if (options.delayMs !== undefined) opts.delay = options.delayMs
-      return { taskUUID: prepared.taskUUID, given: !prepared.generated, data: { task: fixed, taskUUIDs: [prepared.taskUUID] }, opts }
+      const trace = traceCarrierOf(options.parentContext)
+      const data: RunwareJobData =
+        trace === undefined ? { task: fixed, taskUUIDs: [prepared.taskUUID] } : { task: fixed, taskUUIDs: [prepared.taskUUID], trace }
+      return { taskUUID: prepared.taskUUID, given: !prepared.generated, data, opts }
     })
   }
 }

@@ -30,6 +30,7 @@ import { randomTaskUUID } from '../protocol/protocol.js'
 import { Holdings, isAccountRefusal } from './give-back.js'
 import { CapacitySignals } from './capacity-signals.js'
 import { RedisHealth } from './health.js'
+import { parentContextOf } from '../telemetry/propagation.js'
 import { currentTaskUUID, DEFAULT_QUEUE, readJobData, storeError, type RunwareJobData } from './job-data.js'
 import { queueLog } from './log.js'
 import { never, sleep } from './sleep.js'
@@ -172,11 +173,13 @@ export function startRunwareWorker(options: RunwareWorkerOptions): RunwareWorker
     // Started more often than it failed: a worker died with it or left it (stalled-job recovery, a give-back).
     if (job.attemptsStarted > job.attemptsMade + 1) counts.resumed += 1
     let taskUUIDs = [...data.taskUUIDs]
+    const parentContext = parentContextOf(data.trace)
     for (let tries = 1; ; tries++) {
       const taskUUID = currentTaskUUID({ ...data, taskUUIDs })
       try {
         return await client.run(untyped({ ...data.task, taskUUID }), {
           onProgress: (progress) => void job.updateProgress(progress).catch(() => undefined),
+          parentContext,
         })
       } catch (caught) {
         const error = caught instanceof RunwareError ? caught : libraryError('internalError', describeThrown(caught))

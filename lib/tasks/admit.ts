@@ -229,7 +229,7 @@ function isAbortSignal(value: unknown): boolean {
 export function checkRunOptions(options: unknown): RunwareError | undefined {
   if (options === undefined) return undefined
   if (typeof options !== 'object' || options === null) return invalid(`run options must be an object, got ${describe(options)}`)
-  const { signal, timeoutMs, onResult, onProgress, idempotencyKey } = options as Record<string, unknown>
+  const { signal, timeoutMs, onResult, onProgress, idempotencyKey, parentContext } = options as Record<string, unknown>
   if (signal !== undefined && !isAbortSignal(signal)) return invalid('options.signal must be an AbortSignal')
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
     return invalid(`options.timeoutMs must be a positive number, got ${typeof timeoutMs === 'number' ? timeoutMs : describe(timeoutMs)}`)
@@ -242,6 +242,11 @@ export function checkRunOptions(options: unknown): RunwareError | undefined {
   ) {
     return invalid(`options.idempotencyKey must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)
   }
+  if (
+    parentContext !== undefined &&
+    !(typeof parentContext === 'object' && parentContext !== null && 'getValue' in parentContext && typeof parentContext.getValue === 'function')
+  )
+    return invalid("options.parentContext must be an OpenTelemetry Context (@opentelemetry/api's context.active(), trace.setSpan(…))")
   return undefined
 }
 

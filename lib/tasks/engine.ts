@@ -88,7 +88,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   admit(prepared: PreparedTask, run: RunOptions, resolve: (items: ResultItem[]) => void, reject: (error: RunwareError) => void): void {
     const { options, schedule } = this.#deps
     const timeoutMs = run.timeoutMs ?? options.taskTimeoutMs
-    const record = new TaskRecord(prepared, { timeoutMs, onResult: run.onResult, onProgress: run.onProgress, resolve, reject, owner: this })
+    const record = new TaskRecord(prepared, { timeoutMs, run, resolve, reject, owner: this })
     const journal = this.#journal
     this.ledger.admit(record, journal === undefined ? 'queued' : 'journaling')
     if (Number.isFinite(timeoutMs)) schedule.add(record, schedule.now() + timeoutMs)
@@ -114,7 +114,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
    */
   adopt(prepared: PreparedTask, resolve: (items: ResultItem[]) => void, reject: (error: RunwareError) => void): (error: RunwareError) => void {
     const { options, schedule } = this.#deps
-    const record = new TaskRecord(prepared, { timeoutMs: options.taskTimeoutMs, onResult: undefined, onProgress: undefined, resolve, reject, owner: this })
+    const record = new TaskRecord(prepared, { timeoutMs: options.taskTimeoutMs, run: {}, resolve, reject, owner: this })
     this.ledger.admit(record, 'unknown')
     if (Number.isFinite(options.taskTimeoutMs)) schedule.add(record, schedule.now() + options.taskTimeoutMs)
     this.#prober.ask(record)

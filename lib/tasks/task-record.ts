@@ -3,6 +3,8 @@
  * (its outputs, each once: an output is recognised by what identifies it, never by equal content),
  * and where it stands (its phase, moved only by ledger.ts along the lifecycle table).
  */
+import type { RunOptions } from '../api/options.js'
+import type { ContextLike } from '../api/telemetry.js'
 import type { TaskPhase } from '../machines/phases.js'
 import { normaliseErrorItem } from '../protocol/parse.js'
 import type { ErrorItem, ResultItem, WireTask } from '../protocol/protocol.js'
@@ -20,8 +22,8 @@ export interface LaneSlot {
 /** What `run` gave beside the task itself. */
 export interface RecordInit {
   timeoutMs: number
-  onResult: ((item: ResultItem) => void) | undefined
-  onProgress: ((progress: number) => void) | undefined
+  /** What `run` was given beside the task: its callbacks and its span's parent. */
+  run: Pick<RunOptions, 'onResult' | 'onProgress' | 'parentContext'>
   resolve: (items: ResultItem[]) => void
   reject: (error: RunwareError) => void
   /** Called when the deadline (the record's own schedule entry) or its wake entry fires. */
@@ -86,8 +88,9 @@ export class TaskRecord implements ScheduleEntry {
     this.expected = task.completion.kind === 'count' ? task.completion.count : 0
     this.async = task.async
     this.timeoutMs = init.timeoutMs
-    this.onResult = init.onResult
-    if (init.onProgress !== undefined) this.#more.onProgress = init.onProgress
+    this.onResult = init.run.onResult
+    if (init.run.onProgress !== undefined) this.#more.onProgress = init.run.onProgress
+    if (init.run.parentContext !== undefined) this.#more.parentContext = init.run.parentContext
     this.#resolve = init.resolve
     this.#reject = init.reject
     this.#owner = init.owner
@@ -104,6 +107,10 @@ export class TaskRecord implements ScheduleEntry {
 
   get onProgress(): ((progress: number) => void) | undefined {
     return this.#extra?.onProgress
+  }
+
+  get parentContext(): ContextLike | undefined {
+    return this.#extra?.parentContext
   }
 
   /** Every other id it went out under (retries), or undefined. */
@@ -210,6 +217,7 @@ export class TaskRecord implements ScheduleEntry {
 /** A record's rarely used parts. */
 class RecordExtra {
   onProgress: ((progress: number) => void) | undefined = undefined
+  parentContext: ContextLike | undefined = undefined
   aliases: string[] | undefined = undefined
   keys: Set<string> | undefined = undefined
   frames: Map<string, number> | undefined = undefined

@@ -4,7 +4,16 @@
  * loaded and telemetry is off.
  */
 import { createRequire } from 'node:module'
-import type { CounterLike, HistogramLike, MeterLike, MeterProviderLike, TelemetryOptions, TracerLike, TracerProviderLike } from '../api/telemetry.js'
+import type {
+  ContextLike,
+  CounterLike,
+  HistogramLike,
+  MeterLike,
+  MeterProviderLike,
+  TelemetryOptions,
+  TracerLike,
+  TracerProviderLike,
+} from '../api/telemetry.js'
 import { DURATION_BUCKETS, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, METRICS, PONG_BUCKETS } from './names.js'
 
 /** The client's instruments, made once per client. */
@@ -25,10 +34,46 @@ export interface Telemetry {
   readonly instruments: Instruments | undefined
 }
 
-/** What `@opentelemetry/api` exports that is used here. */
-interface GlobalApi {
-  trace: { getTracerProvider(): TracerProviderLike & { getDelegate?(): unknown } }
+/** What `@opentelemetry/api` exports that the library uses. */
+export interface OtelApi {
+  ROOT_CONTEXT: ContextLike
+  context: { active(): ContextLike }
+  propagation: {
+    inject(context: ContextLike, carrier: Record<string, string>): void
+    extract(context: ContextLike, carrier: Record<string, string>): ContextLike
+  }
+  trace: {
+    getTracerProvider(): TracerProviderLike & { getDelegate?(): unknown }
+    getSpanContext(context: ContextLike): SpanContextLike | undefined
+    setSpanContext(context: ContextLike, spanContext: SpanContextLike): ContextLike
+  }
   metrics: { getMeterProvider(): MeterProviderLike }
+}
+
+export interface SpanContextLike {
+  traceId: string
+  spanId: string
+  traceFlags: number
+  isRemote?: boolean
+}
+
+let loaded: OtelApi | null | undefined
+
+/** `@opentelemetry/api`, required once on first use; undefined when it is not installed. */
+export function otelApi(): OtelApi | undefined {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
+    } catch {
+      loaded = null
+    }
+  }
+  return loaded ?? undefined
+}
+
+/** The active context, when `@opentelemetry/api` is installed: a task's span parent, read when run() is called. */
+export function activeContext(): ContextLike | undefined {
+  return otelApi()?.context.active()
 }
 
 /** The API's own no-op providers: nothing registered. */
@@ -41,12 +86,8 @@ const isNoop = (provider: unknown): boolean =>
  * SDK pays nothing per task.
  */
 function globalProviders(): TelemetryOptions | undefined {
-  let api: GlobalApi
-  try {
-    api = createRequire(import.meta.url)('@opentelemetry/api') as GlobalApi
-  } catch {
-    return undefined
-  }
+  const api = otelApi()
+  if (api === undefined) return undefined
   const tracerProvider = api.trace.getTracerProvider()
   const meterProvider = api.metrics.getMeterProvider()
   return {

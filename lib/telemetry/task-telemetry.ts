@@ -46,10 +46,13 @@ export class TaskTelemetry implements TaskObserver {
     this.#guard('starting a span', () => {
       const operation = operationOf(record.taskType)
       const attributes: TelemetryAttributes = { [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: record.model, [ATTRIBUTES.taskType]: record.taskType }
-      const span = this.tracer?.startSpan(`${operation} ${record.model}`, {
-        kind: SPAN_KIND_CLIENT,
-        attributes: { ...attributes, [ATTRIBUTES.taskUUID]: record.id },
-      })
+      const options = { kind: SPAN_KIND_CLIENT, attributes: { ...attributes, [ATTRIBUTES.taskUUID]: record.id } }
+      const parent = record.parentContext
+      // Admission is synchronous within run(): the tracer's default parent is the active context there.
+      const span =
+        parent === undefined
+          ? this.tracer?.startSpan(`${operation} ${record.model}`, options)
+          : this.tracer?.startSpan(`${operation} ${record.model}`, options, parent)
       this.#watched.set(record, { span, startedAt: this.now(), attributes })
       this.#count(record.phase, 1)
     })

@@ -25,6 +25,9 @@ describe('worker and enqueue flags', () => {
     [['--redis', 'redis://h', '--concurrency', '0'], /--concurrency must be a whole number/],
     [['--redis', 'redis://h', '--lock-ms', '5'], /--lock-ms must be a whole number ≥ 100/],
     [['--redis', 'redis://h', 'extra'], /unexpected argument "extra"/],
+    [['--redis', 'redis://h', '--metrics-port', '70000'], /--metrics-port must be a whole number from 0 to 65535/],
+    [['--redis', 'redis://h', '--metrics-port', '9464', '--metrics-host', 'a b'], /--metrics-host must be a host name/],
+    [['--redis', 'redis://h', '--metrics-host', '127.0.0.1'], /--metrics-host needs --metrics-port/],
   ])('worker %j is a usage error', (args, message) => {
     expect(() => parseWorkerArgs(args, env)).toThrow(message)
   })
@@ -41,6 +44,8 @@ describe('worker and enqueue flags', () => {
       drainMs: 30_000,
       lockMs: 30_000,
       url: 'wss://ws-api.runware.ai/v1',
+      metricsPort: undefined,
+      metricsHost: undefined,
     })
   })
 
@@ -52,7 +57,7 @@ describe('worker and enqueue flags', () => {
   it('--help for both lists every flag', async () => {
     const worker = spawnCli(['worker', '--help'])
     expect((await exitOf(worker)).code).toBe(0)
-    for (const flag of ['--redis', '--queue', '--concurrency', '--url', '--drain-ms', '--lock-ms', '--redis-timeout-ms'])
+    for (const flag of ['--redis', '--queue', '--concurrency', '--url', '--drain-ms', '--lock-ms', '--redis-timeout-ms', '--metrics-port', '--metrics-host'])
       expect(worker.stdout()).toContain(flag)
     const enqueue = spawnCli(['enqueue', '--help'])
     expect((await exitOf(enqueue)).code).toBe(0)

@@ -37,8 +37,7 @@ function record(): TaskRecord {
   } as const
   return new TaskRecord(task, {
     timeoutMs: 1_000,
-    onResult: undefined,
-    onProgress: undefined,
+    run: {},
     resolve: () => undefined,
     reject: (_error: RunwareError) => undefined,
     owner: { deadlineReached: () => undefined, woken: () => undefined },
