@@ -70,11 +70,8 @@ export class RunwareSocket {
       },
     })
     const policy = new ErrorPolicy(resolved.errorPolicy, (error) => reporter.thrown('errorPolicy.classify', error))
-    const telemetry = (this.#telemetry = startTelemetry(
-      resolved.telemetry,
-      () => clock.now(),
-      (what, error) => reporter.thrown(what, error),
-    ))
+    const thrown = (what: string, error: unknown): void => reporter.thrown(what, error)
+    const telemetry = (this.#telemetry = startTelemetry({ option: resolved.telemetry, clock, thrown, counts: () => this.#engine.ledger }))
     const schedule = new Schedule(clock)
     this.#engine = new TaskEngine({ options: resolved, policy, reporter, scrubber, schedule, clock, wire: this.#connection, run, observer: telemetry?.tasks })
     this.#durable = new Durability(resolved.journal, this.#engine, {

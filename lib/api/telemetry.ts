@@ -45,10 +45,18 @@ export interface InstrumentOptionsLike {
   advice?: { explicitBucketBoundaries?: number[] }
 }
 
+export interface ObservableResultLike {
+  observe(value: number, attributes?: TelemetryAttributes): void
+}
+
+export interface ObservableLike {
+  addCallback(callback: (result: ObservableResultLike) => void): void
+}
+
 export interface MeterLike {
   createHistogram(name: string, options?: InstrumentOptionsLike): HistogramLike
   createCounter(name: string, options?: InstrumentOptionsLike): CounterLike
-  createUpDownCounter(name: string, options?: InstrumentOptionsLike): CounterLike
+  createObservableUpDownCounter(name: string, options?: InstrumentOptionsLike): ObservableLike
 }
 
 export interface MeterProviderLike {

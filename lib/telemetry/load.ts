@@ -19,8 +19,6 @@ import { DURATION_BUCKETS, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, METRI
 /** The client's instruments, made once per client. */
 export interface Instruments {
   readonly duration: HistogramLike
-  readonly inFlight: CounterLike
-  readonly queued: CounterLike
   readonly reconnects: CounterLike
   readonly resumes: CounterLike
   readonly errors: CounterLike
@@ -31,6 +29,7 @@ export interface Instruments {
 
 export interface Telemetry {
   readonly tracer: TracerLike | undefined
+  readonly meter: MeterLike | undefined
   readonly instruments: Instruments | undefined
 }
 
@@ -71,6 +70,11 @@ export function otelApi(): OtelApi | undefined {
   return loaded ?? undefined
 }
 
+/** The API's root context (no span in it), when `@opentelemetry/api` is installed. */
+export function rootContext(): ContextLike | undefined {
+  return otelApi()?.ROOT_CONTEXT
+}
+
 /** The active context, when `@opentelemetry/api` is installed: a task's span parent, read when run() is called. */
 export function activeContext(): ContextLike | undefined {
   return otelApi()?.context.active()
@@ -97,12 +101,10 @@ function globalProviders(): TelemetryOptions | undefined {
 }
 
 function instrumentsOf(meter: MeterLike): Instruments {
-  const { duration, inFlight, queued, reconnects, resumes, errors, polls, cost, pong } = METRICS
+  const { duration, reconnects, resumes, errors, polls, cost, pong } = METRICS
   const options = (metric: { unit: string; description: string }) => ({ unit: metric.unit, description: metric.description })
   return {
     duration: meter.createHistogram(duration.name, { ...options(duration), advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] } }),
-    inFlight: meter.createUpDownCounter(inFlight.name, options(inFlight)),
-    queued: meter.createUpDownCounter(queued.name, options(queued)),
     reconnects: meter.createCounter(reconnects.name, options(reconnects)),
     resumes: meter.createCounter(resumes.name, options(resumes)),
     errors: meter.createCounter(errors.name, options(errors)),
@@ -120,5 +122,5 @@ export function loadTelemetry(option: false | TelemetryOptions | undefined): Tel
   const tracer = providers.tracerProvider?.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION)
   const meter = providers.meterProvider?.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION)
   if (tracer === undefined && meter === undefined) return undefined
-  return { tracer, instruments: meter === undefined ? undefined : instrumentsOf(meter) }
+  return { tracer, meter, instruments: meter === undefined ? undefined : instrumentsOf(meter) }
 }

@@ -1,8 +1,8 @@
 /**
  * Tasks, watched (the engine's observer port): a CLIENT span per task from admission to
  * settlement, named `${gen_ai.operation.name} ${model}`, with its events (retry, resubmit,
- * reconcile) and, on failure, `error.type` and status ERROR; the duration histogram, the errors
- * counter, and the queued and in-flight counts, moved by the phase table below.
+ * reconcile) and, on failure, `error.type` and status ERROR; the duration histogram and the errors
+ * counter. The queued and in-flight counts are observed from the ledger (client-telemetry.ts).
  *
  * The tracer and meter are caller code: a throw is reported once per kind (never into the
  * engine's move), and telemetry goes on for the next task.
@@ -14,17 +14,6 @@ import type { MoveDetail } from '../tasks/ledger.js'
 import type { TaskRecord } from '../tasks/task-record.js'
 import type { Instruments } from './load.js'
 import { ATTRIBUTES, operationOf, SPAN_KIND_CLIENT, STATUS_ERROR } from './names.js'
-
-/** Which count a phase is in: waiting to be sent, on the wire, or neither. */
-const COUNTED: Readonly<Record<TaskPhase, 'queued' | 'inFlight' | undefined>> = {
-  journaling: 'queued',
-  queued: 'queued',
-  waiting: 'queued',
-  sent: 'inFlight',
-  unknown: 'inFlight',
-  polling: 'inFlight',
-  settled: undefined,
-}
 
 interface Watched {
   readonly span: SpanLike | undefined
@@ -42,37 +31,37 @@ export class TaskTelemetry implements TaskObserver {
     private readonly thrown: (what: string, error: unknown) => void,
   ) {}
 
+  // try/catch written out, not a guard taking a closure: these run on every task's every move.
   admitted(record: TaskRecord): void {
-    this.#guard('starting a span', () => {
+    try {
       const operation = operationOf(record.taskType)
       const attributes: TelemetryAttributes = { [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: record.model, [ATTRIBUTES.taskType]: record.taskType }
       const options = { kind: SPAN_KIND_CLIENT, attributes: { ...attributes, [ATTRIBUTES.taskUUID]: record.id } }
+      // The parent was read when run() was called (client-telemetry.ts); none: the tracer's own default.
       const parent = record.parentContext
-      // Admission is synchronous within run(): the tracer's default parent is the active context there.
       const span =
         parent === undefined
           ? this.tracer?.startSpan(`${operation} ${record.model}`, options)
           : this.tracer?.startSpan(`${operation} ${record.model}`, options, parent)
       this.#watched.set(record, { span, startedAt: this.now(), attributes })
-      this.#count(record.phase, 1)
-    })
+    } catch (error) {
+      this.thrown('telemetry: starting a span', error)
+    }
   }
 
-  moved(record: TaskRecord, from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void {
+  moved(record: TaskRecord, _from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void {
     const watched = this.#watched.get(record)
     if (watched === undefined) return
-    this.#guard('recording a move', () => {
-      if (COUNTED[from] !== COUNTED[record.phase]) {
-        this.#count(from, -1)
-        this.#count(record.phase, 1)
-      }
+    try {
       const span = watched.span
       if (event === 'retry')
         span?.addEvent('retry', { [ATTRIBUTES.code]: detail?.error?.code, [ATTRIBUTES.wireUUID]: record.wireUUID, delayMs: detail?.delayMs })
       else if (event === 'resubmit') span?.addEvent('resubmit', { [ATTRIBUTES.wireUUID]: record.wireUUID })
       else if (record.phase === 'unknown') span?.addEvent('reconcile')
       if (record.phase === 'settled') this.#settled(record, watched, detail?.error)
-    })
+    } catch (error) {
+      this.thrown('telemetry: recording a move', error)
+    }
   }
 
   polled(): void {
@@ -99,11 +88,6 @@ export class TaskTelemetry implements TaskObserver {
     }
     span?.end()
     this.instruments?.duration.record((this.now() - watched.startedAt) / 1_000, attributes)
-  }
-
-  #count(phase: TaskPhase, by: 1 | -1): void {
-    const counted = COUNTED[phase]
-    if (counted !== undefined) this.instruments?.[counted].add(by)
   }
 
   #guard(what: string, work: () => void): void {

@@ -104,6 +104,29 @@ describe('spans and metrics per task', () => {
   })
 })
 
+describe('the task counts', () => {
+  it('queued and in flight as they stand when collected; two clients on one meter are summed; a closed client counts nothing', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { reader, meterProvider } = providers()
+    const one = harness.client(sim.url, { telemetry: { meterProvider }, maxInFlight: 1 })
+    const two = harness.client(sim.url, { telemetry: { meterProvider } })
+    await Promise.all([one.connect(), two.connect()])
+    sim.holdResults()
+    const runs = [one.run(IMAGE), one.run(IMAGE), one.run(IMAGE), two.run(IMAGE), two.run(IMAGE)]
+    await until(() => sim.stats.executions.size === 3, 'three tasks on the wire')
+    expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(3)
+    expect(sum(await points(reader, 'runware.client.tasks.queued'))).toBe(2)
+    const closedOnes = Promise.allSettled(runs.slice(0, 3))
+    await one.close()
+    await closedOnes
+    expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(2)
+    expect(sum(await points(reader, 'runware.client.tasks.queued'))).toBe(0)
+    sim.releaseResults()
+    await Promise.all(runs.slice(3))
+    expect(sum(await points(reader, 'runware.client.tasks.in_flight'))).toBe(0)
+  })
+})
+
 describe('the socket', () => {
   it('records each heartbeat pong’s round trip (runware.client.pong.duration, seconds)', async () => {
     const sim = await harness.simulator({ apiKeys: [API_KEY] })
