@@ -1,0 +1,92 @@
+/**
+ * What telemetry costs (`npx tsx bench/telemetry.ts [--quick]`): throughput at 100 tasks in flight
+ * (closed loop) on the floor server (its own process), the compiled library in a fresh process per
+ * turn, the modes taking turns in the same run (bench/telemetry-turn.ts): telemetry off, the
+ * default with @opentelemetry/api installed and no SDK, @opentelemetry/api not installed (the
+ * compiled library copied where only ws, eventemitter3 and nanoid resolve), the SDK's metrics
+ * only, the SDK recording every span (BatchSpanProcessor, in-memory exporter) and the metrics,
+ * and the same with one trace in ten sampled. Ratios of medians against `off`.
+ */
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { buildLib } from './build-lib.js'
+import { SimControl } from './sim-control.js'
+
+const quick = process.argv.includes('--quick')
+const TASKS = quick ? 5_000 : 20_000
+const TURNS = quick ? 3 : 5
+const CONCURRENCY = 100
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const MODES = ['off', 'default', 'absent', 'metrics', 'on', 'sampled'] as const
+type Mode = (typeof MODES)[number]
+
+interface Turn {
+  mode: Mode
+  perSecond: number
+  apiResolvable: boolean
+  spans: number
+  durations: number
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+/** The compiled library where @opentelemetry/api cannot be found: its three dependencies only. */
+function withoutApi(build: string): { dir: string; lib: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'runware-bench-no-otel-'))
+  cpSync(build, join(dir, 'lib'), { recursive: true })
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  mkdirSync(join(dir, 'node_modules'))
+  for (const name of ['ws', 'eventemitter3', 'nanoid']) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name))
+  return { dir, lib: join(dir, 'lib') }
+}
+
+async function turn(mode: Mode, url: string, lib: string): Promise<Turn> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'telemetry-turn.ts'), mode, url, String(TASKS), String(CONCURRENCY), lib],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Turn
+}
+
+const build = await buildLib()
+const absent = withoutApi(build)
+const sim = await SimControl.launch()
+const url = await sim.start({ floor: true })
+const turns: Turn[] = []
+try {
+  for (const mode of MODES) await turn(mode, url, mode === 'absent' ? absent.lib : build) // warm-up, not counted
+  for (let round = 0; round < TURNS; round++) {
+    // A different mode first each round: none always follows the same one.
+    for (let i = 0; i < MODES.length; i++) {
+      const mode = MODES[(round + i) % MODES.length] ?? 'off'
+      turns.push(await turn(mode, url, mode === 'absent' ? absent.lib : build))
+    }
+  }
+} finally {
+  await sim.shutdown()
+  rmSync(absent.dir, { recursive: true, force: true })
+}
+
+const of = (mode: Mode) => turns.filter((t) => t.mode === mode)
+const base = median(of('off').map((t) => t.perSecond))
+console.log(`telemetry, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server, a fresh process per turn, ${TURNS} turns each`)
+console.log('| telemetry | tasks/s (median) | turns | × off | @opentelemetry/api resolvable | spans, durations recorded (per turn) |')
+console.log('|---|---|---|---|---|---|')
+for (const mode of MODES) {
+  const rows = of(mode)
+  const perSecond = median(rows.map((t) => t.perSecond))
+  const recorded = `${median(rows.map((t) => t.spans))}, ${median(rows.map((t) => t.durations))}`
+  const all = rows.map((t) => t.perSecond.toFixed(0)).join(', ')
+  console.log(
+    `| ${mode} | ${perSecond.toFixed(0)} | ${all} | ${(perSecond / base).toFixed(3)} | ${rows.every((t) => t.apiResolvable) ? 'yes' : 'no'} | ${recorded} |`,
+  )
+}
+console.log('targets: on ≥ 0.9× off; absent and default within noise of off')
