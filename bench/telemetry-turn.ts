@@ -35,18 +35,8 @@ async function telemetryFor(): Promise<{ options: Pick<RunwareSocketOptions, 'te
   if (mode === 'default' || mode === 'absent') return { options: {}, recorded: () => Promise.resolve({ spans: 0, durations: 0 }) }
   const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler } =
     await import('@opentelemetry/sdk-trace-base')
-  const { AggregationTemporality, MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics')
-  class Reader extends MetricReader {
-    constructor() {
-      super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE })
-    }
-    protected onForceFlush(): Promise<void> {
-      return Promise.resolve()
-    }
-    protected onShutdown(): Promise<void> {
-      return Promise.resolve()
-    }
-  }
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics')
+  const { Reader } = await import('../spec/helpers/otel.js')
   const exporter = new InMemorySpanExporter()
   const reader = new Reader()
   // The SDK's production processor; its queue large enough that no span is dropped.

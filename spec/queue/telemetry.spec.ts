@@ -4,13 +4,12 @@
  * costs the link, never the job); and a `worker --metrics-port` process scraped by Debian's
  * Prometheus, its series read back through Prometheus's HTTP API, its probes agreeing.
  */
-import { context, propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Queue } from 'bullmq'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { RunwareQueue, startRunwareWorker } from '../../lib/queue/index.js'
 import { JOB_NAME } from '../../lib/queue/job-data.js'
 import { ATTRIBUTES, METRICS } from '../../lib/telemetry/names.js'
@@ -18,6 +17,7 @@ import { readTraceCarrier } from '../../lib/telemetry/propagation.js'
 import { exitOf, ROOT, spawnCli, useCli } from '../cli/process.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { providers } from '../helpers/otel.js'
+import { useContextManager } from '../helpers/otel-context.js'
 import { startPrometheus, type Prometheus, type Sample } from '../helpers/prometheus.js'
 import { eventually } from '../helpers/wait.js'
 import { connection, freshQueueName, redisUrl, useClosing } from './fleet-harness.js'
@@ -27,13 +27,8 @@ const closing = useClosing()
 useCli()
 const task = (prompt: string) => ({ taskType: 'imageInference' as const, model: 'runware:101@1', positivePrompt: prompt, width: 512, height: 512 })
 
-const contextManager = new AsyncLocalStorageContextManager()
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable())
-})
+useContextManager()
 afterAll(() => {
-  contextManager.disable()
-  context.disable()
   propagation.disable()
 })
 

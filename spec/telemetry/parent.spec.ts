@@ -4,23 +4,16 @@
  * parentContext that is not a Context is refused before anything is sent.
  */
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunOptions } from '../../lib/api/options.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import { IMAGE } from '../fixtures/tasks.js'
 import { failure } from '../helpers/wait.js'
 import { providers } from '../helpers/otel.js'
+import { useContextManager } from '../helpers/otel-context.js'
 
 const harness = useHarness()
-const manager = new AsyncLocalStorageContextManager()
-beforeAll(() => {
-  context.setGlobalContextManager(manager.enable())
-})
-afterAll(() => {
-  manager.disable()
-  context.disable()
-})
+useContextManager()
 
 async function traced() {
   const sim = await harness.simulator({ apiKeys: [API_KEY] })
