@@ -174,8 +174,10 @@ describe('progress', () => {
   const h = useHarness()
 
   it('under chaos light, async videos of a model that reports progress report it; one that does not, none', async () => {
-    const sim = await h.simulator({ chaos: CHAOS_PRESETS.light, asyncDurationMs: 1_500, seed: 1 })
-    const client = h.client(sim.url, { poll: { initialDelayMs: 200, multiplier: 1, maxDelayMs: 200 } })
+    // A mutation run (mutation/vitest.config.ts) pays this spec's wall time once per mutant it covers: shorter there.
+    const pollMs = process.env.RUNWARE_MUTATION_RUN === '1' ? 80 : 200
+    const sim = await h.simulator({ chaos: CHAOS_PRESETS.light, asyncDurationMs: pollMs * 7.5, seed: 1 })
+    const client = h.client(sim.url, { poll: { initialDelayMs: pollMs, multiplier: 1, maxDelayMs: pollMs } })
     const progress = record(client, 'progress')
     const video = (model: string) => ({ taskType: 'videoInference', model, positivePrompt: 'waves at dusk', duration: 5, deliveryMethod: 'async' }) as const
     const reporting = await Promise.all(Array.from({ length: 5 }, () => client.run(video('klingai:5@3'))))
