@@ -108,8 +108,8 @@ Exit codes:
 
 export const SIMULATE_HELP = `Usage: runware-socket simulate [options]
 
-Starts the Runware-protocol simulator as a standalone WebSocket server, for testing any
-Runware client offline. Results are clearly fake (example.invalid URLs). Prints
+Starts the Runware-protocol simulator as a standalone WebSocket server (and REST on the
+same port), for testing any Runware client offline. Results are clearly fake (example.invalid URLs). Prints
 "runware simulator listening on ws://HOST:PORT/v1" on stdout; runs until SIGINT/SIGTERM,
 then closes every socket and exits 0.
 
@@ -134,6 +134,8 @@ Options:
                          MODEL=slots:K[,queue:Q][,service-ms:N|MIN-MAX][,max-wait-ms:N]: K run at
                          once, Q more wait, past that rateLimitExceeded; a wait past max-wait-ms
                          fails with queueWaitTimeout (docs/capacity.md)
+  --refuse-upgrade       answer every WebSocket upgrade with 403, as a proxy that blocks them
+                         does; REST (POST on the same port) still works (docs/simulator.md)
   -h, --help             show this help
 
 Exit codes:

@@ -22,6 +22,8 @@ export interface SimulateConfig {
   loadPerTaskMs: number
   /** Per-model capacity (`--capacity MODEL=slots:K,queue:Q,service-ms:N|MIN-MAX,max-wait-ms:N`). */
   capacity: Record<string, CapacitySpec>
+  /** Every WebSocket upgrade answered 403 (clients must fall back to HTTP). */
+  refuseUpgrade: boolean
 }
 
 export const SIMULATE_DEFAULTS = {
@@ -57,6 +59,7 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     'retention-ms': { type: 'string' },
     'load-per-task-ms': { type: 'string' },
     capacity: { type: 'string', multiple: true },
+    'refuse-upgrade': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -79,6 +82,7 @@ export function parseSimulateArgs(args: readonly string[]): SimulateConfig | 'he
     retentionMs: integerFlag('simulate', 'retention-ms', values['retention-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.retentionMs,
     loadPerTaskMs: integerFlag('simulate', 'load-per-task-ms', values['load-per-task-ms'], { min: 0 }) ?? SIMULATE_DEFAULTS.loadPerTaskMs,
     capacity: capacityFlags(values.capacity ?? []),
+    refuseUpgrade: values['refuse-upgrade'] === true,
   }
 }
 
@@ -138,6 +142,7 @@ export function simulatorOptions(config: SimulateConfig): SimulatorOptions {
     retentionMs: config.retentionMs,
     load: { perTaskMs: config.loadPerTaskMs },
     capacity: config.capacity,
+    refuseUpgrade: config.refuseUpgrade,
     ...(config.apiKeys.length === 0 ? {} : { apiKeys: config.apiKeys }),
   }
 }
@@ -162,6 +167,8 @@ export async function simulate(config: SimulateConfig, io: Io): Promise<number> 
     io.stdout.write(`runware simulator listening on ${sim.url}\n`)
     const keys = config.apiKeys.length === 0 ? 'any non-empty API key' : `${config.apiKeys.length} API key(s) given with --api-key`
     io.stderr.write(`simulate: chaos ${describeChaos(config.chaos)}; accepting ${keys}; Ctrl-C to stop\n`)
+    const upgrades = config.refuseUpgrade ? '; WebSocket upgrades refused (403)' : ''
+    io.stderr.write(`simulate: REST on POST ${sim.httpUrl}${upgrades}\n`)
     await signal
     await sim.close()
     const stats = sim.stats

@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { CapacitySpec } from './capacity.js'
 import type { FailOptions, FailTasksRule } from './faults.js'
+import type { HttpControls } from './http.js'
 import type { ChaosOptions } from './options.js'
 import type { SimulatorStats } from './stats.js'
 
@@ -24,13 +25,17 @@ export interface SimulatorEvents {
 export interface Simulator {
   /** `ws://127.0.0.1:<port>/v1` (any path is accepted). */
   readonly url: string
+  /** `http://127.0.0.1:<port>/v1`: the same server over REST (POST, any path; docs/simulator.md). */
+  readonly httpUrl: string
   readonly port: number
+  /** HTTP faults: statuses, resets after a request was accepted, slow bodies, cut streams, refused upgrades. */
+  readonly http: HttpControls
   /** Live counters. */
   readonly stats: SimulatorStats
   readonly events: EventEmitter<SimulatorEvents>
   /** Releases every socket, timer and the server. Idempotent. */
   close(): Promise<void>
-  /** Terminates every open socket now, like a network cut. */
+  /** Terminates every open socket now, like a network cut (HTTP requests in flight too). */
   dropAll(): void
   /** Terminates every socket once the server has written n more frames (of any kind) in total; 0 = now. */
   dropAfterFrames(n: number): void

@@ -41,6 +41,35 @@ export const SIMULATOR_CODES: Readonly<Record<string, { source: CodeSource; when
   missingTaskUUID: { source: 'invented', when: 'a task without a taskUUID' },
   invalidTaskUUID: { source: 'invented', when: 'a taskUUID that is not a UUID' },
   unsupportedDeliveryMethod: { source: 'invented', when: 'async for a sync-only type, or sync for videoInference' },
+  methodNotAllowed: { source: 'invented', when: 'an HTTP request that is not a POST' },
+  payloadTooLarge: { source: 'invented', when: 'an HTTP body over maxBodyBytes' },
+}
+
+/**
+ * The HTTP status a REST answer carries, by its first error's code: Runware's errors page gives the
+ * statuses by meaning (400, 401, 402, 403, 404, 429, 500, 503), its rate-limit page 429, 503 and 504
+ * for capacity; which code gets which is the simulator's reading of them. Any other code is 400.
+ */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  invalidApiKey: 401,
+  missingApiKey: 401,
+  insufficientCredits: 402,
+  taskNotFound: 404,
+  taskExpired: 404,
+  methodNotAllowed: 405,
+  payloadTooLarge: 413,
+  rateLimitExceeded: 429,
+  providerRateLimitExceeded: 429,
+  internalServerError: 500,
+  providerError: 500,
+  taskFailed: 500,
+  timeoutProvider: 500,
+  serviceUnavailable: 503,
+  queueWaitTimeout: 504,
+}
+
+export function httpStatusOf(code: string): number {
+  return HTTP_STATUS_BY_CODE[code] ?? 400
 }
 
 /** Where `code` comes from; field checks resolve to their pattern. */

@@ -11,8 +11,9 @@
  * getResponse, work tasks), tasks.ts + fields.ts (per-type validation and fake results), engine.ts
  * (latency, completion, hold), registry.ts (account-wide accepted tasks, getResponse), sessions.ts
  * (buffers, resume window), outbound.ts + framing.ts (frames and frame-level faults), faults.ts
- * (scripted and seeded faults), model.ts (the shared types), alarms.ts (clock timers), random.ts
- * (seeded PRNG), stats.ts (counters).
+ * (scripted and seeded faults), http.ts + http-exchange.ts (REST on the same port: a request is a
+ * link with a session of its own; statuses, streams, HTTP faults), model.ts (the shared types),
+ * alarms.ts (clock timers), random.ts (seeded PRNG), stats.ts (counters).
  *
  * How to extend it, most common first:
  *   a task type           a Planner in planners/ and a row in tasks.ts' table (validation with Fields, fake outputs)
@@ -32,5 +33,6 @@ export type { FailOptions, FailTasksRule } from './faults.js'
 export type { CapacitySpec } from './capacity.js'
 export { MALFORMED_FRAMES } from './faults.js'
 export { FAKE_ORIGIN } from './replies.js'
-export { SIMULATOR_CODES, sourceOf, type CodeSource } from './codes.js'
+export { HTTP_STATUS_BY_CODE, httpStatusOf, SIMULATOR_CODES, sourceOf, type CodeSource } from './codes.js'
+export type { HttpControls } from './http.js'
 export { DEFAULT_LIMITS, type ImageLimits, type ModelEntry } from './models.js'

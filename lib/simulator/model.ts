@@ -15,6 +15,8 @@ export type SocketState = 'open' | 'silent' | 'cut' | 'closed'
 export interface SocketLink {
   readonly id: number
   readonly state: SocketState
+  /** Every task on it is validated and answered, never run (a socket opened with `?dryRun=1`). */
+  readonly dryRun: boolean
   session: Session | undefined
   /** Units waiting for the next flush. */
   outbox: OutUnit[]

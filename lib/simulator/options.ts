@@ -84,6 +84,12 @@ export interface SimulatorOptions {
   /** How long `deliveryMethod: "async"` tasks run before getResponse reports success. @default 3000 */
   asyncDurationMs?: number
   chaos?: ChaosOptions
+  /** HTTP (`POST` on the same port): refuse every WebSocket upgrade with 403, as a proxy that blocks them does. @default false */
+  refuseUpgrade?: boolean
+  /** HTTP: a larger request body is answered 413. @default 8_388_608 */
+  maxBodyBytes?: number
+  /** HTTP: milliseconds between two events of a streamed text answer. @default 5 */
+  streamChunkMs?: number
   /** Time source for latency, idle timeout, resume window and async progress. @default systemClock */
   clock?: Clock
 }
@@ -113,6 +119,9 @@ export interface ResolvedOptions {
   seed: number
   asyncDurationMs: number
   chaos: ResolvedChaos
+  refuseUpgrade: boolean
+  maxBodyBytes: number
+  streamChunkMs: number
   clock: Clock
 }
 
@@ -193,6 +202,9 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     seed: options.seed ?? 1,
     asyncDurationMs: nonNegative('asyncDurationMs', options.asyncDurationMs ?? 3000),
     chaos: resolveChaos(options.chaos),
+    refuseUpgrade: options.refuseUpgrade === true,
+    maxBodyBytes: nonNegative('maxBodyBytes', options.maxBodyBytes ?? 8_388_608),
+    streamChunkMs: nonNegative('streamChunkMs', options.streamChunkMs ?? 5),
     clock: options.clock ?? systemClock,
   }
 }

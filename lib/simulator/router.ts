@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../support/clock.js'
 import { isUUID, type ErrorItem, type Task } from '../protocol/protocol.js'
-import type { SimSocket } from './socket.js'
+import type { SocketLink } from './model.js'
 import type { Engine } from './engine.js'
 import type { Faults } from './faults.js'
 import type { Outbound } from './outbound.js'
@@ -44,7 +44,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export class Router {
   constructor(private readonly deps: RouterDeps) {}
 
-  handle(socket: SimSocket, text: string): void {
+  handle(socket: SocketLink, text: string): void {
     let value: unknown
     try {
       value = JSON.parse(text)
@@ -70,7 +70,7 @@ export class Router {
     }
   }
 
-  private route(socket: SimSocket, raw: unknown): void {
+  private route(socket: SocketLink, raw: unknown): void {
     if (!isObject(raw) || typeof raw.taskType !== 'string' || raw.taskType === '') {
       this.reject(
         socket,
@@ -98,7 +98,7 @@ export class Router {
     }
   }
 
-  private authenticate(socket: SimSocket, task: Task): void {
+  private authenticate(socket: SocketLink, task: Task): void {
     const { faults, stats, sessions, apiKeys } = this.deps
     const apiKey = task.apiKey
     const refusal =
@@ -125,7 +125,7 @@ export class Router {
     }
   }
 
-  private poll(socket: SimSocket, task: Task): void {
+  private poll(socket: SocketLink, task: Task): void {
     if (!this.requireSession(socket, task)) return
     const taskUUID = this.requireTaskUUID(socket, task)
     if (taskUUID === undefined) return
@@ -143,7 +143,7 @@ export class Router {
   }
 
   /** getTaskDetails names an existing task by its taskUUID: never a conflict, never executed. */
-  private details(socket: SimSocket, task: Task): void {
+  private details(socket: SocketLink, task: Task): void {
     if (!this.requireSession(socket, task)) return
     const taskUUID = this.requireTaskUUID(socket, task)
     if (taskUUID === undefined) return
@@ -173,7 +173,7 @@ export class Router {
       : errorItem('taskNotFound', `No task with taskUUID ${taskUUID} is known to this account.`, scope, { parameter: 'taskUUID', type: 'string' })
   }
 
-  private work(socket: SimSocket, task: Task): void {
+  private work(socket: SocketLink, task: Task): void {
     const { stats, registry, faults, engine } = this.deps
     stats.tasksReceived++
     const session = this.requireSession(socket, task)
@@ -231,14 +231,14 @@ export class Router {
     }
   }
 
-  private requireSession(socket: SimSocket, task: Task): SimSocket['session'] {
+  private requireSession(socket: SocketLink, task: Task): SocketLink['session'] {
     if (socket.session === undefined) {
       this.reject(socket, errorItem('authenticationRequired', 'Authenticate first: send an authentication task with your API key.', scopeOf(task)))
     }
     return socket.session
   }
 
-  private requireTaskUUID(socket: SimSocket, task: Task): string | undefined {
+  private requireTaskUUID(socket: SocketLink, task: Task): string | undefined {
     const value = task.taskUUID as unknown
     const scope: TaskScope = scopeOf(task)
     if (value === undefined || value === null || value === '') {
@@ -255,11 +255,11 @@ export class Router {
     return value
   }
 
-  private reject(socket: SimSocket, error: ErrorItem): void {
+  private reject(socket: SocketLink, error: ErrorItem): void {
     this.deps.outbound.enqueue(socket, { kind: 'reply', data: [], errors: [error] })
   }
 
-  private control(socket: SimSocket, raw: string): void {
+  private control(socket: SocketLink, raw: string): void {
     this.deps.outbound.enqueue(socket, { kind: 'control', raw })
   }
 }

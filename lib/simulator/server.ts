@@ -6,11 +6,13 @@
  */
 import { Capacity, type CapacitySpec } from './capacity.js'
 import { EventEmitter } from 'eventemitter3'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { Alarms, Ticker } from './alarms.js'
 import type { Simulator, SimulatorEvents } from './api.js'
 import { Engine } from './engine.js'
+import { HttpFront, type HttpControls } from './http.js'
 import { count, Faults, type FailOptions, type FailTasksRule } from './faults.js'
 import { resolveChaos, resolveOptions, type ChaosOptions, type ResolvedOptions, type SimulatorOptions } from './options.js'
 import { Outbound } from './outbound.js'
@@ -25,7 +27,9 @@ class RunwareSimulator implements Simulator {
   readonly stats = createStats()
   readonly events = new EventEmitter<SimulatorEvents>()
   url = ''
+  httpUrl = ''
   port = 0
+  readonly http: HttpControls
   private readonly sockets: SocketPool
   private readonly alarms: Alarms
   private readonly ticker: Ticker
@@ -36,6 +40,8 @@ class RunwareSimulator implements Simulator {
   private readonly outbound: Outbound
   private readonly router: Router
   private readonly wss: WebSocketServer
+  private readonly server: Server
+  private readonly front: HttpFront
   private closing: Promise<void> | undefined
 
   constructor(private readonly options: ResolvedOptions) {
@@ -114,9 +120,30 @@ class RunwareSimulator implements Simulator {
       unknownTaskAnswer: options.unknownTaskAnswer,
       onError: reportError,
     })
+    this.http = this.front = new HttpFront({
+      ...options,
+      stats: this.stats,
+      faults: this.faults,
+      sessions: this.sessions,
+      registry,
+      router: this.router,
+      outbound: this.outbound,
+      alarms: this.alarms,
+      onError: reportError,
+    })
+    this.server = createServer((request, response) => {
+      this.front.handle(request, response)
+    })
     // No `path` option: every path and query string is accepted, as official SDKs add their own.
     // autoPong off: a silent socket must not answer protocol-level pings either.
-    this.wss = new WebSocketServer({ host: options.host, port: options.port, perMessageDeflate: false, autoPong: false })
+    this.wss = new WebSocketServer({
+      server: this.server,
+      perMessageDeflate: false,
+      autoPong: false,
+      verifyClient: (_info, done) => {
+        this.front.verifyUpgrade(done)
+      },
+    })
     this.sockets = new SocketPool({
       clock,
       alarms: this.alarms,
@@ -139,28 +166,32 @@ class RunwareSimulator implements Simulator {
   }
 
   async listen(): Promise<void> {
+    // The WebSocket server re-emits the HTTP server's errors: one listener sees them all.
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
         reject(error)
       }
       this.wss.once('error', onError)
-      this.wss.once('listening', () => {
+      this.server.listen(this.options.port, this.options.host, () => {
         this.wss.off('error', onError)
         resolve()
       })
     })
     // Later server errors (there should be none) are reported, never thrown.
     this.wss.on('error', (error) => this.events.emit('internalError', error))
-    const address = this.wss.address() as AddressInfo
+    const address = this.server.address() as AddressInfo
     this.port = address.port
     const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host
-    this.url = `ws://${host.includes(':') ? `[${host}]` : host}:${this.port}/v1`
+    const authority = `${host.includes(':') ? `[${host}]` : host}:${this.port}`
+    this.url = `ws://${authority}/v1`
+    this.httpUrl = `http://${authority}/v1`
   }
 
   // ---- controls ----
 
   dropAll(): void {
     this.sockets.dropAll()
+    this.front.cutAll()
   }
 
   dropAfterFrames(n: number): void {
@@ -243,8 +274,15 @@ class RunwareSimulator implements Simulator {
     this.ticker.dispose()
     this.sockets.terminateAll()
     this.sessions.clear()
+    this.front.cutAll()
     await new Promise<void>((resolve) => {
       this.wss.close(() => {
+        resolve()
+      })
+    })
+    this.server.closeAllConnections()
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
         resolve()
       })
     })

@@ -20,6 +20,12 @@ export interface FaultStats {
   lostAcks: number
   /** getResponse answers never sent (loseAnswers, chaos lostAnswerRate). */
   lostAnswers: number
+  /** HTTP requests run, then answered by a destroyed connection (resetAfterAccept). */
+  resets: number
+  /** Text streams cut midway (cutStreams). */
+  streamCuts: number
+  /** HTTP requests answered with an injected status (failRequests). */
+  statuses: number
   /** Injected failures by error code (failures only). */
   byCode: Record<string, number>
 }
@@ -72,6 +78,12 @@ export interface SimulatorStats {
   capacityRefusals: number
   /** Tasks that waited past their model's maxWaitMs (`capacity`; executed, failed). */
   queueWaitTimeouts: number
+  /** HTTP requests with a body (POST), answered or not. */
+  httpRequests: number
+  /** WebSocket upgrades refused (`refuseUpgrade`). */
+  upgradesRefused: number
+  /** Text answers sent as server-sent events (`deliveryMethod: "stream"`). */
+  streams: number
 }
 
 export function createStats(): SimulatorStats {
@@ -105,11 +117,17 @@ export function createStats(): SimulatorStats {
       delays: 0,
       lostAcks: 0,
       lostAnswers: 0,
+      resets: 0,
+      streamCuts: 0,
+      statuses: 0,
       byCode: {},
     },
     failedTasks: new Map(),
     rateLimitedTasks: new Map(),
     capacityRefusals: 0,
     queueWaitTimeouts: 0,
+    httpRequests: 0,
+    upgradesRefused: 0,
+    streams: 0,
   }
 }

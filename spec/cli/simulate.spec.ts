@@ -104,6 +104,7 @@ describe('runware-socket simulate: the fidelity options (#13)', () => {
       '1000',
       '--load-per-task-ms',
       '5',
+      '--refuse-upgrade',
     ])
     if (config === 'help') throw new Error('help')
     expect(simulatorOptions(config)).toMatchObject({
@@ -112,6 +113,7 @@ describe('runware-socket simulate: the fidelity options (#13)', () => {
       unknownTaskAnswer: 'error',
       retentionMs: 1000,
       load: { perTaskMs: 5 },
+      refuseUpgrade: true,
     })
     expect(() => parseSimulateArgs(['--auth-error-shape', 'xml'])).toThrow(/--auth-error-shape must be one of errors, error, legacy/)
     expect(() => parseSimulateArgs(['--unknown-task', 'maybe'])).toThrow(/--unknown-task must be one of empty, error/)

@@ -109,6 +109,9 @@ describe('demo accounting', () => {
       delays: 0,
       lostAcks: 0,
       lostAnswers: 0,
+      resets: 0,
+      streamCuts: 0,
+      statuses: 0,
       byCode: {},
     }
     const report: DemoReport = {

@@ -1,0 +1,297 @@
+/**
+ * The simulator's REST side (docs/simulator.md, "HTTP"): `POST` on the WebSocket's port and path
+ * with the same JSON array of tasks, authenticated by `Authorization: Bearer <key>` or by an
+ * authentication task first. Every request gets a session of its own, so the router, engine,
+ * faults and outbound path serve it exactly as they serve a socket (http-exchange.ts). The answer
+ * is `{ data, errors }` with the status of its first error (codes.ts); `deliveryMethod: "stream"`
+ * on a textInference answers in server-sent events.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { DataItem, Task } from '../protocol/protocol.js'
+import type { Alarms } from './alarms.js'
+import { httpStatusOf } from './codes.js'
+import { count, type Faults } from './faults.js'
+import { HttpExchange } from './http-exchange.js'
+import type { Outbound } from './outbound.js'
+import type { Registry } from './registry.js'
+import { authErrorFrame, connectionErrorFrame, encodeEnvelope } from './replies.js'
+import type { Router } from './router.js'
+import type { SessionStore } from './sessions.js'
+import type { SimulatorStats } from './stats.js'
+import type { Clock } from '../support/clock.js'
+
+export interface HttpFrontDeps {
+  clock: Clock
+  alarms: Alarms
+  stats: SimulatorStats
+  faults: Faults
+  sessions: SessionStore
+  registry: Registry
+  router: Router
+  outbound: Outbound
+  apiKeys: ReadonlySet<string> | undefined
+  maxBodyBytes: number
+  refuseUpgrade: boolean
+  /** Milliseconds between two events of a stream. */
+  streamChunkMs: number
+  onError: (error: unknown) => void
+}
+
+/** The simulator's HTTP controls (`sim.http`): scripted faults, each for the next n requests or streams. */
+export interface HttpControls {
+  /** Answered with `status` and an error `code` (or, without one, a body in HTML as a proxy sends), nothing run. */
+  failRequests(n: number, status: number, code?: string): void
+  /** Run (the tasks are accepted and billed), then the connection destroyed before the answer. */
+  resetAfterAccept(n: number): void
+  /** The answer's body sent in two halves, `ms` apart. */
+  slowBodies(n: number, ms: number): void
+  /** Text streams cut after half of their events, without [DONE]. */
+  cutStreams(n: number): void
+  /** WebSocket upgrades answered 403 from now on (false lets them through again). */
+  refuseUpgrades(refuse?: boolean): void
+}
+
+interface Answer {
+  status: number
+  body: string
+  type: string
+}
+
+const JSON_TYPE = 'application/json'
+
+function bearerKey(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null
+  return match?.[1]
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+export class HttpFront implements HttpControls {
+  upgradesRefused: boolean
+  readonly #statuses: { status: number; code: string | undefined }[] = []
+  #resets = 0
+  #slow = { n: 0, ms: 0 }
+  #streamCuts = 0
+  readonly #live = new Map<HttpExchange, ServerResponse>()
+  #nextId = 1
+
+  constructor(private readonly deps: HttpFrontDeps) {
+    this.upgradesRefused = deps.refuseUpgrade
+  }
+
+  failRequests(n: number, status: number, code?: string): void {
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new RangeError(`status must be an HTTP status, got ${status}`)
+    for (let i = 0; i < count('n', n); i++) this.#statuses.push({ status, code })
+  }
+
+  resetAfterAccept(n: number): void {
+    this.#resets += count('n', n)
+  }
+
+  slowBodies(n: number, ms: number): void {
+    this.#slow = { n: count('n', n), ms: count('ms', ms) }
+  }
+
+  cutStreams(n: number): void {
+    this.#streamCuts += count('n', n)
+  }
+
+  refuseUpgrades(refuse = true): void {
+    this.upgradesRefused = refuse
+  }
+
+  /** The WebSocket server's question for each upgrade. */
+  verifyUpgrade(done: (accept: boolean, status?: number, message?: string) => void): void {
+    if (!this.upgradesRefused) {
+      done(true)
+      return
+    }
+    this.deps.stats.upgradesRefused++
+    done(false, 403, 'WebSocket upgrades are refused here')
+  }
+
+  /** Every request in flight is cut, as by a network failure (dropAll). */
+  cutAll(): void {
+    for (const exchange of [...this.#live.keys()]) exchange.cut()
+  }
+
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'POST') {
+      response.writeHead(405, { allow: 'POST', 'content-type': JSON_TYPE }).end(connectionErrorFrame('methodNotAllowed', 'Send tasks with POST.'))
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      // Past the bound the rest is read and dropped, so the client gets its 413.
+      if (size <= this.deps.maxBodyBytes) chunks.push(chunk)
+    })
+    request.on('end', () => {
+      if (size > this.deps.maxBodyBytes) {
+        this.#send(response, { status: 413, type: JSON_TYPE, body: connectionErrorFrame('payloadTooLarge', 'The request body is too large.') })
+        return
+      }
+      try {
+        this.#serve(request, response, Buffer.concat(chunks).toString('utf8'))
+      } catch (error) {
+        this.deps.onError(error)
+        this.#send(response, { status: 500, type: JSON_TYPE, body: connectionErrorFrame('internalServerError', 'The simulator failed.') })
+      }
+    })
+    request.on('error', () => undefined)
+  }
+
+  #serve(request: IncomingMessage, response: ServerResponse, text: string): void {
+    const { stats, faults, apiKeys } = this.deps
+    stats.httpRequests++
+    const scripted = this.#statuses.shift()
+    if (scripted !== undefined) {
+      stats.faults.statuses++
+      // A status with no code in a JSON body is what a proxy or gateway answers.
+      const body =
+        scripted.code === undefined ? `<html><body>${scripted.status}</body></html>` : connectionErrorFrame(scripted.code, `injected ${scripted.status}`)
+      this.#send(response, { status: scripted.status, type: scripted.code === undefined ? 'text/html' : JSON_TYPE, body })
+      return
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      this.#send(response, this.#answer(connectionErrorFrame('invalidJSON', 'The body is not valid JSON. Send a JSON array of task objects.')))
+      return
+    }
+    if (!Array.isArray(value) || value.length === 0) {
+      this.#send(response, this.#answer(connectionErrorFrame('invalidPayload', 'The body must be a non-empty JSON array of task objects.')))
+      return
+    }
+    const first: unknown = value[0]
+    const auth = isObject(first) && first.taskType === 'authentication' ? first : undefined
+    const apiKey = bearerKey(request) ?? (typeof auth?.apiKey === 'string' ? auth.apiKey : undefined)
+    const refusal =
+      faults.authFailure(apiKey) ??
+      (apiKey === undefined || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
+    if (refusal !== undefined || apiKey === undefined) {
+      stats.authFailures++
+      this.#send(response, this.#answer(authErrorFrame(refusal ?? 'missingApiKey', 'errors')))
+      return
+    }
+    const tasks = (auth === undefined ? value : value.slice(1)) as unknown[]
+    if (tasks.length === 0) {
+      this.#send(response, { status: 200, type: JSON_TYPE, body: encodeEnvelope([], []) })
+      return
+    }
+    this.#run(response, apiKey, tasks)
+  }
+
+  #run(response: ServerResponse, apiKey: string, tasks: unknown[]): void {
+    const { sessions, registry, router, outbound, clock } = this.deps
+    const stream = tasks.length === 1 && isObject(tasks[0]) && tasks[0].deliveryMethod === 'stream' && tasks[0].taskType === 'textInference'
+    const routed = stream ? [{ ...(tasks[0] as Task), deliveryMethod: 'sync' }] : tasks
+    const ids = routed.map((task) => (isObject(task) && typeof task.taskUUID === 'string' ? task.taskUUID : undefined))
+    const knownBefore = new Set(ids.filter((id): id is string => id !== undefined && registry.get(id) !== undefined))
+    const exchange = new HttpExchange(this.#nextId++, clock.now(), {
+      complete: (done) => {
+        this.#finish(done, stream)
+      },
+      cut: (done) => {
+        this.#live.delete(done)
+        if (done.session !== undefined) sessions.detach(done.session)
+        response.destroy()
+      },
+    })
+    this.#live.set(exchange, response)
+    response.on('close', () => {
+      if (!this.#live.delete(exchange)) return
+      exchange.abandon()
+      if (exchange.session !== undefined) sessions.detach(exchange.session)
+    })
+    sessions.attach(sessions.create(apiKey), exchange)
+    router.handle(exchange, JSON.stringify(routed))
+    for (const id of ids) {
+      if (id === undefined || knownBefore.has(id)) continue
+      const accepted = registry.get(id)
+      if (accepted?.plan.deliveryMethod === 'sync') exchange.await(id, accepted.plan.expected)
+    }
+    outbound.flush(exchange)
+    exchange.arm()
+  }
+
+  #finish(exchange: HttpExchange, stream: boolean): void {
+    const response = this.#live.get(exchange)
+    this.#live.delete(exchange)
+    if (exchange.session !== undefined) this.deps.sessions.detach(exchange.session)
+    if (response === undefined) return
+    if (this.#resets > 0) {
+      this.#resets--
+      this.deps.stats.faults.resets++
+      response.destroy()
+      return
+    }
+    const item = exchange.data[0]
+    if (stream && exchange.errors.length === 0 && exchange.garbled === undefined && item !== undefined) {
+      this.#stream(response, item)
+      return
+    }
+    const body = exchange.garbled ?? encodeEnvelope(exchange.data, exchange.errors)
+    const code = exchange.errors[0]?.code
+    this.#send(response, { status: code === undefined ? 200 : httpStatusOf(code), type: JSON_TYPE, body })
+  }
+
+  /** Status from the first error of a frame the replies module built. */
+  #answer(body: string): Answer {
+    const parsed = JSON.parse(body) as { errors?: { code?: unknown }[] }
+    const code = parsed.errors?.[0]?.code
+    return { status: typeof code === 'string' ? httpStatusOf(code) : 400, type: JSON_TYPE, body }
+  }
+
+  #send(response: ServerResponse, answer: Answer): void {
+    if (response.headersSent || response.destroyed) return
+    response.writeHead(answer.status, { 'content-type': answer.type, 'content-length': Buffer.byteLength(answer.body) })
+    const slow = this.#slow
+    if (slow.n <= 0 || answer.body.length < 2) {
+      response.end(answer.body)
+      return
+    }
+    slow.n--
+    const bytes = Buffer.from(answer.body)
+    const half = bytes.length >> 1
+    response.write(bytes.subarray(0, half))
+    this.deps.alarms.after(slow.ms, () => {
+      if (!response.destroyed) response.end(bytes.subarray(half))
+    })
+  }
+
+  /** The item's text in events `streamChunkMs` apart, then the whole item (with `cost`), then [DONE]. */
+  #stream(response: ServerResponse, item: DataItem): void {
+    this.deps.stats.streams++
+    const text = typeof item.text === 'string' ? item.text : ''
+    const pieces = text.match(/\S+\s*|\s+/g) ?? []
+    const scope = { taskType: item.taskType, taskUUID: item.taskUUID }
+    const events = pieces.map((piece) => JSON.stringify({ data: [{ ...scope, delta: { text: piece } }] }))
+    events.push(JSON.stringify({ data: [item] }), '[DONE]')
+    const cutAt = this.#streamCuts > 0 ? Math.max(1, events.length >> 1) : undefined
+    if (cutAt !== undefined) this.#streamCuts--
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    let next = 0
+    const emit = (): void => {
+      if (response.destroyed) return
+      if (next === cutAt) {
+        this.deps.stats.faults.streamCuts++
+        response.destroy()
+        return
+      }
+      const event = events[next++]
+      if (event === undefined) {
+        response.end()
+        return
+      }
+      response.write(`data: ${event}\n\n`)
+      this.deps.alarms.after(this.deps.streamChunkMs, emit)
+    }
+    emit()
+  }
+}
