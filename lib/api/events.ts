@@ -24,6 +24,8 @@ export interface StateEvent {
   retryInMs?: number
   /** Entering `ready`: whether the server re-attached the previous session (buffered results follow). */
   resumed?: boolean
+  /** Entering `connecting`: the transport this socket uses (`transport: 'auto'` switches, docs/transports.md). */
+  transport?: 'websocket' | 'http'
 }
 
 interface TaskEventBase {

@@ -117,6 +117,13 @@ export interface RunwareSocketOptions {
   /** @default 'wss://ws-api.runware.ai/v1' */
   url?: string | undefined
   /**
+   * How tasks travel (docs/transports.md): `websocket`; `http` (each tick's tasks in one POST to
+   * `httpUrl`); `auto` (the WebSocket first, HTTP when it was never reached in this process). @default 'websocket'
+   */
+  transport?: Transport | undefined
+  /** The REST endpoint. @default 'https://api.runware.ai/v1', or `url` with http(s): when `url` is given */
+  httpUrl?: string | undefined
+  /**
    * The WebSocket implementation: the `ws` class (or a subclass, a wrapper with its API), or a
    * standard WHATWG WebSocket constructor (undici's, Node 22's global). `maxFrameBytes` is
    * enforced before buffering only by `ws`; a standard socket sends no User-Agent. @default the `ws` package
@@ -212,11 +219,15 @@ export interface AdaptiveConcurrencyOptions {
   max?: number | undefined
 }
 
+export type Transport = 'websocket' | 'http' | 'auto'
+
 export type Required_<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> }
 
 export interface ResolvedOptions {
   readonly apiKey: string
   readonly url: string
+  readonly transport: Transport
+  readonly httpUrl: string
   readonly WebSocket: WebSocketConstructor
   readonly connectTimeoutMs: number
   readonly authTimeoutMs: number

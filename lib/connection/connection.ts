@@ -15,10 +15,10 @@ import type { ConnectionDeps, Wire } from './port.js'
 import { parseFrame } from '../protocol/parse.js'
 import { authFrame, isAuthReply, PING_FRAME, type Envelope } from '../protocol/protocol.js'
 import { SessionMemory } from './session.js'
-import { openSocket, type OpenSocket } from './socket.js'
+import { openTransport, probeWebSocket, socketOptions, type OpenSocket } from './socket.js'
+import { TransportChoice } from './transport-choice.js'
 import { STATES, type LossReason, type StateReasons } from '../machines/states.js'
 
-const HEADERS = { 'User-Agent': 'runware-socket' }
 type Extra = Omit<Partial<StateEvent>, 'from' | 'to' | 'reason'>
 
 export class Connection implements Wire {
@@ -33,9 +33,11 @@ export class Connection implements Wire {
   #pingSentAt: number | undefined
   #failure: RunwareError | undefined
   readonly #backoff: BackoffCounter
+  readonly #choice: TransportChoice
 
   constructor(private readonly deps: ConnectionDeps) {
     this.#backoff = new BackoffCounter(deps.settings.reconnect, deps.settings.random)
+    this.#choice = new TransportChoice(deps.settings.transport, deps.clock, deps.settings.reconnect.maxDelayMs)
     this.#session = new SessionMemory(deps.settings.resumeWindowMs)
   }
 
@@ -99,6 +101,7 @@ export class Connection implements Wire {
   fail(error: RunwareError): void {
     if (!STATES[this.#state].live) return
     void this.#dropSocket()
+    this.#choice.stopProbing()
     this.#failure = error
     this.#enter('failed', 'authFailed', { code: error.code })
     this.deps.hooks.failed(error)
@@ -106,6 +109,7 @@ export class Connection implements Wire {
 
   /** Terminates the socket; resolves once it is gone. Idempotent. */
   close(): Promise<void> {
+    this.#choice.stopProbing()
     if (this.#state === 'closed') return Promise.resolve()
     const gone = this.#dropSocket()
     this.#enter('closed', 'close')
@@ -140,24 +144,21 @@ export class Connection implements Wire {
       }
     let socket: OpenSocket
     try {
-      socket = openSocket(
-        settings.WebSocket,
-        settings.url,
-        { maxFrameBytes: settings.maxFrameBytes, headers: HEADERS, clock: this.deps.clock },
-        {
-          open: guarded(() => this.#authenticate()),
-          message: guarded((text: string) => this.#receive(text)),
-          close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),
-          error: guarded((message: string, tooLarge: boolean) => this.#socketError(message, tooLarge)),
-        },
-      )
+      socket = openTransport(this.#choice.current, settings, socketOptions(settings, this.deps.clock), {
+        open: guarded(() => this.#authenticate()),
+        message: guarded((text: string) => this.#receive(text)),
+        close: guarded((code: number, why: string) => this.#closedByPeer(code, why)),
+        error: guarded((message: string, tooLarge: boolean) => this.#socketError(message, tooLarge)),
+      })
     } catch (error) {
       this.#enter('connecting', reason)
       this.#lose('socketError', { detail: describeThrown(error) })
       return
     }
     this.#socket = socket
-    this.#enter('connecting', reason, {}, () => this.#setTimer(settings.connectTimeoutMs, () => this.#lose('connectTimeout', { code: 'connectTimeout' })))
+    this.#enter('connecting', reason, { transport: this.#choice.current }, () =>
+      this.#setTimer(settings.connectTimeoutMs, () => this.#lose('connectTimeout', { code: 'connectTimeout' })),
+    )
   }
 
   #authenticate(): void {
@@ -191,6 +192,9 @@ export class Connection implements Wire {
       const resumed = this.#session.accepted(session)
       this.#backoff.markStable(this.deps.clock.now())
       this.#enter('ready', 'authenticated', { resumed }, () => this.#armHeartbeat())
+      this.#choice.ready()
+      const { settings, clock, run } = this.deps
+      this.#choice.startProbing(probeWebSocket(settings, socketOptions(settings, clock), run), () => this.#lose('transportSwitch'))
       this.deps.hooks.ready(resumed)
     }
     const rest: Envelope = reply === undefined ? envelope : { ...envelope, data: envelope.data.filter((item) => item !== reply) }
@@ -246,7 +250,13 @@ export class Connection implements Wire {
     const said: Extra = { ...extra, ...(extra.detail === undefined ? {} : { detail: this.deps.scrubber.text(extra.detail) }) }
     this.deps.log('info', 'socket lost', { reason, ...said })
     void this.#dropSocket()
+    this.#choice.stopProbing()
     const now = this.deps.clock.now()
+    if (this.#choice.fallsBack(reason, from === 'ready')) {
+      this.#enter('reconnecting', reason, { ...said, attempt: this.#backoff.attempt, retryInMs: 0 }, () => this.#setTimer(0, () => this.#open('fallback')))
+      this.deps.hooks.lost()
+      return
+    }
     if (from === 'ready') {
       this.#session.lost(now)
       this.#backoff.markLost(now)

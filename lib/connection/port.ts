@@ -53,3 +53,18 @@ export interface ConnectionDeps {
   readonly log: (level: 'debug' | 'info', message: string, fields?: Record<string, unknown>) => void
   readonly hooks: ConnectionHooks
 }
+
+export interface SocketHandlers {
+  open(): void
+  /** A text frame (binary frames are decoded as UTF-8). */
+  message(text: string): void
+  close(code: number, reason: string): void
+  /** `tooLarge`: a frame over the limit (`ws` refuses it unread; a standard socket read it first). */
+  error(message: string, tooLarge: boolean): void
+}
+
+export interface OpenSocket {
+  send(text: string): void
+  /** Ends it now and ignores everything it does from here on; resolves once it is gone. */
+  end(): Promise<void>
+}

@@ -8,21 +8,11 @@
  */
 import type { WebSocketConstructor, WhatwgConstructor, WhatwgEvent, WsConstructor } from '../api/websocket.js'
 import type { Clock } from '../support/clock.js'
+import type { OpenSocket, SocketHandlers } from './port.js'
+import { openHttp } from './http-socket.js'
+import type { Probe } from './transport-choice.js'
 
-export interface SocketHandlers {
-  open(): void
-  /** A text frame (binary frames are decoded as UTF-8). */
-  message(text: string): void
-  close(code: number, reason: string): void
-  /** `tooLarge`: a frame over the limit (`ws` refuses it unread; a standard socket read it first). */
-  error(message: string, tooLarge: boolean): void
-}
-
-export interface OpenSocket {
-  send(text: string): void
-  /** Ends it now and ignores everything it does from here on; resolves once it is gone. */
-  end(): Promise<void>
-}
+export type { OpenSocket, SocketHandlers } from './port.js'
 
 const CLOSED = 3
 
@@ -45,6 +35,8 @@ export interface SocketOptions {
   readonly headers: Record<string, string>
   /** For the bound on a standard socket's close handshake. */
   readonly clock: Clock
+  /** HTTP only (http-socket.ts). */
+  readonly requestTimeoutMs?: number | undefined
 }
 
 /** A standard socket cannot be terminated: its close handshake is awaited this long at most (a half-open peer never answers). */
@@ -112,5 +104,51 @@ function openWhatwg(ctor: WhatwgConstructor, url: string, options: SocketOptions
         socket.close()
       })
     },
+  }
+}
+
+/** Where a socket goes: the WebSocket, or HTTP (http-socket.ts), which looks the same from here. */
+export interface Endpoints {
+  readonly WebSocket: WebSocketConstructor
+  readonly url: string
+  readonly httpUrl: string
+  readonly maxFrameBytes: number
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number } | false
+}
+
+const HEADERS = { 'User-Agent': 'runware-socket' }
+
+/** Over HTTP, a request unanswered for a heartbeat's interval and timeout is a silent socket. */
+export function socketOptions(to: Endpoints, clock: Clock): SocketOptions {
+  const requestTimeoutMs = to.heartbeat === false ? undefined : to.heartbeat.intervalMs + to.heartbeat.timeoutMs
+  return { maxFrameBytes: to.maxFrameBytes, headers: HEADERS, clock, requestTimeoutMs }
+}
+
+export function openTransport(transport: 'websocket' | 'http', to: Endpoints, options: SocketOptions, handlers: SocketHandlers): OpenSocket {
+  return transport === 'http' ? openHttp(to.httpUrl, options, handlers) : openSocket(to.WebSocket, to.url, options, handlers)
+}
+
+/** Opens a WebSocket only to learn whether it can be reached (`transport: 'auto'` on HTTP); closed at once. */
+export function probeWebSocket(to: Endpoints, options: SocketOptions, run: (work: () => void) => void): Probe {
+  return (reached, failed) => {
+    let done = false
+    const settle = (outcome: () => void): void => {
+      if (done) return
+      done = true
+      void socket?.end()
+      run(outcome)
+    }
+    let socket: OpenSocket | undefined
+    try {
+      socket = openSocket(to.WebSocket, to.url, options, {
+        open: () => settle(reached),
+        message: () => undefined,
+        close: () => settle(failed),
+        error: () => undefined,
+      })
+    } catch {
+      settle(failed)
+    }
+    return { end: () => settle(() => undefined) }
   }
 }

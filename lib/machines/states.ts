@@ -35,11 +35,22 @@ export const STATES: Readonly<Record<ConnectionState, StateInfo>> = {
 
 /** Why the connection entered a state, grouped by the state it explains. */
 export interface StateReasons {
-  connecting: 'connect' | 'backoffElapsed'
+  /** fallback: `transport: 'auto'` moves to HTTP (the WebSocket was never reached in this process). */
+  connecting: 'connect' | 'backoffElapsed' | 'fallback'
   authenticating: 'open'
   ready: 'authenticated'
   reconnecting:
-    'socketClosed' | 'socketError' | 'connectTimeout' | 'authTimeout' | 'authError' | 'authReplyInvalid' | 'heartbeatTimeout' | 'serverError' | 'frameTooLarge'
+    | 'socketClosed'
+    | 'socketError'
+    | 'connectTimeout'
+    | 'authTimeout'
+    | 'authError'
+    | 'authReplyInvalid'
+    | 'heartbeatTimeout'
+    | 'serverError'
+    | 'frameTooLarge'
+    /** `transport: 'auto'` on HTTP: a probe reached the WebSocket, which the next socket uses. */
+    | 'transportSwitch'
   failed: 'authFailed' | 'reconnectFailed'
   closed: 'close'
 }

@@ -8,6 +8,8 @@
 import { randomFillSync } from 'node:crypto'
 
 export const DEFAULT_URL = 'wss://ws-api.runware.ai/v1'
+/** Runware's REST endpoint (docs/protocol.md §1): the same array of tasks, `Authorization: Bearer <key>`. */
+export const DEFAULT_HTTP_URL = 'https://api.runware.ai/v1'
 
 /** A task as sent to Runware: a plain object with at least `taskType`. */
 export interface Task {

@@ -60,6 +60,8 @@ export const LIBRARY_CODES = {
   // The client's budget (maxUSD) is spent: nothing new is admitted. About the account's spending,
   // like running out of credits: a fleet worker stops taking jobs and gives back those it holds.
   budgetExceeded: 'quota',
+  // An HTTP answer with a 4xx status and no Runware body (a proxy's page): its status decides.
+  httpError: 'unknown',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES
@@ -80,3 +82,18 @@ export const FATE_UNKNOWN_CODES: ReadonlySet<string> = new Set<LibraryErrorCode>
   'authTimeout',
   'frameTooLarge',
 ])
+
+/**
+ * The category an HTTP status stands for when the error's code is one the table does not know
+ * (Runware's errors page: 429 and 5xx transient, other 4xx not to be retried as they are).
+ */
+export function categoryOfStatus(status: number): ErrorCategory | undefined {
+  if (status === 401 || status === 403) return 'auth'
+  if (status === 402) return 'quota'
+  if (status === 404) return 'notFound'
+  if (status === 408) return 'timeout'
+  if (status === 429) return 'rateLimit'
+  if (status >= 500 && status <= 599) return 'server'
+  if (status >= 400 && status <= 499) return 'validation'
+  return undefined
+}

@@ -6,7 +6,7 @@
  * and the user's overrides on top. Unknown codes are rejected: retrying something we cannot
  * classify risks paying twice.
  */
-import { LIBRARY_CODES, type ErrorCategory } from './codes.js'
+import { categoryOfStatus, LIBRARY_CODES, type ErrorCategory } from './codes.js'
 
 export type { ErrorCategory } from './codes.js'
 
@@ -215,7 +215,9 @@ export class ErrorPolicy {
       cached = BUILT_IN.get(builtInCategory(error.code)) ?? classification('unknown')
       if (this.#cache.size < CACHE_LIMIT) this.#cache.set(error.code, cached)
     }
-    return cached
+    // Over HTTP, a code the table does not know falls in its status's category.
+    const status = cached.category === 'unknown' && typeof error.httpStatus === 'number' ? categoryOfStatus(error.httpStatus) : undefined
+    return status === undefined ? cached : (BUILT_IN.get(status) ?? cached)
   }
 
   /** Caller code: a throw is reported and counts as no override. */

@@ -2,7 +2,6 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { CapacitySpec } from './capacity.js'
 import type { FailOptions, FailTasksRule } from './faults.js'
-import type { HttpControls } from './http.js'
 import type { ChaosOptions } from './options.js'
 import type { SimulatorStats } from './stats.js'
 
@@ -39,7 +38,7 @@ export interface Simulator {
   dropAll(): void
   /** Terminates every socket once the server has written n more frames (of any kind) in total; 0 = now. */
   dropAfterFrames(n: number): void
-  /** Every open socket goes half-open: stays open, sends nothing, discards what it receives. New sockets are normal. */
+  /** Every open socket goes half-open: stays open, sends nothing, discards what it receives (an HTTP request in flight hangs). New sockets are normal. */
   silence(): void
   /** The next n tasks (not getResponse, ping or auth) fail at completion with `code`. */
   failNext(n: number, code: string, options?: FailOptions): void
@@ -77,4 +76,18 @@ export interface Simulator {
   setCapacity(model: string, spec: CapacitySpec): void
   /** Replaces the seeded chaos settings (undefined turns chaos off). */
   setChaos(chaos?: ChaosOptions): void
+}
+
+/** The simulator's HTTP controls (`sim.http`): scripted faults, each for the next n requests or streams. */
+export interface HttpControls {
+  /** Answered with `status` and an error `code` (or, without one, a body in HTML as a proxy sends), nothing run. */
+  failRequests(n: number, status: number, code?: string): void
+  /** Run (the tasks are accepted and billed), then the connection destroyed before the answer. */
+  resetAfterAccept(n: number): void
+  /** The answer's body sent in two halves, `ms` apart. */
+  slowBodies(n: number, ms: number): void
+  /** Text streams cut after half of their events, without [DONE]. */
+  cutStreams(n: number): void
+  /** WebSocket upgrades answered 403 from now on (false lets them through again). */
+  refuseUpgrades(refuse?: boolean): void
 }

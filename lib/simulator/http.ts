@@ -11,6 +11,7 @@ import type { DataItem, Task } from '../protocol/protocol.js'
 import type { Alarms } from './alarms.js'
 import { httpStatusOf } from './codes.js'
 import { count, type Faults } from './faults.js'
+import type { HttpControls } from './api.js'
 import { HttpExchange } from './http-exchange.js'
 import type { Outbound } from './outbound.js'
 import type { Registry } from './registry.js'
@@ -35,20 +36,6 @@ export interface HttpFrontDeps {
   /** Milliseconds between two events of a stream. */
   streamChunkMs: number
   onError: (error: unknown) => void
-}
-
-/** The simulator's HTTP controls (`sim.http`): scripted faults, each for the next n requests or streams. */
-export interface HttpControls {
-  /** Answered with `status` and an error `code` (or, without one, a body in HTML as a proxy sends), nothing run. */
-  failRequests(n: number, status: number, code?: string): void
-  /** Run (the tasks are accepted and billed), then the connection destroyed before the answer. */
-  resetAfterAccept(n: number): void
-  /** The answer's body sent in two halves, `ms` apart. */
-  slowBodies(n: number, ms: number): void
-  /** Text streams cut after half of their events, without [DONE]. */
-  cutStreams(n: number): void
-  /** WebSocket upgrades answered 403 from now on (false lets them through again). */
-  refuseUpgrades(refuse?: boolean): void
 }
 
 interface Answer {
@@ -113,9 +100,14 @@ export class HttpFront implements HttpControls {
     done(false, 403, 'WebSocket upgrades are refused here')
   }
 
-  /** Every request in flight is cut, as by a network failure (dropAll). */
-  cutAll(): void {
-    for (const exchange of [...this.#live.keys()]) exchange.cut()
+  /** Every request in flight is cut, as by a network failure (dropAll; a fault unless the simulator is closing). */
+  cutAll(fault = true): void {
+    for (const exchange of [...this.#live.keys()]) if (exchange.cut() && fault) this.deps.stats.faults.drops++
+  }
+
+  /** Every request in flight is left hanging (silence). */
+  silenceAll(): void {
+    for (const exchange of this.#live.keys()) if (exchange.silence()) this.deps.stats.faults.silences++
   }
 
   handle(request: IncomingMessage, response: ServerResponse): void {
@@ -169,8 +161,13 @@ export class HttpFront implements HttpControls {
       return
     }
     const first: unknown = value[0]
-    const auth = isObject(first) && first.taskType === 'authentication' ? first : undefined
-    const apiKey = bearerKey(request) ?? (typeof auth?.apiKey === 'string' ? auth.apiKey : undefined)
+    if (isObject(first) && first.taskType === 'authentication') {
+      // The authentication task is the router's, as on a socket: it checks the key and answers
+      // with a session (a resume replays what that session kept); the rest runs in it.
+      this.#run(response, value, undefined)
+      return
+    }
+    const apiKey = bearerKey(request)
     const refusal =
       faults.authFailure(apiKey) ??
       (apiKey === undefined || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
@@ -179,18 +176,16 @@ export class HttpFront implements HttpControls {
       this.#send(response, this.#answer(authErrorFrame(refusal ?? 'missingApiKey', 'errors')))
       return
     }
-    const tasks = (auth === undefined ? value : value.slice(1)) as unknown[]
-    if (tasks.length === 0) {
-      this.#send(response, { status: 200, type: JSON_TYPE, body: encodeEnvelope([], []) })
-      return
-    }
-    this.#run(response, apiKey, tasks)
+    this.#run(response, value, apiKey)
   }
 
-  #run(response: ServerResponse, apiKey: string, tasks: unknown[]): void {
+  /** `apiKey`: a session of its own for the request (undefined: the array starts with an authentication task). */
+  #run(response: ServerResponse, tasks: unknown[], apiKey: string | undefined): void {
     const { sessions, registry, router, outbound, clock } = this.deps
-    const stream = tasks.length === 1 && isObject(tasks[0]) && tasks[0].deliveryMethod === 'stream' && tasks[0].taskType === 'textInference'
-    const routed = stream ? [{ ...(tasks[0] as Task), deliveryMethod: 'sync' }] : tasks
+    const work = apiKey === undefined ? tasks.slice(1) : tasks
+    const only = work.length === 1 ? work[0] : undefined
+    const stream = isObject(only) && only.deliveryMethod === 'stream' && only.taskType === 'textInference'
+    const routed = stream ? [...tasks.slice(0, tasks.length - 1), { ...(only as Task), deliveryMethod: 'sync' }] : tasks
     const ids = routed.map((task) => (isObject(task) && typeof task.taskUUID === 'string' ? task.taskUUID : undefined))
     const knownBefore = new Set(ids.filter((id): id is string => id !== undefined && registry.get(id) !== undefined))
     const exchange = new HttpExchange(this.#nextId++, clock.now(), {
@@ -209,7 +204,7 @@ export class HttpFront implements HttpControls {
       exchange.abandon()
       if (exchange.session !== undefined) sessions.detach(exchange.session)
     })
-    sessions.attach(sessions.create(apiKey), exchange)
+    if (apiKey !== undefined) sessions.attach(sessions.create(apiKey), exchange)
     router.handle(exchange, JSON.stringify(routed))
     for (const id of ids) {
       if (id === undefined || knownBefore.has(id)) continue

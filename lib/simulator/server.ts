@@ -10,9 +10,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { Alarms, Ticker } from './alarms.js'
-import type { Simulator, SimulatorEvents } from './api.js'
+import type { HttpControls, Simulator, SimulatorEvents } from './api.js'
 import { Engine } from './engine.js'
-import { HttpFront, type HttpControls } from './http.js'
+import { HttpFront } from './http.js'
 import { count, Faults, type FailOptions, type FailTasksRule } from './faults.js'
 import { resolveChaos, resolveOptions, type ChaosOptions, type ResolvedOptions, type SimulatorOptions } from './options.js'
 import { Outbound } from './outbound.js'
@@ -201,6 +201,7 @@ class RunwareSimulator implements Simulator {
 
   silence(): void {
     this.sockets.silenceAll()
+    this.front.silenceAll()
   }
 
   failNext(n: number, code: string, options?: FailOptions): void {
@@ -274,7 +275,7 @@ class RunwareSimulator implements Simulator {
     this.ticker.dispose()
     this.sockets.terminateAll()
     this.sessions.clear()
-    this.front.cutAll()
+    this.front.cutAll(false)
     await new Promise<void>((resolve) => {
       this.wss.close(() => {
         resolve()

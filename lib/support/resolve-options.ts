@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import { MAX_TIMER_MS, validateBackoff, type BackoffOptions } from './backoff.js'
 import { systemClock } from './clock.js'
 import { defaultNamespace, MAX_IDEMPOTENCY_KEY_LENGTH } from '../protocol/ids.js'
+import { DEFAULT_HTTP_URL } from '../protocol/protocol.js'
 import { MIN_API_KEY_LENGTH, shortKeyMessage } from './errors.js'
 import { checkShape, type Shape } from './option-schema.js'
 import {
@@ -17,6 +18,7 @@ import {
   type ResolvedOptions,
   type RetryOptions,
   type RunwareSocketOptions,
+  type Transport,
 } from '../api/options.js'
 
 const BACKOFF: Shape = { object: { initialDelayMs: 'number', maxDelayMs: 'number', multiplier: 'number', maxAttempts: 'number' } }
@@ -30,6 +32,8 @@ export const OPTION_SHAPE: Shape = {
   object: {
     apiKey: 'string',
     url: 'string',
+    transport: 'string',
+    httpUrl: 'string',
     WebSocket: 'function',
     connectTimeoutMs: 'number',
     authTimeoutMs: 'number',
@@ -115,6 +119,36 @@ function resolveUrl(url: string, allowCleartext: boolean): string {
   return url
 }
 
+/** `ws://h/p` → `http://h/p`, `wss://` → `https://` (a simulator serves both on one port). */
+function httpUrlFor(url: string): string {
+  return url.replace(/^ws(s?):\/\//i, 'http$1://')
+}
+
+const TRANSPORTS: readonly Transport[] = ['websocket', 'http', 'auto']
+
+function transportOf(given: string | undefined): Transport {
+  if (given === undefined) return 'websocket'
+  if (!(TRANSPORTS as readonly string[]).includes(given))
+    throw new RangeError(`transport must be one of ${TRANSPORTS.join(', ')}, got ${JSON.stringify(given)}`)
+  return given as Transport
+}
+
+/** The REST endpoint: given (http: or https:, the same cleartext rule), else `url`'s own, else Runware's. */
+function resolveHttpUrl(options: RunwareSocketOptions, url: string, allowCleartext: boolean): string {
+  const given = options.httpUrl ?? (options.url === undefined ? DEFAULT_HTTP_URL : httpUrlFor(url))
+  let parsed: URL
+  try {
+    parsed = new URL(given)
+  } catch {
+    throw new TypeError('httpUrl is not a valid URL')
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`httpUrl must be http: or https:, got ${parsed.protocol}`)
+  if (parsed.protocol === 'http:' && !allowCleartext && !isLoopback(parsed.hostname)) {
+    throw new TypeError(`httpUrl http://${parsed.host} would send the API key in cleartext: use https://, or pass allowCleartext: true to allow it`)
+  }
+  return given
+}
+
 function namespace(given: string | undefined, apiKey: string): string {
   if (given === undefined) return defaultNamespace(apiKey)
   if (given.length === 0 || given.length > MAX_IDEMPOTENCY_KEY_LENGTH)
@@ -166,9 +200,13 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
   count(poll.maxEmptyAnswers, DEFAULTS.poll.maxEmptyAnswers, 'poll.maxEmptyAnswers')
 
   const maxInFlight = count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight')
+  const cleartext = options.allowCleartext ?? DEFAULTS.allowCleartext
+  const url = resolveUrl(options.url ?? DEFAULTS.url, cleartext)
   return {
     apiKey,
-    url: resolveUrl(options.url ?? DEFAULTS.url, options.allowCleartext ?? DEFAULTS.allowCleartext),
+    url,
+    transport: transportOf(options.transport),
+    httpUrl: resolveHttpUrl(options, url, cleartext),
     WebSocket: options.WebSocket ?? WebSocket,
     connectTimeoutMs: duration(options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 'connectTimeoutMs', { allowZero: false, timer: true }),
     authTimeoutMs: duration(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs', { allowZero: false, timer: true }),

@@ -114,6 +114,59 @@ describe('chaos', () => {
     )
   }, 60_000)
 
+  it('1,000 tasks over HTTP under the same chaos, resets after accept and 5xx pages: each settles once, nothing run twice', async () => {
+    const seed = 20261205
+    const sim = await startSimulator({
+      seed,
+      latencyMs: { min: 0, max: 20 },
+      framing: 'mixed',
+      // Higher frame-fault rates than over a socket: a request's answer is fewer, larger frames.
+      chaos: {
+        dropRate: 0.02,
+        silenceRate: 0.01,
+        failRate: 0.03,
+        permanentShare: 0.3,
+        rateLimitRate: 0.005,
+        duplicateRate: 0.02,
+        malformedRate: 0.02,
+        lostAckRate: 0.02,
+      },
+    })
+    const client = new RunwareSocket({ ...fastRecovery(seed), url: sim.url, transport: 'http' })
+    const { outcomes, ledger } = await runAll(sim, client, 1_000, async () => {
+      await until(() => sim.stats.tasksReceived >= 250, '250 tasks received', 30_000)
+      sim.http.resetAfterAccept(2)
+      await until(() => sim.stats.tasksReceived >= 500, '500 tasks received', 30_000)
+      sim.dropAll()
+      sim.http.failRequests(2, 502)
+      await until(() => sim.stats.tasksReceived >= 750, '750 tasks received', 30_000)
+      sim.http.failRequests(1, 503, 'serviceUnavailable')
+      sim.silence()
+    })
+    const figures = checkInvariants(sim, ledger, outcomes)
+    expect(sim.stats.connections).toBe(0)
+    expect(sim.stats.faults.resets).toBe(2)
+    expect(sim.stats.faults.drops + sim.stats.faults.silences).toBeGreaterThanOrEqual(1)
+    expect(sim.stats.faults.statuses).toBe(3)
+    expect(figures.faults).toBeGreaterThanOrEqual(15)
+    expect(Object.keys(figures.rejectedByCode).every((code) => DEFAULT_PERMANENT_CODES.includes(code))).toBe(true)
+    expect(figures.resolved + Object.values(figures.rejectedByCode).reduce((a, b) => a + b, 0)).toBe(1_000)
+    await client.close()
+    expect(client.pending).toBe(0)
+    await sim.close()
+    console.info(
+      JSON.stringify({
+        chaosOverHttp: {
+          faults: sim.stats.faults,
+          resolved: figures.resolved,
+          rejectedByCode: figures.rejectedByCode,
+          executedTwice: sim.stats.executedTwice().length,
+          requests: sim.stats.httpRequests,
+        },
+      }),
+    )
+  }, 60_000)
+
   type Fault =
     | { kind: 'drop' | 'silence' | 'duplicate' | 'malformed' }
     | { kind: 'fail'; code: string; count: number }

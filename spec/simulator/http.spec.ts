@@ -64,11 +64,15 @@ describe('the simulator over HTTP', () => {
     expect(sim.stats.httpRequests).toBe(1)
   })
 
-  it('takes the key from an authentication task first, and refuses a missing or wrong key with 401', async () => {
+  it('takes the key from an authentication task first (answered with a session, as on a socket), and refuses a missing or wrong key with 401', async () => {
     const sim = await simulator()
-    const viaTask = await post(sim, [{ taskType: 'authentication', apiKey: KEY }, image()], null)
+    const task = image()
+    const viaTask = await post(sim, [{ taskType: 'authentication', apiKey: KEY }, task], null)
     expect(viaTask.status).toBe(200)
-    expect(viaTask.body.data).toHaveLength(1)
+    expect(viaTask.body.data).toMatchObject([{ taskType: 'authentication', connectionSessionUUID: expect.any(String) as string }, { taskUUID: task.taskUUID }])
+    const refusedTask = await post(sim, [{ taskType: 'authentication', apiKey: 'not-the-key' }, image()], null)
+    expect(refusedTask.status).toBe(401)
+    expect(refusedTask.body.errors?.[0]?.code).toBe('invalidApiKey')
     const missing = await post(sim, [image()], null)
     expect(missing.status).toBe(401)
     expect(missing.body.errors?.[0]?.code).toBe('missingApiKey')

@@ -1,0 +1,211 @@
+/**
+ * The HTTP transport as a socket (docs/transports.md): every frame the connection writes is one
+ * `POST` of its JSON array to Runware's REST endpoint, and every answer comes back as the frame
+ * the WebSocket would have carried. So the ledger, admission, deadlines, signals, events and the
+ * recovery machine serve HTTP unchanged. Node's own `fetch` (undici) keeps the connections alive.
+ *
+ * What a request's end means for its tasks (the HTTP status is the category only where the body
+ * names no code the table knows):
+ *   a JSON answer                     handed on; its errors carry `httpStatus`
+ *   429 or another 4xx, no JSON       an `httpError` item per task, with `httpStatus`: the policy
+ *                                     reads the status (429 rate limit, 401 auth, 4xx validation)
+ *   5xx without JSON, a reset, a      the fate of its tasks is unknown: the "socket" closes, and
+ *   body cut or over the limit        they are asked about (getResponse) and resent under the same
+ *                                     taskUUID, so a task the server ran is collected, not run twice
+ */
+import type { Clock } from '../support/clock.js'
+import type { OpenSocket, SocketHandlers } from './port.js'
+
+export interface HttpSocketOptions {
+  readonly maxFrameBytes: number
+  readonly headers: Record<string, string>
+  readonly clock: Clock
+  /**
+   * A request not answered in full by then is taken for a half-open connection, as a silent socket
+   * is: the "socket" closes and its tasks are asked about (a sync task still running is collected).
+   */
+  readonly requestTimeoutMs?: number | undefined
+}
+
+interface Sent {
+  readonly taskUUIDs: readonly string[]
+  readonly taskTypes: readonly string[]
+  /** The taskUUIDs getResponse asked about. */
+  readonly asked: readonly string[]
+}
+
+/** The tasks a frame carries (our own JSON), for the items an answer without a body stands for. */
+function tasksOf(frame: string): Sent & { apiKey: string | undefined } {
+  const taskUUIDs: string[] = []
+  const taskTypes: string[] = []
+  const asked: string[] = []
+  let apiKey: string | undefined
+  try {
+    const tasks = JSON.parse(frame) as unknown
+    if (Array.isArray(tasks)) {
+      for (const task of tasks as Record<string, unknown>[]) {
+        if (task.taskType === 'authentication' && typeof task.apiKey === 'string') apiKey = task.apiKey
+        if (task.taskType === 'getResponse' && typeof task.taskUUID === 'string') asked.push(task.taskUUID)
+        else if (typeof task.taskUUID === 'string' && typeof task.taskType === 'string') {
+          taskUUIDs.push(task.taskUUID)
+          taskTypes.push(task.taskType)
+        }
+      }
+    }
+  } catch {
+    // Not ours to judge: the server will answer it.
+  }
+  return { taskUUIDs, taskTypes, asked, apiKey }
+}
+
+/**
+ * The answer's errors, each with the status it came with. An answer that names no task answers for
+ * every task of its request (a WebSocket error naming no task is ambiguous; a request's is not).
+ */
+function withStatus(text: string, status: number, sent: Sent): string {
+  if (status < 400) return text
+  try {
+    const body = JSON.parse(text) as { data?: unknown; errors?: unknown }
+    if (!Array.isArray(body.errors)) return text
+    const items = [...(body.errors as unknown[]), ...(Array.isArray(body.data) ? (body.data as unknown[]) : [])]
+    const named = items.some((item) => typeof item === 'object' && item !== null && 'taskUUID' in item)
+    // What is not an object is left as it came: the parser reports it.
+    const stamp = (item: unknown, task: object): unknown => (typeof item === 'object' && item !== null ? { ...item, httpStatus: status, ...task } : item)
+    const errors = body.errors as unknown[]
+    body.errors =
+      named || sent.taskUUIDs.length === 0
+        ? errors.map((item) => stamp(item, {}))
+        : sent.taskUUIDs.flatMap((taskUUID, index) => errors.map((item) => stamp(item, { taskUUID, taskType: sent.taskTypes[index] })))
+    return JSON.stringify(body)
+  } catch {
+    return text
+  }
+}
+
+/**
+ * On a socket every getResponse gets an answer frame of its own, an empty one included, and the
+ * probes count them (probes.ts). One answer to several questions is cut back into one per question.
+ */
+function perQuestion(text: string, asked: readonly string[]): string[] {
+  if (asked.length === 0) return [text]
+  try {
+    const body = JSON.parse(text) as { data?: unknown; errors?: unknown }
+    const data = Array.isArray(body.data) ? (body.data as unknown[]) : []
+    const errors = Array.isArray(body.errors) ? (body.errors as unknown[]) : []
+    const named = (item: unknown): string | undefined =>
+      typeof item === 'object' && item !== null && typeof (item as { taskUUID?: unknown }).taskUUID === 'string'
+        ? (item as { taskUUID: string }).taskUUID
+        : undefined
+    const questions = new Set(asked)
+    const frames = asked.map((id) => JSON.stringify({ data: data.filter((item) => named(item) === id), errors: errors.filter((item) => named(item) === id) }))
+    const rest = { data: data.filter((item) => !questions.has(named(item) ?? '')), errors: errors.filter((item) => !questions.has(named(item) ?? '')) }
+    return rest.data.length + rest.errors.length > 0 ? [JSON.stringify(rest), ...frames] : frames
+  } catch {
+    return [text]
+  }
+}
+
+function isEnvelope(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as unknown
+    return typeof body === 'object' && body !== null && !Array.isArray(body) && ('data' in body || 'errors' in body || 'error' in body)
+  } catch {
+    return false
+  }
+}
+
+class TooLarge extends Error {}
+
+/** The body as text, refused past `limit` bytes (it is read, never trusted, as a frame is). */
+async function readBody(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) throw new TooLarge()
+  const reader = response.body?.getReader()
+  if (reader === undefined) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const read = await reader.read()
+    if (read.done) break
+    const chunk = read.value as Uint8Array
+    size += chunk.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      throw new TooLarge()
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Opens the HTTP "socket": open at once (the first request is the connection's auth frame). */
+export function openHttp(url: string, options: HttpSocketOptions, handlers: SocketHandlers): OpenSocket {
+  const inFlight = new Set<AbortController>()
+  let apiKey: string | undefined
+  let ended = false
+  const end = (): void => {
+    ended = true
+    for (const controller of inFlight) controller.abort()
+    inFlight.clear()
+  }
+  const lose = (code: number, why: string): void => {
+    if (ended) return
+    end()
+    handlers.close(code, why)
+  }
+  const post = async (frame: string): Promise<void> => {
+    const sent = tasksOf(frame)
+    apiKey = sent.apiKey ?? apiKey
+    const controller = new AbortController()
+    inFlight.add(controller)
+    const limit = options.requestTimeoutMs
+    const watchdog = limit === undefined ? undefined : options.clock.setTimeout(() => lose(1006, `no answer within ${limit} ms`), limit)
+    watchdog?.unref?.()
+    try {
+      const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' }
+      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`
+      const response = await fetch(url, { method: 'POST', headers, body: frame, signal: controller.signal })
+      const text = await readBody(response, options.maxFrameBytes)
+      if (ended) return
+      if (isEnvelope(text)) for (const frame of perQuestion(withStatus(text, response.status, sent), sent.asked)) handlers.message(frame)
+      else if (response.status >= 500 || response.status < 400) lose(1011, `HTTP ${response.status} without a Runware answer`)
+      else handlers.message(statusFrame(sent, response.status))
+    } catch (error) {
+      if (ended) return
+      if (error instanceof TooLarge) {
+        handlers.error('Max payload size exceeded', true)
+        lose(1009, 'answer over maxFrameBytes')
+      } else {
+        // A reset, a refused connection, a body cut: whether the server took the tasks is unknown.
+        lose(1006, error instanceof Error ? error.message : 'request failed')
+      }
+    } finally {
+      if (watchdog !== undefined) options.clock.clearTimeout(watchdog)
+      inFlight.delete(controller)
+    }
+  }
+  const opened = options.clock.setTimeout(() => {
+    if (!ended) handlers.open()
+  }, 0)
+  opened.unref?.()
+  return {
+    send: (frame) => {
+      if (!ended) void post(frame)
+    },
+    end: () => {
+      options.clock.clearTimeout(opened)
+      end()
+      return Promise.resolve()
+    },
+  }
+}
+
+/** The items a 4xx without a Runware body stands for: one `httpError` per task it carried. */
+function statusFrame(sent: Sent, status: number): string {
+  const message = `HTTP ${status} without a Runware error body`
+  const errors =
+    sent.taskUUIDs.length === 0
+      ? [{ code: 'httpError', message, httpStatus: status }]
+      : sent.taskUUIDs.map((taskUUID, index) => ({ code: 'httpError', message, httpStatus: status, taskUUID, taskType: sent.taskTypes[index] }))
+  return JSON.stringify({ data: [], errors })
+}
