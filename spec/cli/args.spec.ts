@@ -118,6 +118,7 @@ describe('simulate flags', () => {
       retentionMs: 3_600_000,
       loadPerTaskMs: 0,
       capacity: {},
+      refuseUpgrade: false,
     })
   })
 

@@ -13,7 +13,8 @@ import { failure, until } from '../helpers/wait.js'
 
 const h = useHarness()
 const { apiKey: _chaosKey, ...recovery } = fastRecovery(11)
-const auto = { ...recovery, transport: 'auto', reconnect: { initialDelayMs: 20, maxDelayMs: 100 } } as const
+// A request unanswered for the heartbeat's interval + timeout counts as hung: 1 s, not fastRecovery's 60 ms, on a busy machine.
+const auto = { ...recovery, transport: 'auto', heartbeat: { intervalMs: 500, timeoutMs: 500 }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } } as const
 
 describe("transport: 'auto'", () => {
   it('the upgrade refused: falls back to HTTP at once, says so in a state event, and every task completes within its deadline', async () => {

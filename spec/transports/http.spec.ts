@@ -18,14 +18,15 @@ const http = { ...recovery, transport: 'http' } as const
 describe("transport: 'http'", () => {
   it('runs tasks over POST with no WebSocket at all, the tasks of one tick in one request', async () => {
     const sim = await h.simulator({ latencyMs: 5 })
-    const client = h.client(sim.url, http)
+    // The default heartbeat: no ping request within the run.
+    const client = h.client(sim.url, { transport: 'http' })
     await client.connect()
     const before = sim.stats.httpRequests
     const results = await Promise.all(Array.from({ length: 50 }, () => client.run({ ...IMAGE, numberResults: 2 })))
     expect(results.every((items) => items.length === 2)).toBe(true)
     expect(sim.stats.connections).toBe(0)
-    // One request for the 50 tasks (a heartbeat ping may add one).
-    expect(sim.stats.httpRequests - before).toBeLessThanOrEqual(2)
+    // One request for the 50 tasks.
+    expect(sim.stats.httpRequests - before).toBe(1)
     expect(sim.stats.executions.size).toBe(50)
   })
 
