@@ -58,60 +58,61 @@ function tasksOf(frame: string): Sent & { apiKey: string | undefined } {
   return { taskUUIDs, taskTypes, asked, apiKey }
 }
 
+type Body = { data?: unknown; errors?: unknown }
+
+/** The body, when it is a Runware answer (an object with `data`, `errors` or `error`); parsed once. */
+function envelopeOf(text: string): Body | undefined {
+  try {
+    const body = JSON.parse(text) as unknown
+    return typeof body === 'object' && body !== null && !Array.isArray(body) && ('data' in body || 'errors' in body || 'error' in body)
+      ? (body as Body)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? (value as unknown[]) : [])
+
+function taskOf(item: unknown): string | undefined {
+  const id = typeof item === 'object' && item !== null ? (item as { taskUUID?: unknown }).taskUUID : undefined
+  return typeof id === 'string' ? id : undefined
+}
+
 /**
  * The answer's errors, each with the status it came with. An answer that names no task answers for
  * every task of its request (a WebSocket error naming no task is ambiguous; a request's is not).
  */
-function withStatus(text: string, status: number, sent: Sent): string {
-  if (status < 400) return text
-  try {
-    const body = JSON.parse(text) as { data?: unknown; errors?: unknown }
-    if (!Array.isArray(body.errors)) return text
-    const items = [...(body.errors as unknown[]), ...(Array.isArray(body.data) ? (body.data as unknown[]) : [])]
-    const named = items.some((item) => typeof item === 'object' && item !== null && 'taskUUID' in item)
-    // What is not an object is left as it came: the parser reports it.
-    const stamp = (item: unknown, task: object): unknown => (typeof item === 'object' && item !== null ? { ...item, httpStatus: status, ...task } : item)
-    const errors = body.errors as unknown[]
-    body.errors =
-      named || sent.taskUUIDs.length === 0
-        ? errors.map((item) => stamp(item, {}))
-        : sent.taskUUIDs.flatMap((taskUUID, index) => errors.map((item) => stamp(item, { taskUUID, taskType: sent.taskTypes[index] })))
-    return JSON.stringify(body)
-  } catch {
-    return text
-  }
+function stampStatus(body: Body, status: number, sent: Sent): void {
+  const errors = list(body.errors)
+  const named = [...errors, ...list(body.data)].some((item) => taskOf(item) !== undefined)
+  // What is not an object is left as it came: the parser reports it.
+  const stamp = (item: unknown, task: object): unknown => (typeof item === 'object' && item !== null ? { ...item, httpStatus: status, ...task } : item)
+  body.errors =
+    named || sent.taskUUIDs.length === 0
+      ? errors.map((item) => stamp(item, {}))
+      : sent.taskUUIDs.flatMap((taskUUID, index) => errors.map((item) => stamp(item, { taskUUID, taskType: sent.taskTypes[index] })))
 }
 
 /**
  * On a socket every getResponse gets an answer frame of its own, an empty one included, and the
  * probes count them (probes.ts). One answer to several questions is cut back into one per question.
  */
-function perQuestion(text: string, asked: readonly string[]): string[] {
-  if (asked.length === 0) return [text]
-  try {
-    const body = JSON.parse(text) as { data?: unknown; errors?: unknown }
-    const data = Array.isArray(body.data) ? (body.data as unknown[]) : []
-    const errors = Array.isArray(body.errors) ? (body.errors as unknown[]) : []
-    const named = (item: unknown): string | undefined =>
-      typeof item === 'object' && item !== null && typeof (item as { taskUUID?: unknown }).taskUUID === 'string'
-        ? (item as { taskUUID: string }).taskUUID
-        : undefined
-    const questions = new Set(asked)
-    const frames = asked.map((id) => JSON.stringify({ data: data.filter((item) => named(item) === id), errors: errors.filter((item) => named(item) === id) }))
-    const rest = { data: data.filter((item) => !questions.has(named(item) ?? '')), errors: errors.filter((item) => !questions.has(named(item) ?? '')) }
-    return rest.data.length + rest.errors.length > 0 ? [JSON.stringify(rest), ...frames] : frames
-  } catch {
-    return [text]
-  }
+function perQuestion(body: Body, asked: readonly string[]): string[] {
+  const data = list(body.data)
+  const errors = list(body.errors)
+  const questions = new Set(asked)
+  const frames = asked.map((id) => JSON.stringify({ data: data.filter((item) => taskOf(item) === id), errors: errors.filter((item) => taskOf(item) === id) }))
+  const rest = { data: data.filter((item) => !questions.has(taskOf(item) ?? '')), errors: errors.filter((item) => !questions.has(taskOf(item) ?? '')) }
+  return rest.data.length + rest.errors.length > 0 ? [JSON.stringify(rest), ...frames] : frames
 }
 
-function isEnvelope(text: string): boolean {
-  try {
-    const body = JSON.parse(text) as unknown
-    return typeof body === 'object' && body !== null && !Array.isArray(body) && ('data' in body || 'errors' in body || 'error' in body)
-  } catch {
-    return false
-  }
+/** The frames a Runware answer stands for: as received when nothing needs changing (the common case). */
+function framesOf(text: string, body: Body, status: number, sent: Sent): string[] {
+  const failed = status >= 400 && Array.isArray(body.errors)
+  if (failed) stampStatus(body, status, sent)
+  if (sent.asked.length > 0) return perQuestion(body, sent.asked)
+  return [failed ? JSON.stringify(body) : text]
 }
 
 class TooLarge extends Error {}
@@ -167,9 +168,15 @@ export function openHttp(url: string, options: HttpSocketOptions, handlers: Sock
       const response = await fetch(url, { method: 'POST', headers, body: frame, signal: controller.signal })
       const text = await readBody(response, options.maxFrameBytes)
       if (ended) return
-      if (isEnvelope(text)) for (const frame of perQuestion(withStatus(text, response.status, sent), sent.asked)) handlers.message(frame)
-      else if (response.status >= 500 || response.status < 400) lose(1011, `HTTP ${response.status} without a Runware answer`)
-      else handlers.message(statusFrame(sent, response.status))
+      const body = envelopeOf(text)
+      const frames =
+        body !== undefined
+          ? framesOf(text, body, response.status, sent)
+          : response.status >= 400 && response.status < 500
+            ? [statusFrame(sent, response.status)]
+            : undefined
+      if (frames === undefined) lose(1011, `HTTP ${response.status} without a Runware answer`)
+      else for (const frame of frames) handlers.message(frame)
     } catch (error) {
       if (ended) return
       if (error instanceof TooLarge) {

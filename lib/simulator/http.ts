@@ -153,11 +153,11 @@ export class HttpFront implements HttpControls {
     try {
       value = JSON.parse(text)
     } catch {
-      this.#send(response, this.#answer(connectionErrorFrame('invalidJSON', 'The body is not valid JSON. Send a JSON array of task objects.')))
+      this.#send(response, this.#refusal('invalidJSON', connectionErrorFrame('invalidJSON', 'The body is not valid JSON. Send a JSON array of task objects.')))
       return
     }
     if (!Array.isArray(value) || value.length === 0) {
-      this.#send(response, this.#answer(connectionErrorFrame('invalidPayload', 'The body must be a non-empty JSON array of task objects.')))
+      this.#send(response, this.#refusal('invalidPayload', connectionErrorFrame('invalidPayload', 'The body must be a non-empty JSON array of task objects.')))
       return
     }
     const first: unknown = value[0]
@@ -173,7 +173,7 @@ export class HttpFront implements HttpControls {
       (apiKey === undefined || apiKey === '' ? 'missingApiKey' : apiKeys !== undefined && !apiKeys.has(apiKey) ? 'invalidApiKey' : undefined)
     if (refusal !== undefined || apiKey === undefined) {
       stats.authFailures++
-      this.#send(response, this.#answer(authErrorFrame(refusal ?? 'missingApiKey', 'errors')))
+      this.#send(response, this.#refusal(refusal ?? 'missingApiKey', authErrorFrame(refusal ?? 'missingApiKey', 'errors')))
       return
     }
     this.#run(response, value, apiKey)
@@ -236,11 +236,9 @@ export class HttpFront implements HttpControls {
     this.#send(response, { status: code === undefined ? 200 : httpStatusOf(code), type: JSON_TYPE, body })
   }
 
-  /** Status from the first error of a frame the replies module built. */
-  #answer(body: string): Answer {
-    const parsed = JSON.parse(body) as { errors?: { code?: unknown }[] }
-    const code = parsed.errors?.[0]?.code
-    return { status: typeof code === 'string' ? httpStatusOf(code) : 400, type: JSON_TYPE, body }
+  /** A refusal of the whole request: its status from its code. */
+  #refusal(code: string, body: string): Answer {
+    return { status: httpStatusOf(code), type: JSON_TYPE, body }
   }
 
   #send(response: ServerResponse, answer: Answer): void {

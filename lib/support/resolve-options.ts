@@ -105,16 +105,17 @@ function backoff<T extends BackoffOptions>(given: { [K in keyof T]?: T[K] | unde
   return merged
 }
 
-function resolveUrl(url: string, allowCleartext: boolean): string {
+/** A URL of one of two schemes, the second only to a loopback host unless `allowCleartext` (it would carry the key in cleartext). */
+function checkedUrl(name: 'url' | 'httpUrl', url: string, [secure, clear]: readonly [string, string], allowCleartext: boolean): string {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new TypeError('url is not a valid URL')
+    throw new TypeError(`${name} is not a valid URL`)
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new TypeError(`url must be ws: or wss:, got ${parsed.protocol}`)
-  if (parsed.protocol === 'ws:' && !allowCleartext && !isLoopback(parsed.hostname)) {
-    throw new TypeError(`url ws://${parsed.host} would send the API key in cleartext: use wss://, or pass allowCleartext: true to allow it`)
+  if (parsed.protocol !== secure && parsed.protocol !== clear) throw new TypeError(`${name} must be ${clear} or ${secure}, got ${parsed.protocol}`)
+  if (parsed.protocol === clear && !allowCleartext && !isLoopback(parsed.hostname)) {
+    throw new TypeError(`${name} ${clear}//${parsed.host} would send the API key in cleartext: use ${secure}//, or pass allowCleartext: true to allow it`)
   }
   return url
 }
@@ -133,20 +134,10 @@ function transportOf(given: string | undefined): Transport {
   return given as Transport
 }
 
-/** The REST endpoint: given (http: or https:, the same cleartext rule), else `url`'s own, else Runware's. */
+/** The REST endpoint: given, else `url`'s own, else Runware's. */
 function resolveHttpUrl(options: RunwareSocketOptions, url: string, allowCleartext: boolean): string {
   const given = options.httpUrl ?? (options.url === undefined ? DEFAULT_HTTP_URL : httpUrlFor(url))
-  let parsed: URL
-  try {
-    parsed = new URL(given)
-  } catch {
-    throw new TypeError('httpUrl is not a valid URL')
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`httpUrl must be http: or https:, got ${parsed.protocol}`)
-  if (parsed.protocol === 'http:' && !allowCleartext && !isLoopback(parsed.hostname)) {
-    throw new TypeError(`httpUrl http://${parsed.host} would send the API key in cleartext: use https://, or pass allowCleartext: true to allow it`)
-  }
-  return given
+  return checkedUrl('httpUrl', given, ['https:', 'http:'], allowCleartext)
 }
 
 function namespace(given: string | undefined, apiKey: string): string {
@@ -201,7 +192,7 @@ export function resolveOptions(options: RunwareSocketOptions = {}): ResolvedOpti
 
   const maxInFlight = count(options.maxInFlight, DEFAULTS.maxInFlight, 'maxInFlight')
   const cleartext = options.allowCleartext ?? DEFAULTS.allowCleartext
-  const url = resolveUrl(options.url ?? DEFAULTS.url, cleartext)
+  const url = checkedUrl('url', options.url ?? DEFAULTS.url, ['wss:', 'ws:'], cleartext)
   return {
     apiKey,
     url,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../lib/simulator/index.js'
-import { until } from '../helpers/wait.js'
+import { eventually, until } from '../helpers/wait.js'
 
 const KEY = 'sim-key'
 const sims: Simulator[] = []
@@ -109,12 +109,12 @@ describe('the simulator over HTTP', () => {
     expect(ack.status).toBe(200)
     expect(ack.body.data).toEqual([{ taskType: 'videoInference', taskUUID: video.taskUUID }])
     let done: Record<string, unknown> | undefined
-    for (let polls = 0; done === undefined && polls < 200; polls++) {
+    await eventually(async () => {
       const answer = await post(sim, [{ taskType: 'getResponse', taskUUID: video.taskUUID }])
       expect(answer.status).toBe(200)
       done = answer.body.data?.find((item) => item.status === 'success')
-      if (done === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+      return done !== undefined
+    }, 'the video done')
     expect(done).toMatchObject({ taskUUID: video.taskUUID, status: 'success' })
   })
 
