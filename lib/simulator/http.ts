@@ -258,18 +258,25 @@ export class HttpFront implements HttpControls {
     })
   }
 
-  /** The item's text in events `streamChunkMs` apart, then the whole item (with `cost`), then [DONE]. */
+  /**
+   * The item's text in events `streamChunkMs` apart, each `{ taskType, taskUUID, delta: { text } }`,
+   * then a last event with the rest of the item (`finishReason`, `usage`, `cost`), then [DONE]:
+   * the shape Runware's own SDK reads (runware-typescript `src/stream.ts`), text never repeated.
+   */
   #stream(response: ServerResponse, item: DataItem): void {
     this.deps.stats.streams++
-    const text = typeof item.text === 'string' ? item.text : ''
-    const pieces = text.match(/\S+\s*|\s+/g) ?? []
+    const { text, ...rest } = item
+    const pieces = (typeof text === 'string' ? text : '').match(/\S+\s*|\s+/g) ?? []
     const scope = { taskType: item.taskType, taskUUID: item.taskUUID }
-    const events = pieces.map((piece) => JSON.stringify({ data: [{ ...scope, delta: { text: piece } }] }))
-    events.push(JSON.stringify({ data: [item] }), '[DONE]')
+    const events = pieces.map((piece) => JSON.stringify({ ...scope, delta: { text: piece } }))
+    events.push(JSON.stringify({ ...rest, delta: {}, finishReason: rest.finishReason ?? 'stop' }), '[DONE]')
     const cutAt = this.#streamCuts > 0 ? Math.max(1, events.length >> 1) : undefined
     if (cutAt !== undefined) this.#streamCuts--
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     let next = 0
+    response.on('close', () => {
+      if (next < events.length && next !== cutAt) this.deps.stats.streamsLeft++
+    })
     const emit = (): void => {
       if (response.destroyed) return
       if (next === cutAt) {

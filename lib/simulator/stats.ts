@@ -84,6 +84,8 @@ export interface SimulatorStats {
   upgradesRefused: number
   /** Text answers sent as server-sent events (`deliveryMethod: "stream"`). */
   streams: number
+  /** Streams the client closed before [DONE] (it stopped reading: an abort, a loop left early). */
+  streamsLeft: number
 }
 
 export function createStats(): SimulatorStats {
@@ -129,5 +131,6 @@ export function createStats(): SimulatorStats {
     httpRequests: 0,
     upgradesRefused: 0,
     streams: 0,
+    streamsLeft: 0,
   }
 }

@@ -257,18 +257,20 @@ describe('streamed text over HTTP', () => {
       .filter((block) => block.startsWith('data: '))
       .map((block) => block.slice('data: '.length))
 
-  it('sends the text in pieces, then the whole item with its cost, then [DONE]', async () => {
+  it('sends the text in pieces, then the rest of the item with its cost, then [DONE] (the shape Runware’s SDK reads)', async () => {
     const sim = await simulator({ streamChunkMs: 1 })
     const task = text()
     const stream = await events(sim, task)
     expect(stream.type).toBe('text/event-stream')
     expect(stream.events.at(-1)).toBe('[DONE]')
-    const bodies = stream.events.slice(0, -1).map((event) => (JSON.parse(event) as { data: Record<string, unknown>[] }).data[0] ?? {})
+    const bodies = stream.events.slice(0, -1).map((event) => JSON.parse(event) as Record<string, unknown>)
     const final = bodies.at(-1) ?? {}
-    const deltas = bodies.slice(0, -1).map((item) => (item.delta as { text: string }).text)
+    const deltas = bodies.slice(0, -1).map((chunk) => (chunk.delta as { text: string }).text)
     expect(deltas.length).toBeGreaterThan(2)
-    expect(deltas.join('')).toBe(final.text)
-    expect(final).toMatchObject({ taskUUID: task.taskUUID, finishReason: 'stop', cost: expect.any(Number) as number })
+    for (const chunk of bodies) expect(chunk).toMatchObject({ taskType: 'textInference', taskUUID: task.taskUUID })
+    expect(final).toMatchObject({ delta: {}, finishReason: 'stop', cost: expect.any(Number) as number, usage: { totalTokens: expect.any(Number) as number } })
+    expect(final.text).toBeUndefined()
+    expect(deltas.join('')).toMatch(/\S/)
     expect(sim.stats.streams).toBe(1)
     expect(sim.stats.executions.get(task.taskUUID)).toBe(1)
   })
