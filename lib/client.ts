@@ -4,7 +4,7 @@
  * tasks), support/report.ts (the monitor: caller code runs only when the library is at rest).
  */
 import { nanoid } from 'nanoid'
-import { checkRunOptions, fixedOf, prepareTask } from './tasks/admit.js'
+import { checkRunOptions, fixedOf, prepareTask, type Admission } from './tasks/admit.js'
 import { Durability } from './durable/durability.js'
 import { budgetError } from './tasks/costs.js'
 import type { DrainOptions, DrainResult, RecoveredTask } from './api/journal.js'
@@ -21,7 +21,9 @@ import { startTelemetry, traced, type ClientTelemetry } from './telemetry/client
 import { Schedule } from './support/schedule.js'
 import { STATES } from './machines/states.js'
 import { streamOf } from './stream.js'
-import type { KnownTaskType, ResultOf, TaskOf, UntypedTask } from './api/task-types.js'
+import type { KnownTaskType, ResultOf, TaskOf, TextDelta, TextInferenceResult, TextStreamTask, UntypedTask } from './api/task-types.js'
+
+type StreamOptions<R extends ResultItem = ResultItem> = Omit<RunOptions<R>, 'onResult' | 'onDelta'>
 
 type Listener<E extends keyof RunwareSocketEvents> = (...args: RunwareSocketEvents[E]) => void
 
@@ -34,6 +36,7 @@ export class RunwareSocket {
   /** Correlates this client's log lines. */
   readonly id = nanoid(10)
   readonly #options: ResolvedOptions
+  readonly #admission: Admission
   readonly #monitor: Monitor
   readonly #reporter: Reporter
   readonly #connection: Connection
@@ -48,6 +51,7 @@ export class RunwareSocket {
   constructor(options: RunwareSocketOptions = {}) {
     const resolved = resolveOptions(options)
     this.#options = resolved
+    this.#admission = { includeCost: resolved.includeCost, streams: resolved.transport === 'http' }
     const scrubber = new Scrubber(resolved.apiKey)
     const monitor = (this.#monitor = new Monitor((error) => this.#bug(error)))
     const reporter = (this.#reporter = new Reporter(monitor, resolved.logger, scrubber, { client: this.id }))
@@ -168,7 +172,7 @@ export class RunwareSocket {
     const fixed = fixedOf(options, this.#options.idempotencyNamespace)
     if (fixed instanceof RunwareError) return Promise.reject(fixed)
     // Read now, whatever happens next: what is sent is fixed when run is called.
-    const prepared = prepareTask(task, this.#isPending, fixed, this.#options.includeCost)
+    const prepared = prepareTask(task, this.#isPending, fixed, this.#admission)
     if (prepared instanceof RunwareError) return Promise.reject(prepared)
     const runOptions = traced(options, this.#telemetry)
     return new Promise<ResultItem[]>((resolve, reject) => {
@@ -186,15 +190,17 @@ export class RunwareSocket {
 
   /**
    * Runs one task and yields its result items as they arrive; ends when the task completes and
-   * throws its error. Leaving the loop early aborts the task and stops listening.
+   * throws its error. Leaving the loop early aborts the task and stops listening. A streamed text
+   * (`deliveryMethod: 'stream'`, transport `http`) yields its pieces (TextDelta) first.
    */
-  stream<const T extends UntypedTask>(task: T, options?: Omit<RunOptions<ResultOf<T>>, 'onResult'>): AsyncGenerator<ResultOf<T>, void, undefined>
+  stream(task: TextStreamTask, options?: StreamOptions): AsyncGenerator<TextDelta | TextInferenceResult, void, undefined>
+  stream<const T extends UntypedTask>(task: T, options?: StreamOptions<ResultOf<T>>): AsyncGenerator<ResultOf<T>, void, undefined>
   stream<K extends KnownTaskType>(
     task: TaskOf<K> & { taskType: K },
-    options?: Omit<RunOptions<ResultOf<TaskOf<K>>>, 'onResult'>,
+    options?: StreamOptions<ResultOf<TaskOf<K>>>,
   ): AsyncGenerator<ResultOf<TaskOf<K>>, void, undefined>
-  stream(task: Task, options: Omit<RunOptions, 'onResult'> = {}): AsyncGenerator<ResultItem, void, undefined> {
-    return streamOf<ResultItem>((t, o) => this.run(t as UntypedTask, o), task, options)
+  stream(task: Task | TextStreamTask, options: StreamOptions = {}): AsyncGenerator<ResultItem | TextDelta, void, undefined> {
+    return streamOf<ResultItem>((t, o) => this.run(t as UntypedTask, o), task as Task, options)
   }
 
   /**
@@ -222,11 +228,8 @@ export class RunwareSocket {
    * journal, stays in it for the next process's `recover()`.
    */
   drain(options?: DrainOptions): Promise<DrainResult> {
-    return this.#durable.drain(
-      options,
-      () => this.#engine.ledger.size,
-      () => this.close(),
-    )
+    const pending = (): number => this.#engine.ledger.size
+    return this.#durable.drain(options, pending, () => this.close())
   }
 
   /**

@@ -3,6 +3,7 @@
  * Importing this entry loads no simulator or CLI module; a spec counts them.
  */
 export { RunwareSocket } from './client.js'
+export { isTextDelta } from './stream.js'
 export { RunwareError, type LibraryErrorCode, type RunwareErrorInit } from './support/errors.js'
 export { LIBRARY_CODES, type ErrorCategory } from './recovery/codes.js'
 export {

@@ -1,21 +1,33 @@
 /**
  * `stream(task)`: an async iterator over one task's result items, built on `run` alone. Items are
  * pushed by `onResult`; the loop waits on a promise the next item (or the settlement) resolves.
- * Leaving the loop early (break, return, a throw in the consumer) aborts the task.
+ * Leaving the loop early (break, return, a throw in the consumer) aborts the task. A streamed
+ * text's pieces (`onDelta`) come through the same queue, before its result item.
  */
 import type { RunwareError } from './support/errors.js'
 import type { RunOptions } from './api/options.js'
 import type { ResultItem, Task } from './protocol/protocol.js'
+import type { TextDelta } from './api/result-types.js'
+
+/** Tells a piece of a streamed text from its task's result item (both are a textInference's). */
+export function isTextDelta(chunk: object): chunk is TextDelta {
+  const delta = (chunk as { delta?: unknown }).delta
+  return typeof delta === 'object' && delta !== null
+}
 
 type Run<R extends ResultItem> = (task: Task, options: RunOptions<R>) => Promise<R[]>
 
-export async function* streamOf<R extends ResultItem>(run: Run<R>, task: Task, options: Omit<RunOptions<R>, 'onResult'>): AsyncGenerator<R, void, undefined> {
+export async function* streamOf<R extends ResultItem>(
+  run: Run<R>,
+  task: Task,
+  options: Omit<RunOptions<R>, 'onResult' | 'onDelta'>,
+): AsyncGenerator<R | TextDelta, void, undefined> {
   const controller = new AbortController()
   const outer = options.signal
   const forward = (): void => controller.abort(outer?.reason)
   if (outer?.aborted === true) forward()
   else outer?.addEventListener('abort', forward, { once: true })
-  const arrived: R[] = []
+  const arrived: (R | TextDelta)[] = []
   // Written by the callbacks below, read by the loop: one object so both see the same fields.
   const sink: { settled: boolean; failure: RunwareError | undefined; wake: (() => void) | undefined } = { settled: false, failure: undefined, wake: undefined }
   run(task, {
@@ -23,6 +35,10 @@ export async function* streamOf<R extends ResultItem>(run: Run<R>, task: Task, o
     signal: controller.signal,
     onResult: (item) => {
       arrived.push(item)
+      sink.wake?.()
+    },
+    onDelta: (delta) => {
+      arrived.push(delta)
       sink.wake?.()
     },
   }).then(

@@ -10,6 +10,7 @@ import { DEFAULT_URL, type ResultItem } from '../protocol/protocol.js'
 import type { Journal, JsonValue } from './journal.js'
 import type { ContextLike, TelemetryOptions } from './telemetry.js'
 import type { WebSocketConstructor } from './websocket.js'
+import type { TextDelta } from './result-types.js'
 
 /** Where the client reports what it does. The API key never reaches it. */
 export interface Logger {
@@ -40,6 +41,8 @@ export interface RunOptions<R extends ResultItem = ResultItem> {
   onResult?: ((item: R) => void) | undefined
   /** getResponse progress (0–100) of an async task. */
   onProgress?: ((progress: number) => void) | undefined
+  /** Each piece of a streamed text (`deliveryMethod: 'stream'`) as it arrives, before the result item. */
+  onDelta?: ((delta: TextDelta) => void) | undefined
   /**
    * Any JSON value kept with the task's journal entry and given back by `recover()` in a later
    * process (an order id, say). At most 64 KiB of JSON.

@@ -53,6 +53,18 @@ export interface TextInferenceResult extends Output {
   usage?: { promptTokens: number; completionTokens: number; totalTokens: number; thinkingTokens?: number }
 }
 
+/**
+ * A piece of a streamed text (`deliveryMethod: 'stream'`, over HTTP): what `stream()` yields, and
+ * `onDelta` receives, before the task's result item. Never counted as a result.
+ */
+export interface TextDelta {
+  taskType: 'textInference'
+  taskUUID: string
+  delta: { text?: string; reasoningContent?: string }
+  /** Which result the piece belongs to (numberResults > 1). */
+  resultIndex?: number
+}
+
 export interface ThreeDInferenceResult extends Output {
   taskType: '3dInference'
   outputs: { files: { uuid: string; url: string }[] }

@@ -100,14 +100,19 @@ export interface AudioInferenceTask extends Generated {
   inputs?: Record<string, unknown>
 }
 
-export interface TextInferenceTask extends Generated {
+export interface TextInferenceTask extends Omit<Generated, 'deliveryMethod'> {
   taskType: 'textInference'
+  /** `stream`: the text as server-sent events, piece by piece (transport `http`; `stream()` yields them). */
+  deliveryMethod?: DeliveryMethod | 'stream'
   /** The conversation; the last message is the user's. */
   messages: { role: 'user' | 'assistant'; content: string }[]
   systemPrompt?: string
   includeUsage?: boolean
   outputFormat?: 'TEXT'
 }
+
+/** A textInference whose text arrives in pieces (server-sent events, transport `http`): what `stream()` yields them for. */
+export type TextStreamTask = TextInferenceTask & { deliveryMethod: 'stream' }
 
 export interface ThreeDInferenceTask extends Generated {
   taskType: '3dInference'

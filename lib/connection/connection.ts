@@ -47,7 +47,6 @@ export class Connection implements Wire {
   get sessionUUID(): string | undefined {
     return this.#session.uuid
   }
-
   get handshake(): boolean {
     return STATES[this.#state].handshake
   }
@@ -73,23 +72,24 @@ export class Connection implements Wire {
     }
     this.#open('connect')
   }
-
   /** Writes one frame; false (nothing written) unless ready. */
   write(frame: string): boolean {
     if (!this.writable()) return false
     this.#socket?.send(frame)
     return true
   }
-
   /** Sends an application ping now; false unless ready. */
   ping(): boolean {
     const sent = this.write(PING_FRAME)
     if (sent) this.#pingSentAt = this.deps.clock.now()
     return sent
   }
-
   get pingSentAt(): number | undefined {
     return this.#pingSentAt
+  }
+  /** Stops reading what answers this task (the HTTP stream of a task that left); a WebSocket has nothing to stop. */
+  cancel(taskUUID: string): void {
+    this.#socket?.cancel?.(taskUUID)
   }
 
   /** Drops the socket and reconnects with backoff (a retryable error that names no task). */

@@ -12,8 +12,12 @@
  *   5xx without JSON, a reset, a      the fate of its tasks is unknown: the "socket" closes, and
  *   body cut or over the limit        they are asked about (getResponse) and resent under the same
  *                                     taskUUID, so a task the server ran is collected, not run twice
+ *   server-sent events (a streamed    a request of its own; its events become frames as they come
+ *   text)                             (http-stream.ts); a break once it began fails the task with
+ *                                     `streamInterrupted` (its pieces were delivered: no resend)
  */
 import type { Clock } from '../support/clock.js'
+import { readTextStream } from './http-stream.js'
 import type { OpenSocket, SocketHandlers } from './port.js'
 
 export interface HttpSocketOptions {
@@ -32,30 +36,49 @@ interface Sent {
   readonly taskTypes: readonly string[]
   /** The taskUUIDs getResponse asked about. */
   readonly asked: readonly string[]
+  readonly apiKey: string | undefined
+  /** A request of one streamed text (`deliveryMethod: "stream"`): its answer is server-sent events. */
+  readonly stream: boolean
 }
 
-/** The tasks a frame carries (our own JSON), for the items an answer without a body stands for. */
-function tasksOf(frame: string): Sent & { apiKey: string | undefined } {
+const isStream = (task: Record<string, unknown>): boolean => task.deliveryMethod === 'stream' && task.taskType === 'textInference'
+
+/** The tasks a request carries (our own JSON), for the items an answer without a body stands for. */
+function sentOf(tasks: readonly Record<string, unknown>[], stream: boolean): Sent {
   const taskUUIDs: string[] = []
   const taskTypes: string[] = []
   const asked: string[] = []
   let apiKey: string | undefined
-  try {
-    const tasks = JSON.parse(frame) as unknown
-    if (Array.isArray(tasks)) {
-      for (const task of tasks as Record<string, unknown>[]) {
-        if (task.taskType === 'authentication' && typeof task.apiKey === 'string') apiKey = task.apiKey
-        if (task.taskType === 'getResponse' && typeof task.taskUUID === 'string') asked.push(task.taskUUID)
-        else if (typeof task.taskUUID === 'string' && typeof task.taskType === 'string') {
-          taskUUIDs.push(task.taskUUID)
-          taskTypes.push(task.taskType)
-        }
-      }
+  for (const task of tasks) {
+    if (task.taskType === 'authentication' && typeof task.apiKey === 'string') apiKey = task.apiKey
+    if (task.taskType === 'getResponse' && typeof task.taskUUID === 'string') asked.push(task.taskUUID)
+    else if (typeof task.taskUUID === 'string' && typeof task.taskType === 'string') {
+      taskUUIDs.push(task.taskUUID)
+      taskTypes.push(task.taskType)
     }
-  } catch {
-    // Not ours to judge: the server will answer it.
   }
-  return { taskUUIDs, taskTypes, asked, apiKey }
+  return { taskUUIDs, taskTypes, asked, apiKey, stream }
+}
+
+/**
+ * The requests a frame becomes: the frame itself, except that a streamed text goes alone (its
+ * answer is a stream of events of its own). Each with what it carries.
+ */
+function requestsOf(frame: string): [string, Sent][] {
+  let tasks: Record<string, unknown>[]
+  try {
+    const parsed = JSON.parse(frame) as unknown
+    // Not ours to judge: the server will answer it.
+    if (!Array.isArray(parsed)) return [[frame, sentOf([], false)]]
+    tasks = (parsed as unknown[]).filter((task): task is Record<string, unknown> => typeof task === 'object' && task !== null)
+  } catch {
+    return [[frame, sentOf([], false)]]
+  }
+  const streams = tasks.filter(isStream)
+  if (streams.length === 0) return [[frame, sentOf(tasks, false)]]
+  const rest = tasks.filter((task) => !isStream(task))
+  const alone = streams.map((task): [string, Sent] => [JSON.stringify([task]), sentOf([task], true)])
+  return rest.length === 0 ? alone : [[JSON.stringify(rest), sentOf(rest, false)], ...alone]
 }
 
 type Body = { data?: unknown; errors?: unknown }
@@ -115,6 +138,8 @@ function framesOf(text: string, body: Body, status: number, sent: Sent): string[
   return [failed ? JSON.stringify(body) : text]
 }
 
+const isEventStream = (response: Response): boolean => (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
+
 class TooLarge extends Error {}
 
 /** The body as text, refused past `limit` bytes (it is read, never trusted, as a frame is). */
@@ -142,6 +167,8 @@ async function readBody(response: Response, limit: number): Promise<string> {
 /** Opens the HTTP "socket": open at once (the first request is the connection's auth frame). */
 export function openHttp(url: string, options: HttpSocketOptions, handlers: SocketHandlers): OpenSocket {
   const inFlight = new Set<AbortController>()
+  /** The requests of streamed texts, by taskUUID: cancelled when their task leaves. */
+  const streams = new Map<string, AbortController>()
   let apiKey: string | undefined
   let ended = false
   const end = (): void => {
@@ -154,18 +181,30 @@ export function openHttp(url: string, options: HttpSocketOptions, handlers: Sock
     end()
     handlers.close(code, why)
   }
-  const post = async (frame: string): Promise<void> => {
-    const sent = tasksOf(frame)
+  const post = async (frame: string, sent: Sent): Promise<void> => {
     apiKey = sent.apiKey ?? apiKey
     const controller = new AbortController()
     inFlight.add(controller)
+    const streamed = sent.stream ? sent.taskUUIDs[0] : undefined
+    if (streamed !== undefined) streams.set(streamed, controller)
     const limit = options.requestTimeoutMs
     const watchdog = limit === undefined ? undefined : options.clock.setTimeout(() => lose(1006, `no answer within ${limit} ms`), limit)
     watchdog?.unref?.()
     try {
-      const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', accept: 'application/json' }
+      const accept = sent.stream ? 'text/event-stream, application/json' : 'application/json'
+      const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json', accept }
       if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`
       const response = await fetch(url, { method: 'POST', headers, body: frame, signal: controller.signal })
+      if (streamed !== undefined && response.ok && response.body !== null && isEventStream(response)) {
+        // Accepted and under way: from here a break is the stream's, not a fate unknown.
+        if (watchdog !== undefined) options.clock.clearTimeout(watchdog)
+        const task = { taskUUID: streamed, taskType: sent.taskTypes[0] ?? 'textInference' }
+        const limits = { maxFrameBytes: options.maxFrameBytes, idleMs: limit, clock: options.clock }
+        await readTextStream(response.body, task, limits, controller.signal, (text) => {
+          if (!ended) handlers.message(text)
+        })
+        return
+      }
       const text = await readBody(response, options.maxFrameBytes)
       if (ended) return
       const body = envelopeOf(text)
@@ -189,6 +228,7 @@ export function openHttp(url: string, options: HttpSocketOptions, handlers: Sock
     } finally {
       if (watchdog !== undefined) options.clock.clearTimeout(watchdog)
       inFlight.delete(controller)
+      if (streamed !== undefined && streams.get(streamed) === controller) streams.delete(streamed)
     }
   }
   const opened = options.clock.setTimeout(() => {
@@ -197,7 +237,11 @@ export function openHttp(url: string, options: HttpSocketOptions, handlers: Sock
   opened.unref?.()
   return {
     send: (frame) => {
-      if (!ended) void post(frame)
+      if (!ended) for (const [body, sent] of requestsOf(frame)) void post(body, sent)
+    },
+    cancel: (taskUUID) => {
+      streams.get(taskUUID)?.abort()
+      streams.delete(taskUUID)
     },
     end: () => {
       options.clock.clearTimeout(opened)

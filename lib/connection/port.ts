@@ -18,6 +18,8 @@ export interface Wire {
   writable(): boolean
   write(frame: string): boolean
   ping(): boolean
+  /** Stops reading what answers this task (it left the wire: settled, lost, retried). */
+  cancel(taskUUID: string): void
   /** When the last ping went out (monotonic ms): a pong's round trip is measured from it. */
   readonly pingSentAt: number | undefined
   /** Drop the socket and reconnect (a retryable error that names no task). */
@@ -65,6 +67,8 @@ export interface SocketHandlers {
 
 export interface OpenSocket {
   send(text: string): void
+  /** Stops reading what answers one task (HTTP: its stream); a WebSocket has no such thing. */
+  cancel?(taskUUID: string): void
   /** Ends it now and ignores everything it does from here on; resolves once it is gone. */
   end(): Promise<void>
 }

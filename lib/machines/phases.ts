@@ -41,16 +41,16 @@ export const ON_WIRE: Readonly<Record<TaskPhase, boolean>> = {
 /**
  * What a task may hold besides its place in the ledger: its deadline, the listener on its
  * AbortSignal, its wake timer (a retry's delay, the next poll, an async acknowledgement's
- * deadline) and a getResponse question (a probe).
+ * deadline), a getResponse question (a probe) and, for a streamed text, the open stream its pieces come on.
  */
-export type Holding = 'deadline' | 'signal' | 'wake' | 'probe'
+export type Holding = 'deadline' | 'signal' | 'wake' | 'probe' | 'stream'
 
 /** What each phase may hold. A move releases what the phase it leaves holds and the next does not. */
 export const HOLDS: Readonly<Record<TaskPhase, readonly Holding[]>> = {
   journaling: ['deadline', 'signal'],
   queued: ['deadline', 'signal'],
   waiting: ['deadline', 'signal', 'wake'],
-  sent: ['deadline', 'signal', 'wake'],
+  sent: ['deadline', 'signal', 'wake', 'stream'],
   unknown: ['deadline', 'signal', 'probe'],
   polling: ['deadline', 'signal', 'wake', 'probe'],
   settled: [],

@@ -62,6 +62,9 @@ export const LIBRARY_CODES = {
   budgetExceeded: 'quota',
   // An HTTP answer with a 4xx status and no Runware body (a proxy's page): its status decides.
   httpError: 'unknown',
+  // A streamed text ended before [DONE] (cut, silent, too long): the task ran, its pieces were
+  // delivered, so it is not retried here; the same taskUUID again collects the whole text.
+  streamInterrupted: 'unknown',
 } as const satisfies Readonly<Record<string, ErrorCategory>>
 
 export type LibraryErrorCode = keyof typeof LIBRARY_CODES
@@ -81,6 +84,7 @@ export const FATE_UNKNOWN_CODES: ReadonlySet<string> = new Set<LibraryErrorCode>
   'connectTimeout',
   'authTimeout',
   'frameTooLarge',
+  'streamInterrupted',
 ])
 
 /**

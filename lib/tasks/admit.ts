@@ -87,6 +87,8 @@ export interface PreparedTask {
   taskType: string
   /** `deliveryMethod: "async"`: results are collected with getResponse after an acknowledgement. */
   async: boolean
+  /** `deliveryMethod: "stream"`: its text arrives in pieces (TextDelta) before its one result item. */
+  stream: boolean
   /** True when the id was generated here (it cannot already be pending). */
   generated: boolean
   wire: WireTask
@@ -125,9 +127,15 @@ function describe(value: unknown): string {
 const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** Checks a task and encodes it once; fills in a UUID v4 `taskUUID` when absent. */
-export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean, fixed?: Fixed, includeCost = false): PreparedTask | RunwareError {
+/** What the client lets a task ask for: `includeCost` for every task; `streams`: the transport serves `deliveryMethod: "stream"`. */
+export interface Admission {
+  readonly includeCost?: boolean | undefined
+  readonly streams?: boolean | undefined
+}
+
+export function prepareTask(input: unknown, isPending: (taskUUID: string) => boolean, fixed?: Fixed, admission: Admission = {}): PreparedTask | RunwareError {
   try {
-    const prepared = prepare(input, isPending, fixed?.taskUUID, includeCost)
+    const prepared = prepare(input, isPending, fixed?.taskUUID, admission)
     if (fixed !== undefined && !(prepared instanceof Error)) {
       prepared.meta = fixed.meta
       prepared.idempotencyKey = fixed.idempotencyKey
@@ -161,7 +169,7 @@ function isFlat(copy: Record<string, unknown>): boolean {
   return true
 }
 
-function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixedUUID: string | undefined, includeCost: boolean): PreparedTask | RunwareError {
+function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixedUUID: string | undefined, admission: Admission): PreparedTask | RunwareError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalid(`a task must be a plain object, got ${describe(input)}`)
   }
@@ -169,7 +177,7 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixed
   const given = snapshot(input)
   if (typeof given === 'string') return invalid(given)
   // The client's includeCost: a task that says nothing of it asks for its cost.
-  if (includeCost && given.includeCost === undefined) given.includeCost = true
+  if (admission.includeCost === true && given.includeCost === undefined) given.includeCost = true
   const taskType = given.taskType
   if (typeof taskType !== 'string' || taskType === '') {
     return invalid(`task.taskType must be a non-empty string, got ${describe(taskType)}`)
@@ -194,8 +202,13 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixed
   }
   const uuid = taskUUID as string
   const delivery = given.deliveryMethod
-  if (delivery !== undefined && delivery !== 'sync' && delivery !== 'async') {
-    return invalid(`task.deliveryMethod must be "sync" or "async" over a WebSocket, got ${JSON.stringify(delivery)}`, uuid, taskType)
+  const stream = delivery === 'stream'
+  if (stream && taskType !== 'textInference') return invalid('task.deliveryMethod "stream" is for textInference only', uuid, taskType)
+  if (stream && admission.streams !== true) {
+    return invalid(`task.deliveryMethod "stream" is served over HTTP only (server-sent events): give the client transport: 'http'`, uuid, taskType)
+  }
+  if (delivery !== undefined && delivery !== 'sync' && delivery !== 'async' && !stream) {
+    return invalid(`task.deliveryMethod must be "sync", "async" or (over HTTP) "stream", got ${JSON.stringify(delivery)}`, uuid, taskType)
   }
   const completion = completionOf(given as Task)
   if (typeof completion === 'string') return invalid(`task.${completion}`, uuid, taskType)
@@ -209,7 +222,7 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixed
     }
   }
   const model = typeof given.model === 'string' && given.model !== '' ? given.model.slice(0, MAX_MODEL_KEY) : taskType
-  return { taskUUID: uuid, taskType, async: delivery === 'async', generated, wire, model, completion, kind: kindOf(taskType) }
+  return { taskUUID: uuid, taskType, async: delivery === 'async', stream, generated, wire, model, completion, kind: kindOf(taskType) }
 }
 
 /** A standard AbortSignal, or anything shaped like one (a polyfill's). */
@@ -229,13 +242,14 @@ function isAbortSignal(value: unknown): boolean {
 export function checkRunOptions(options: unknown): RunwareError | undefined {
   if (options === undefined) return undefined
   if (typeof options !== 'object' || options === null) return invalid(`run options must be an object, got ${describe(options)}`)
-  const { signal, timeoutMs, onResult, onProgress, idempotencyKey, parentContext } = options as Record<string, unknown>
+  const { signal, timeoutMs, onResult, onProgress, onDelta, idempotencyKey, parentContext } = options as Record<string, unknown>
   if (signal !== undefined && !isAbortSignal(signal)) return invalid('options.signal must be an AbortSignal')
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
     return invalid(`options.timeoutMs must be a positive number, got ${typeof timeoutMs === 'number' ? timeoutMs : describe(timeoutMs)}`)
   }
   if (onResult !== undefined && typeof onResult !== 'function') return invalid('options.onResult must be a function')
   if (onProgress !== undefined && typeof onProgress !== 'function') return invalid('options.onProgress must be a function')
+  if (onDelta !== undefined && typeof onDelta !== 'function') return invalid('options.onDelta must be a function')
   if (
     idempotencyKey !== undefined &&
     !(typeof idempotencyKey === 'string' && idempotencyKey.length > 0 && idempotencyKey.length <= MAX_IDEMPOTENCY_KEY_LENGTH)

@@ -2,12 +2,12 @@
  * The task engine beneath the public face: it admits tasks into the ledger, sends them through
  * the outbox, settles each exactly once, and carries out what is decided about them: the
  * receiver's decisions on what arrives, recovery.ts's on a lost socket. A phase move releases
- * what the phase it leaves held (machines/phases.ts: deadline, signal, wake, probe), so settling is
- * one move. It never touches a socket: frames leave through the connection's port.
+ * what the phase it leaves held (machines/phases.ts, releases.ts), so settling is one move. It
+ * never touches a socket: frames leave through the connection's port.
  */
 import type { PreparedTask } from './admit.js'
 import type { RunOptions } from '../api/options.js'
-import { RELEASES, type Holding, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
+import { RELEASES, type PhaseEvent, type TaskPhase } from '../machines/phases.js'
 import { type Envelope, type FrameError, type ResultItem } from '../protocol/protocol.js'
 import { decideLost } from '../recovery/recovery.js'
 import { taskError, type RunwareError } from '../support/errors.js'
@@ -22,6 +22,7 @@ import { Reconciler } from './reconcile.js'
 import { Signals } from './signals.js'
 import { Lanes, type Lane } from './lanes.js'
 import { Costs } from './costs.js'
+import { release, type Holders } from './releases.js'
 import type { LimitReason } from '../capacity/limiter.js'
 
 export class TaskEngine implements RecordOwner, JournalOwner {
@@ -35,6 +36,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   readonly #receiver: Receiver
   readonly #lanes: Lanes
   readonly #deps: TaskDeps
+  readonly #holders: Holders
   /** Sockets made ready so far: a replayed frame repeats on a new one. */
   #sockets = 0
   /** The journal's keeper, when the client has a journal: nothing is sent before its entry is durable. */
@@ -82,6 +84,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       }),
     )
     this.#receiver = new Receiver(deps, (taskUUID) => this.ledger.get(taskUUID))
+    this.#holders = { schedule, signals: this.#signals, prober: this.#prober, wire }
   }
 
   /** A new task: into the ledger, the deadline schedule and the outbox. The caller's promise settles through `resolve`/`reject`. */
@@ -154,7 +157,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
    */
   #moved(record: TaskRecord, from: TaskPhase, event: PhaseEvent | null, detail: MoveDetail | undefined): void {
     const { schedule, options } = this.#deps
-    for (const holding of RELEASES[from][record.phase]) this.#release(record, holding)
+    for (const holding of RELEASES[from][record.phase]) release(record, holding, this.#holders)
     // An async task on the wire waits for its acknowledgement, but not for ever.
     if (record.phase === 'sent' && record.async) schedule.add(record.wake, schedule.now() + options.poll.ackTimeoutMs)
     if (event !== null) this.#report(record, event, detail)
@@ -164,26 +167,6 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   #admitted(record: TaskRecord): void {
     this.#report(record, 'queued')
     this.#deps.observer?.admitted(record)
-  }
-
-  #release(record: TaskRecord, holding: Holding): void {
-    switch (holding) {
-      case 'deadline':
-        this.#deps.schedule.remove(record)
-        return
-      case 'signal':
-        this.#signals.unwatch(record)
-        return
-      case 'wake': {
-        const wake = record.wakeIfAny
-        if (wake !== undefined) this.#deps.schedule.remove(wake)
-        return
-      }
-      case 'probe':
-        this.#prober.forget(record)
-        record.pollAsked = false
-        return
-    }
   }
 
   deadlineReached(record: TaskRecord): void {
@@ -255,6 +238,11 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     this.#reconciler.lost()
     const recover = this.#deps.options.recover
     for (const record of this.ledger.records()) {
+      // A streamed text that began reached the caller in part: a resend would repeat it.
+      if (record.deltas > 0) {
+        this.settle(record, taskError('streamInterrupted', 'the link closed during the stream', { taskUUID: record.id, taskType: record.taskType }))
+        continue
+      }
       switch (decideLost(record.phase, recover)) {
         case 'reconcile':
           this.ledger.move(record, 'unknown')

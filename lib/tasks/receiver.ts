@@ -8,6 +8,7 @@
  * takes in what items bring (outputs into their record, progress and results reported) and
  * never calls into the engine or its parts.
  */
+import type { TextDelta } from '../api/result-types.js'
 import type { TaskDeps } from './deps.js'
 import {
   isAuthReply,
@@ -24,7 +25,10 @@ import { decideEmptyAnswer, decideTaskError, decideUnaddressed } from '../recove
 import { backoffDelay } from '../support/backoff.js'
 import { libraryError, serverError, taskError } from '../support/errors.js'
 import type { ItemDecision, LinkDecision, Step, TaskStep } from './steps.js'
-import { addOutput, identityOf, idlessOutputs, isReplay, reportedError, type TaskRecord } from './task-record.js'
+import { addOutput, identityOf, idlessOutputs, isReplay, reportedError } from './outputs.js'
+import type { TaskRecord } from './task-record.js'
+
+const isDelta = (item: DataItem): item is DataItem & TextDelta => typeof item.delta === 'object' && item.delta !== null
 
 const NOTHING: ItemDecision = { do: 'nothing' }
 const RESOLVE: ItemDecision = { do: 'resolve' }
@@ -98,6 +102,7 @@ export class Receiver {
   }
 
   #pushed(record: TaskRecord, taskUUID: string, item: ResultItem, frame: string, socket: number): ItemDecision {
+    if (record.stream && isDelta(item)) return this.#delta(record, item)
     if (record.async) {
       // An async task's push is its acknowledgement: its results come from getResponse.
       return record.phase === 'sent' && taskUUID === record.wireUUID ? POLL : NOTHING
@@ -179,6 +184,8 @@ export class Receiver {
     const { policy, scrubber, clock, options } = this.deps
     const classification = policy.classify(item)
     const error = serverError(item, classification, scrubber, { taskUUID: record.id, taskType: record.taskType })
+    // Its text has begun to reach the caller: a retry or a resend would repeat it.
+    if (record.deltas > 0) return { do: 'reject', error }
     const now = clock.now()
     const retryDelayMs = backoffDelay(Math.max(0, record.submissions - 1), options.retry, options.random)
     const decision = decideTaskError(classification, {
@@ -257,6 +264,13 @@ export class Receiver {
     const onResult = record.onResult
     if (onResult !== undefined) this.deps.reporter.callback('onResult', () => onResult(item))
     return true
+  }
+
+  /** A piece of a streamed text: to the caller (stream(), onDelta), never counted as a result. */
+  #delta(record: TaskRecord, item: TextDelta): ItemDecision {
+    const onDelta = record.delta()
+    if (onDelta !== undefined) this.deps.reporter.callback('onDelta', () => onDelta(item))
+    return NOTHING
   }
 
   #progress(record: TaskRecord, progress: number): void {

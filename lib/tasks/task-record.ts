@@ -5,9 +5,9 @@
  */
 import type { RunOptions } from '../api/options.js'
 import type { ContextLike } from '../api/telemetry.js'
+import type { TextDelta } from '../api/result-types.js'
 import type { TaskPhase } from '../machines/phases.js'
-import { normaliseErrorItem } from '../protocol/parse.js'
-import type { ErrorItem, ResultItem, WireTask } from '../protocol/protocol.js'
+import type { ResultItem, WireTask } from '../protocol/protocol.js'
 import type { RunwareError } from '../support/errors.js'
 import { entry, isScheduled, type ScheduleEntry } from '../support/schedule.js'
 import type { PreparedTask, TaskKind } from './admit.js'
@@ -23,7 +23,7 @@ export interface LaneSlot {
 export interface RecordInit {
   timeoutMs: number
   /** What `run` was given beside the task: its callbacks and its span's parent. */
-  run: Pick<RunOptions, 'onResult' | 'onProgress' | 'parentContext'>
+  run: Pick<RunOptions, 'onResult' | 'onProgress' | 'onDelta' | 'parentContext'>
   resolve: (items: ResultItem[]) => void
   reject: (error: RunwareError) => void
   /** Called when the deadline (the record's own schedule entry) or its wake entry fires. */
@@ -56,6 +56,8 @@ export class TaskRecord implements ScheduleEntry {
   readonly kind: TaskKind
   readonly expected: number
   readonly async: boolean
+  /** `deliveryMethod: "stream"`: pieces of text (deltas) before its one result item. */
+  readonly stream: boolean
   readonly timeoutMs: number
   readonly onResult: ((item: ResultItem) => void) | undefined
   /** The taskUUID on the wire now (differs from `id` after a retry). */
@@ -87,9 +89,11 @@ export class TaskRecord implements ScheduleEntry {
     // Result items that complete a count-completed task; 0 for one completed by status (modelUpload).
     this.expected = task.completion.kind === 'count' ? task.completion.count : 0
     this.async = task.async
+    this.stream = task.stream
     this.timeoutMs = init.timeoutMs
     this.onResult = init.run.onResult
     if (init.run.onProgress !== undefined) this.#more.onProgress = init.run.onProgress
+    if (init.run.onDelta !== undefined) this.#more.onDelta = init.run.onDelta
     if (init.run.parentContext !== undefined) this.#more.parentContext = init.run.parentContext
     this.#resolve = init.resolve
     this.#reject = init.reject
@@ -107,6 +111,18 @@ export class TaskRecord implements ScheduleEntry {
 
   get onProgress(): ((progress: number) => void) | undefined {
     return this.#extra?.onProgress
+  }
+
+  /** A piece of its streamed text arrived: counted, and its onDelta returned. */
+  delta(): ((delta: TextDelta) => void) | undefined {
+    const more = this.#more
+    more.deltas += 1
+    return more.onDelta
+  }
+
+  /** Pieces of its streamed text delivered: once one was, it can no longer be retried (the text would repeat). */
+  get deltas(): number {
+    return this.#extra?.deltas ?? 0
   }
 
   get parentContext(): ContextLike | undefined {
@@ -217,6 +233,8 @@ export class TaskRecord implements ScheduleEntry {
 /** A record's rarely used parts. */
 class RecordExtra {
   onProgress: ((progress: number) => void) | undefined = undefined
+  onDelta: ((delta: TextDelta) => void) | undefined = undefined
+  deltas = 0
   parentContext: ContextLike | undefined = undefined
   aliases: string[] | undefined = undefined
   keys: Set<string> | undefined = undefined
@@ -226,59 +244,4 @@ class RecordExtra {
   emptyAnswers = 0
   conflict: RunwareError | undefined = undefined
   wake: ScheduleEntry | undefined = undefined
-}
-
-// ---- outputs ----
-
-/** The identity of one output (`imageUUID:…`), or undefined when the item carries none. */
-export function identityOf(item: ResultItem, kind: TaskKind): string | undefined {
-  for (const field of kind.identity) {
-    const value = item[field]
-    if (typeof value === 'string') return `${field}:${value}`
-  }
-  return undefined
-}
-
-/** Adds an item unless one with its identity was already delivered; true when it is new. */
-export function addOutput(record: TaskRecord, item: ResultItem): boolean {
-  const items = (record.items ??= [])
-  // The first item cannot be a copy; the identities are gathered from the items when a second
-  // comes (a task completed by its first item settles before one can).
-  if (items.length > 0) {
-    const identity = identityOf(item, record.kind)
-    if (identity !== undefined) {
-      const keys = record.keys(() => new Set(items.flatMap((known) => identityOf(known, record.kind) ?? [])))
-      if (keys.has(identity)) return false
-      keys.add(identity)
-    }
-  }
-  items.push(item)
-  return true
-}
-
-/**
- * An output without an id is recognised as a replay only by its frame: the very frame that
- * delivered it earlier, arriving again on a later socket (a resume replaying what it had sent).
- * Equal content in another frame, or on the same socket, is a new output.
- */
-export function isReplay(record: TaskRecord, item: ResultItem, frame: string | undefined, socket: number): boolean {
-  if (frame === undefined || record.expected === 1 || identityOf(item, record.kind) !== undefined) return false
-  const frames = record.frames
-  const seenOn = frames.get(frame)
-  if (seenOn !== undefined && seenOn !== socket) return true
-  frames.set(frame, socket)
-  return false
-}
-
-/** Outputs without an id so far (a getResponse answer lists them in order: the rest are new). */
-export function idlessOutputs(record: TaskRecord): number {
-  let count = 0
-  for (const item of record.items ?? []) if (identityOf(item, record.kind) === undefined) count += 1
-  return count
-}
-
-/** The error an output reports (`status: "error"` / `"failed"`), addressed to its task. */
-export function reportedError(record: TaskRecord, item: ResultItem, fallbackCode: string): ErrorItem {
-  const nested = normaliseErrorItem(item.error ?? { code: fallbackCode, message: `task reported status "${String(item.status)}"` }, [])
-  return { ...(nested ?? { code: fallbackCode, message: 'task failed' }), taskUUID: record.wireUUID, taskType: record.taskType }
 }

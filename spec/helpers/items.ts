@@ -2,7 +2,7 @@
 import type { ResultItem } from '../../lib/protocol/protocol.js'
 import { DEFAULT_KIND, kindOf } from '../../lib/tasks/admit.js'
 import { POLL_STATUSES } from '../../lib/protocol/protocol.js'
-import { identityOf } from '../../lib/tasks/task-record.js'
+import { identityOf } from '../../lib/tasks/outputs.js'
 
 /** The field that asks for a number of results. */
 export function countField(taskType: string): 'numberResults' | 'promptVersions' {

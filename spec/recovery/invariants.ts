@@ -13,7 +13,7 @@ import type { ResultItem } from '../../lib/protocol/protocol.js'
 import { defaultPolicy } from '../../lib/recovery/policy.js'
 import type { Simulator } from '../../lib/simulator/index.js'
 import { DEFAULT_KIND } from '../../lib/tasks/admit.js'
-import { identityOf } from '../../lib/tasks/task-record.js'
+import { identityOf } from '../../lib/tasks/outputs.js'
 
 export interface Ledger {
   /** Caller taskUUID → expected number of results. */

@@ -8,6 +8,7 @@ import {
   type ModelSearchResult,
   type PromptEnhanceResult,
   type ResultItem,
+  type TextDelta,
   type TextInferenceResult,
   type UpscaleResult,
   type VideoInferenceResult,
@@ -48,6 +49,20 @@ describe('typed results', () => {
       AsyncGenerator<PromptEnhanceResult, void, undefined>
     >()
     expectTypeOf(client.stream(untyped({ taskType: 'x' }))).toEqualTypeOf<AsyncGenerator<ResultItem, void, undefined>>()
+  })
+
+  it('a streamed text yields its pieces and then its result item; onDelta gets a piece', () => {
+    const messages = [{ role: 'user' as const, content: 'hi' }]
+    expectTypeOf(client.stream({ taskType: 'textInference', model: 'm', messages, deliveryMethod: 'stream' })).toEqualTypeOf<
+      AsyncGenerator<TextDelta | TextInferenceResult, void, undefined>
+    >()
+    expectTypeOf(client.stream({ taskType: 'textInference', model: 'm', messages })).toEqualTypeOf<AsyncGenerator<TextInferenceResult, void, undefined>>()
+    void client.run(
+      { taskType: 'textInference', model: 'm', messages, deliveryMethod: 'stream' },
+      { onDelta: (piece) => expectTypeOf(piece).toEqualTypeOf<TextDelta>() },
+    )
+    // @ts-expect-error only a textInference streams
+    void client.stream({ taskType: 'imageInference', model: 'm', positivePrompt: 'p', deliveryMethod: 'stream' })
   })
 
   it('onResult gets the typed item', () => {

@@ -102,10 +102,22 @@ describe('prepareTask: refusals', () => {
     expect(error.taskType).toBe('promptEnhance')
   })
 
-  it.each(['stream', 'ASYNC', 'Sync', '', 1, null])('refuses deliveryMethod %j', (deliveryMethod) => {
+  it.each(['ASYNC', 'Sync', '', 1, null])('refuses deliveryMethod %j', (deliveryMethod) => {
     expect(refused(image({ deliveryMethod })).message).toBe(
-      `task.deliveryMethod must be "sync" or "async" over a WebSocket, got ${JSON.stringify(deliveryMethod)}`,
+      `task.deliveryMethod must be "sync", "async" or (over HTTP) "stream", got ${JSON.stringify(deliveryMethod)}`,
     )
+  })
+
+  it('refuses deliveryMethod "stream" for anything but textInference, and for textInference unless the transport serves it', () => {
+    expect(refused(image({ deliveryMethod: 'stream' })).message).toBe('task.deliveryMethod "stream" is for textInference only')
+    const text = { taskType: 'textInference', model: 'x:1@1', messages: [{ role: 'user', content: 'hi' }], deliveryMethod: 'stream' }
+    const overSocket = prepareTask(text, () => false)
+    expect(overSocket).toBeInstanceOf(RunwareError)
+    expect((overSocket as RunwareError).message).toContain("transport: 'http'")
+    const overHttp = prepareTask(text, () => false, undefined, { streams: true })
+    expect(overHttp).not.toBeInstanceOf(RunwareError)
+    expect((overHttp as PreparedTask).stream).toBe(true)
+    expect((overHttp as PreparedTask).async).toBe(false)
   })
 
   it('refuses a BigInt anywhere in the task', () => {
@@ -270,6 +282,10 @@ describe('checkRunOptions', () => {
 
   it.each([5, 'fn', {}, null])('refuses onProgress %s', (onProgress) => {
     expect(checkRunOptions({ onProgress })?.message).toBe('options.onProgress must be a function')
+  })
+
+  it.each([5, 'fn', {}, null])('refuses onDelta %s', (onDelta) => {
+    expect(checkRunOptions({ onDelta })?.message).toBe('options.onDelta must be a function')
   })
 })
 

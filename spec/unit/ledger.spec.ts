@@ -29,6 +29,7 @@ function record(): TaskRecord {
     taskUUID: id,
     taskType: 'imageInference',
     async: false,
+    stream: false,
     generated: false,
     wire: { taskUUID: id },
     model: 'imageInference',
