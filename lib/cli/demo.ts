@@ -7,7 +7,7 @@
 import { RunwareSocket } from '../client.js'
 import { RunwareError } from '../support/errors.js'
 import { untyped } from '../api/task-types.js'
-import type { RunwareSocketOptions } from '../api/options.js'
+import type { RunwareSocketOptions, Transport } from '../api/options.js'
 import { startSimulator } from '../simulator/index.js'
 import { choiceFlag, integerFlag, parseFlags, expectPositionals } from './args.js'
 import { CHAOS_LEVELS, CHAOS_PRESETS, describeChaos, type ChaosLevel } from './chaos.js'
@@ -23,9 +23,12 @@ export interface DemoConfig {
   seed: number
   chaos: ChaosLevel
   concurrency: number
+  /** `auto` meets a simulator that refuses the WebSocket upgrade, so the fallback is what runs. */
+  transport: Transport
 }
 
-export const DEMO_DEFAULTS: Readonly<DemoConfig> = { tasks: 1_000, seed: 1, chaos: 'heavy', concurrency: 100 }
+export const DEMO_DEFAULTS: Readonly<DemoConfig> = { tasks: 1_000, seed: 1, chaos: 'heavy', concurrency: 100, transport: 'websocket' }
+const TRANSPORTS = ['websocket', 'http', 'auto'] as const satisfies readonly Transport[]
 
 export function parseDemoArgs(args: readonly string[]): DemoConfig | 'help' {
   const { values, positionals } = parseFlags('demo', args, {
@@ -33,6 +36,7 @@ export function parseDemoArgs(args: readonly string[]): DemoConfig | 'help' {
     seed: { type: 'string' },
     chaos: { type: 'string' },
     concurrency: { type: 'string' },
+    transport: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help === true) return 'help'
@@ -42,6 +46,7 @@ export function parseDemoArgs(args: readonly string[]): DemoConfig | 'help' {
     seed: integerFlag('demo', 'seed', values.seed, { min: 0, max: 2 ** 32 - 1 }) ?? DEMO_DEFAULTS.seed,
     chaos: choiceFlag('demo', 'chaos', values.chaos, CHAOS_LEVELS) ?? DEMO_DEFAULTS.chaos,
     concurrency: integerFlag('demo', 'concurrency', values.concurrency, { min: 1, max: 10_000 }) ?? DEMO_DEFAULTS.concurrency,
+    transport: choiceFlag('demo', 'transport', values.transport, TRANSPORTS) ?? DEMO_DEFAULTS.transport,
   }
 }
 
@@ -79,16 +84,25 @@ const bump = (map: Map<string, number>, key: string): void => {
   map.set(key, (map.get(key) ?? 0) + 1)
 }
 
+function describeTransport(transport: Transport): string {
+  if (transport === 'http') return 'http (every tick one POST; its answer, or its events, the frame)'
+  if (transport === 'auto') return 'auto (the simulator refuses the WebSocket upgrade: HTTP it is)'
+  return 'websocket'
+}
+
 export async function demo(config: DemoConfig, io: Io): Promise<number> {
   const random = seededRandom(config.seed)
   const specs = makeTasks(random, config.tasks)
-  const sim = await startSimulator({ ...DEMO_SIMULATOR, seed: config.seed, chaos: CHAOS_PRESETS[config.chaos], apiKeys: [DEMO_API_KEY] })
-  const client = new RunwareSocket({ ...DEMO_CLIENT_OPTIONS, apiKey: DEMO_API_KEY, url: sim.url, random: seededRandom(config.seed ^ 0x5eed) })
+  const refuseUpgrade = config.transport === 'auto'
+  const sim = await startSimulator({ ...DEMO_SIMULATOR, seed: config.seed, chaos: CHAOS_PRESETS[config.chaos], apiKeys: [DEMO_API_KEY], refuseUpgrade })
+  const { transport } = config
+  const client = new RunwareSocket({ ...DEMO_CLIENT_OPTIONS, apiKey: DEMO_API_KEY, url: sim.url, transport, random: seededRandom(config.seed ^ 0x5eed) })
   const mix = new Map<string, number>()
   for (const spec of specs) bump(mix, spec.taskType)
   io.stdout.write(
     `runware-socket demo: ${config.tasks} tasks through one RunwareSocket (seed ${config.seed}, ${config.concurrency} in flight)\n` +
-      `  simulator  ${sim.url}\n  chaos      ${describeChaos(config.chaos)}\n  mix        ${formatCounts(mix)}\n`,
+      `  simulator  ${sim.url}\n  transport  ${describeTransport(transport)}\n` +
+      `  chaos      ${describeChaos(config.chaos)}\n  mix        ${formatCounts(mix)}\n`,
   )
 
   const counters: Counters = {

@@ -28,7 +28,7 @@ Options:
 ${EXIT_CODES}
 `
 
-export const DEMO_HELP = `Usage: runware-socket demo [--tasks N] [--seed N] [--chaos off|light|heavy] [--concurrency N]
+export const DEMO_HELP = `Usage: runware-socket demo [--tasks N] [--seed N] [--chaos off|light|heavy] [--concurrency N] [--transport T]
 
 Starts the simulator in-process with seeded chaos (dropped sockets, silent sockets,
 retryable and permanent error codes, rate limits, duplicate and malformed frames),
@@ -41,6 +41,8 @@ Options:
   --seed N           seeds the task mix, the simulator's faults and the client's jitter (default 1)
   --chaos LEVEL      off | light | heavy (default heavy)
   --concurrency N    tasks in flight at once (default 100)
+  --transport T      websocket | http | auto (default websocket); auto meets a simulator
+                     that refuses the WebSocket upgrade, so it falls back to HTTP
   -h, --help         show this help
 
 Exit codes:

@@ -39,13 +39,16 @@ describe('demo flags', () => {
     expect(DEMO_DEFAULTS).toMatchObject({ tasks: 1000, chaos: 'heavy' })
   })
 
-  it('reads --tasks, --seed, --chaos, --concurrency; --help wins', () => {
-    expect(parseDemoArgs(['--tasks', '300', '--seed', '3', '--chaos', 'off', '--concurrency', '8'])).toEqual({
+  it('reads --tasks, --seed, --chaos, --concurrency, --transport; --help wins', () => {
+    expect(parseDemoArgs(['--tasks', '300', '--seed', '3', '--chaos', 'off', '--concurrency', '8', '--transport', 'http'])).toEqual({
       tasks: 300,
       seed: 3,
       chaos: 'off',
       concurrency: 8,
+      transport: 'http',
     })
+    expect(parseDemoArgs([])).toMatchObject({ transport: 'websocket' })
+    expect(parseDemoArgs(['--transport=auto'])).toMatchObject({ transport: 'auto' })
     expect(parseDemoArgs(['--tasks=5'])).toMatchObject({ tasks: 5 })
     expect(parseDemoArgs(['--tasks', 'x', '--help'])).toBe('help')
   })
@@ -55,6 +58,7 @@ describe('demo flags', () => {
     expect(() => parseDemoArgs(['now'])).toThrow('unexpected argument "now"')
     expect(() => parseDemoArgs(['--tasks', '0'])).toThrow(UsageError)
     expect(() => parseDemoArgs(['--tasks'])).toThrow(UsageError)
+    expect(() => parseDemoArgs(['--transport', 'rest'])).toThrow(UsageError)
   })
 })
 

@@ -36,6 +36,28 @@ describe('runware-socket demo', () => {
     expect(stderr).not.toMatch(ANSI)
   }, 60_000)
 
+  it('over HTTP under heavy chaos: exit 0, nothing lost, nothing twice, every item delivered', async () => {
+    const cli = spawnCli(['demo', '--tasks', '300', '--seed', '3', '--chaos', 'heavy', '--transport', 'http'])
+    const exit = await exitOf(cli, 60_000)
+    const stdout = cli.stdout()
+    expect(exit, cli.stderr()).toEqual({ code: 0, signal: null })
+    expect(stdout).toMatch(/^ {2}transport {2}http /m)
+    expect(row(stdout, 'lost')).toBe(0)
+    expect(row(stdout, 'executed twice')).toBe(0)
+    expect(row(stdout, 'completed') + row(stdout, 'rejected by code')).toBe(300)
+    const items = /^ {2}items\s+(\d+)\s+resolved by the client; simulator produced (\d+)/m.exec(stdout)
+    expect(items?.[1]).toBe(items?.[2])
+    expect(stdout).toContain('OK: nothing lost, nothing ran twice')
+  }, 60_000)
+
+  it("'auto' against a simulator that refuses the upgrade: every task completes over HTTP", async () => {
+    const cli = spawnCli(['demo', '--tasks', '50', '--chaos', 'off', '--transport', 'auto'])
+    const exit = await exitOf(cli)
+    expect(exit.code, cli.stderr()).toBe(0)
+    expect(cli.stdout()).toMatch(/^ {2}transport {2}auto /m)
+    expect(row(cli.stdout(), 'completed')).toBe(50)
+  }, 30_000)
+
   it('with chaos off every task completes', async () => {
     const cli = spawnCli(['demo', '--tasks', '50', '--chaos', 'off'])
     const exit = await exitOf(cli)
