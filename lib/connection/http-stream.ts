@@ -152,9 +152,10 @@ export async function readTextStream(
           if (outcome === 'done') return
         }
         // Comments (`:`) and other fields (event, id, retry) name nothing a task needs.
+        // The whole text becomes one item: it, and any one event, must fit in a frame.
+        if (size > maxFrameBytes || sofar.text.length + sofar.reasoning.length > maxFrameBytes) throw new Interrupted('the stream passed maxFrameBytes')
       }
-      if (size + buffer.length > maxFrameBytes || sofar.text.length + sofar.reasoning.length > maxFrameBytes)
-        throw new Interrupted('the stream passed maxFrameBytes')
+      if (size + buffer.length > maxFrameBytes) throw new Interrupted('the stream passed maxFrameBytes')
     }
   } catch (error) {
     if (signal.aborted) return

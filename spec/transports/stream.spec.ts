@@ -4,10 +4,11 @@
  * closes the request; a stream cut midway is an error with its code, never a short text.
  */
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { TextDelta, TextInferenceResult, TextInferenceTask } from '../../lib/api/task-types.js'
+import type { RunwareSocketOptions } from '../../lib/api/options.js'
 import { isTextDelta } from '../../lib/stream.js'
 import { RunwareError } from '../../lib/support/errors.js'
 import { fastRecovery, IMAGE } from '../fixtures/tasks.js'
@@ -15,6 +16,10 @@ import { useHarness } from '../helpers/harness.js'
 import { failure, until } from '../helpers/wait.js'
 
 const h = useHarness()
+const closers: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close()
+})
 const { apiKey: _key, ...recovery } = fastRecovery(11)
 const http = { ...recovery, transport: 'http' } as const
 
@@ -104,7 +109,7 @@ describe('streamed text over HTTP', () => {
   })
 
   it('leaving the loop after the first piece closes the request: the server sees the stream left', async () => {
-    const sim = await h.simulator({ streamChunkMs: 40 })
+    const sim = await h.simulator({ streamChunkMs: 250 })
     const client = h.client(sim.url, { transport: 'http' })
     let seen = 0
     for await (const chunk of client.stream(textTask())) {
@@ -118,7 +123,7 @@ describe('streamed text over HTTP', () => {
   })
 
   it('an AbortSignal aborts a running stream: aborted, and the request is closed', async () => {
-    const sim = await h.simulator({ streamChunkMs: 40 })
+    const sim = await h.simulator({ streamChunkMs: 250 })
     const client = h.client(sim.url, { transport: 'http' })
     const controller = new AbortController()
     const stream = client.stream(textTask(), { signal: controller.signal })
@@ -153,8 +158,9 @@ describe('streamed text over HTTP', () => {
   })
 
   it('the link lost while a stream runs (another request reset): that task fails with streamInterrupted, the other is collected', async () => {
-    const sim = await h.simulator({ streamChunkMs: 30 })
-    const client = h.client(sim.url, http)
+    const sim = await h.simulator({ streamChunkMs: 250 })
+    // A heartbeat bound past the stream's pace: the stream ends by the loss, not by its silence.
+    const client = h.client(sim.url, { ...http, heartbeat: { intervalMs: 1_000, timeoutMs: 1_000 } })
     await client.connect()
     const task = textTask()
     const stream = client.stream(task)
@@ -162,7 +168,7 @@ describe('streamed text over HTTP', () => {
     sim.http.resetAfterAccept(1)
     const image = client.run(IMAGE)
     const error = await failure(collect(stream))
-    expect(error).toMatchObject({ code: 'streamInterrupted', taskUUID: task.taskUUID })
+    expect(error).toMatchObject({ code: 'streamInterrupted', taskUUID: task.taskUUID, message: 'the link closed during the stream' })
     expect(await image).toHaveLength(1)
     expect(sim.stats.faults.resets).toBe(1)
     // Never resent: its text would have begun again.
@@ -171,43 +177,94 @@ describe('streamed text over HTTP', () => {
   })
 
   it('an error event midway (a server that sends one): the task rejects with its code, after the pieces, and is not retried', async () => {
-    let streams = 0
-    const server: Server = createServer((request, response) => {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      request.on('end', () => {
-        const tasks = JSON.parse(body) as { taskType: string; taskUUID?: string }[]
-        const first = tasks[0]
-        if (first?.taskType === 'authentication') {
-          response.writeHead(200, { 'content-type': 'application/json' })
-          response.end(JSON.stringify({ data: [{ taskType: 'authentication', connectionSessionUUID: randomUUID() }] }))
-          return
-        }
-        streams += 1
-        response.writeHead(200, { 'content-type': 'text/event-stream' })
-        response.write(`data: ${JSON.stringify({ taskUUID: first?.taskUUID, delta: { text: 'Herons ' } })}\n\n`)
-        const error = { code: 'timeoutProvider', message: 'the provider did not answer in time' }
-        response.end(`data: ${JSON.stringify({ errors: [error] })}\n\n`)
-      })
+    const piece = { delta: { text: 'Herons ' } }
+    const error = { code: 'timeoutProvider', message: 'the provider did not answer in time' }
+    const server = await eventServer((taskUUID, response) => {
+      response.write(`data: ${JSON.stringify({ taskUUID, ...piece })}\n\n`)
+      response.end(`data: ${JSON.stringify({ errors: [error] })}\n\n`)
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    try {
-      const { port } = server.address() as AddressInfo
-      const client = h.client(`ws://127.0.0.1:${port}`, http)
-      const chunks: (TextDelta | TextInferenceResult)[] = []
-      const task = textTask()
-      const error = await failure(
-        (async () => {
-          for await (const chunk of client.stream(task)) chunks.push(chunk)
-        })(),
-      )
-      expect(chunks).toEqual([{ taskType: 'textInference', taskUUID: task.taskUUID, delta: { text: 'Herons ' } }])
-      // timeoutProvider is retried as a rule (a transient provider code); here the text had begun.
-      expect(error).toMatchObject({ code: 'timeoutProvider', taskUUID: task.taskUUID })
-      expect(streams).toBe(1)
-    } finally {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    }
+    const { chunks, error: failed, task } = await streamFrom(server.url, http)
+    expect(chunks).toEqual([{ taskType: 'textInference', taskUUID: task.taskUUID, delta: { text: 'Herons ' } }])
+    // timeoutProvider is retried as a rule (a transient provider code); here the text had begun.
+    expect(failed).toMatchObject({ code: 'timeoutProvider', taskUUID: task.taskUUID })
+    expect(server.streams()).toBe(1)
+  })
+
+  it('a stream that goes silent past the heartbeat bound rejects with streamInterrupted, after its pieces', async () => {
+    const server = await eventServer((taskUUID, response) => {
+      response.write(`data: ${JSON.stringify({ taskUUID, delta: { text: 'Herons ' } })}\n\n`)
+      // …and nothing more, the connection held open.
+    })
+    const { chunks, error } = await streamFrom(server.url, { ...http, heartbeat: { intervalMs: 100, timeoutMs: 100 } })
+    expect(chunks).toHaveLength(1)
+    expect(error.code).toBe('streamInterrupted')
+    expect(error.message).toContain('no event within 200 ms')
+    expect(server.streams()).toBe(1)
+  })
+
+  it('a stream longer than maxFrameBytes rejects with streamInterrupted instead of growing without bound', async () => {
+    const server = await eventServer((taskUUID, response) => {
+      for (let i = 0; i < 40; i++) response.write(`data: ${JSON.stringify({ taskUUID, delta: { text: 'x'.repeat(100) } })}\n\n`)
+      response.end('data: [DONE]\n\n')
+    })
+    const { chunks, error } = await streamFrom(server.url, { ...http, maxFrameBytes: 2_048 })
+    expect(error.code).toBe('streamInterrupted')
+    expect(error.message).toContain('maxFrameBytes')
+    expect(chunks.length).toBeLessThan(40)
+  })
+
+  it('an event that is not JSON rejects the task with protocolError (the text would have a hole)', async () => {
+    const server = await eventServer((taskUUID, response) => {
+      response.write(`data: ${JSON.stringify({ taskUUID, delta: { text: 'Herons ' } })}\n\n`)
+      response.end('data: {"taskUUID": "cut here\n\ndata: [DONE]\n\n')
+    })
+    const { chunks, error } = await streamFrom(server.url, http)
+    expect(chunks).toHaveLength(1)
+    expect(error.code).toBe('protocolError')
   })
 })
+
+type Respond = (taskUUID: string | undefined, response: ServerResponse) => void
+
+/** A bare HTTP server that authenticates any key and answers every task request with `respond`'s events. */
+async function eventServer(respond: Respond): Promise<{ url: string; streams: () => number }> {
+  let streams = 0
+  const server: Server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      const first = (JSON.parse(body) as { taskType: string; taskUUID?: string }[])[0]
+      if (first?.taskType !== 'textInference') {
+        // The authentication, and the heartbeat's pings.
+        const item =
+          first?.taskType === 'authentication' ? { taskType: 'authentication', connectionSessionUUID: randomUUID() } : { taskType: 'ping', pong: true }
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ data: [item] }))
+        return
+      }
+      streams += 1
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      respond(first.taskUUID, response)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  closers.push(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, streams: () => streams }
+}
+
+/** Streams one text task from `url` to its end: what came, and the error it ended with. */
+async function streamFrom(url: string, options: RunwareSocketOptions) {
+  const client = h.client(url, options)
+  const chunks: (TextDelta | TextInferenceResult)[] = []
+  const task = textTask()
+  const error = await failure(
+    (async () => {
+      for await (const chunk of client.stream(task)) chunks.push(chunk)
+    })(),
+  )
+  await client.close()
+  return { chunks, error, task }
+}
