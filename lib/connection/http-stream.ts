@@ -33,7 +33,8 @@ class TextSoFar {
   pieces = 0
   /** A whole item's text, when a server sends one instead of (or after) the pieces. */
   whole: string | undefined = undefined
-  readonly rest: Record<string, unknown> = {}
+  /** No prototype: a `__proto__` field of the server's is a field like any other, and dropped by the spread. */
+  readonly rest: Record<string, unknown> = Object.create(null) as Record<string, unknown>
 
   constructor(readonly task: StreamedTask) {}
 
@@ -86,7 +87,8 @@ function dispatch(data: string, sofar: TextSoFar, emit: (frame: string) => void)
   }
   if (Array.isArray(event.errors)) {
     const { taskUUID, taskType } = sofar.task
-    emit(JSON.stringify({ data: [], errors: event.errors.map((error: unknown) => (isObject(error) ? { taskUUID, taskType, ...error } : error)) }))
+    // The request carried this one task: whatever id an error names, it is about this one.
+    emit(JSON.stringify({ data: [], errors: event.errors.map((error: unknown) => (isObject(error) ? { ...error, taskUUID, taskType } : error)) }))
     return 'done'
   }
   const items = Array.isArray(event.data) ? (event.data as unknown[]) : [event]

@@ -178,7 +178,8 @@ describe('streamed text over HTTP', () => {
 
   it('an error event midway (a server that sends one): the task rejects with its code, after the pieces, and is not retried', async () => {
     const piece = { delta: { text: 'Herons ' } }
-    const error = { code: 'timeoutProvider', message: 'the provider did not answer in time' }
+    // Naming another id: the request carried one task, so the error is about that one all the same.
+    const error = { code: 'timeoutProvider', message: 'the provider did not answer in time', taskUUID: randomUUID() }
     const server = await eventServer((taskUUID, response) => {
       response.write(`data: ${JSON.stringify({ taskUUID, ...piece })}\n\n`)
       response.end(`data: ${JSON.stringify({ errors: [error] })}\n\n`)
