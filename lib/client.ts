@@ -174,7 +174,7 @@ export class RunwareSocket {
     // Read now, whatever happens next: what is sent is fixed when run is called.
     const prepared = prepareTask(task, this.#isPending, fixed, this.#admission)
     if (prepared instanceof RunwareError) return Promise.reject(prepared)
-    const runOptions = traced(options, this.#telemetry)
+    const runOptions = this.#telemetry === undefined ? options : traced(options, this.#telemetry)
     return new Promise<ResultItem[]>((resolve, reject) => {
       this.#monitor.enter(() => {
         const refused = this.#refusal(prepared.taskUUID, prepared.taskType, options.signal, prepared.generated)
