@@ -6,6 +6,10 @@
  * compiled library copied where only ws, eventemitter3 and nanoid resolve), the SDK's metrics
  * only, the SDK recording every span (BatchSpanProcessor, in-memory exporter) and the metrics,
  * and the same with one trace in ten sampled. Ratios of medians against `off`.
+ *
+ * `--latency N`: against the simulator answering each task after N ms instead of the floor server
+ * (which answers at once), `off` and `on` only, 10,000 tasks a turn: what a span costs where a
+ * task takes time to run, as every Runware task does.
  */
 import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -17,12 +21,16 @@ import { buildLib } from './build-lib.js'
 import { SimControl } from './sim-control.js'
 
 const quick = process.argv.includes('--quick')
-const TASKS = quick ? 20_000 : 100_000
+const latencyAt = process.argv.indexOf('--latency')
+const LATENCY_MS = latencyAt === -1 ? undefined : Number(process.argv[latencyAt + 1])
+if (LATENCY_MS !== undefined && !(LATENCY_MS >= 0)) throw new Error('--latency takes a number of milliseconds')
+const TASKS = LATENCY_MS !== undefined ? 10_000 : quick ? 20_000 : 100_000
 const TURNS = quick ? 3 : 5
 const CONCURRENCY = 100
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const MODES = ['off', 'default', 'absent', 'metrics', 'on', 'sampled'] as const
-type Mode = (typeof MODES)[number]
+const ALL_MODES = ['off', 'default', 'absent', 'metrics', 'on', 'sampled'] as const
+type Mode = (typeof ALL_MODES)[number]
+const MODES: readonly Mode[] = LATENCY_MS === undefined ? ALL_MODES : ['off', 'on']
 
 interface Turn {
   mode: Mode
@@ -59,7 +67,7 @@ async function turn(mode: Mode, url: string, lib: string): Promise<Turn> {
 const build = await buildLib()
 const absent = withoutApi(build)
 const sim = await SimControl.launch()
-const url = await sim.start({ floor: true })
+const url = await sim.start(LATENCY_MS === undefined ? { floor: true } : { latencyMs: LATENCY_MS })
 const turns: Turn[] = []
 try {
   for (const mode of MODES) await turn(mode, url, mode === 'absent' ? absent.lib : build) // warm-up, not counted
@@ -77,7 +85,8 @@ try {
 
 const of = (mode: Mode) => turns.filter((t) => t.mode === mode)
 const base = median(of('off').map((t) => t.perSecond))
-console.log(`telemetry, ${TASKS} tasks at ${CONCURRENCY} in flight on the floor server, a fresh process per turn, ${TURNS} turns each`)
+const server = LATENCY_MS === undefined ? 'the floor server' : `the simulator at ${LATENCY_MS} ms a task`
+console.log(`telemetry, ${TASKS} tasks at ${CONCURRENCY} in flight on ${server}, a fresh process per turn, ${TURNS} turns each`)
 console.log('| telemetry | tasks/s (median) | turns | × off | @opentelemetry/api resolvable | spans, durations recorded (per turn, warm-up included) |')
 console.log('|---|---|---|---|---|---|')
 for (const mode of MODES) {
