@@ -135,7 +135,7 @@ describe('streamed text over HTTP', () => {
     await until(() => sim.stats.streamsLeft === 1, 'the simulator saw the stream closed before [DONE]')
   })
 
-  it('a stream the server refuses up front rejects with the code and status of its JSON answer', async () => {
+  it('a stream the server refuses up front (a 400 with a JSON body) rejects with its code, category validation', async () => {
     const sim = await h.simulator()
     const client = h.client(sim.url, http)
     const error = await failure(collect(client.stream({ ...textTask(), messages: [] })))
