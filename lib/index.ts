@@ -3,7 +3,6 @@
  * Importing this entry loads no simulator or CLI module; a spec counts them.
  */
 export { RunwareSocket } from './client.js'
-export { isTextDelta } from './stream.js'
 export { RunwareError, type LibraryErrorCode, type RunwareErrorInit } from './support/errors.js'
 export { LIBRARY_CODES, type ErrorCategory } from './recovery/codes.js'
 export {
@@ -33,7 +32,7 @@ export type { WebSocketConstructor, WhatwgConstructor, WhatwgLike, WsConstructor
 export { MAX_FRAME_DEPTH } from './protocol/parse.js'
 export { DEFAULT_URL, type DataItem, type ErrorItem, type ResultItem, type Task } from './protocol/protocol.js'
 export type * from './api/task-types.js'
-export { untyped } from './api/task-types.js'
+export { isTextDelta, untyped } from './api/task-types.js'
 export type { DrainOptions, DrainResult, Journal, JournalContents, JournalEntry, JsonValue, RecoveredTask } from './api/journal.js'
 export { fileJournal, type FileJournal, type FileJournalOptions, type FileJournalStats } from './durable/file-journal.js'
 export { attemptTaskUUID, keyedTaskUUID } from './protocol/ids.js'

@@ -9,12 +9,6 @@ import type { RunOptions } from './api/options.js'
 import type { ResultItem, Task } from './protocol/protocol.js'
 import type { TextDelta } from './api/result-types.js'
 
-/** Tells a piece of a streamed text from its task's result item (both are a textInference's). */
-export function isTextDelta(chunk: object): chunk is TextDelta {
-  const delta = (chunk as { delta?: unknown }).delta
-  return typeof delta === 'object' && delta !== null
-}
-
 type Run<R extends ResultItem> = (task: Task, options: RunOptions<R>) => Promise<R[]>
 
 export async function* streamOf<R extends ResultItem>(
@@ -30,17 +24,15 @@ export async function* streamOf<R extends ResultItem>(
   const arrived: (R | TextDelta)[] = []
   // Written by the callbacks below, read by the loop: one object so both see the same fields.
   const sink: { settled: boolean; failure: RunwareError | undefined; wake: (() => void) | undefined } = { settled: false, failure: undefined, wake: undefined }
+  const push = (chunk: R | TextDelta): void => {
+    arrived.push(chunk)
+    sink.wake?.()
+  }
   run(task, {
     ...options,
     signal: controller.signal,
-    onResult: (item) => {
-      arrived.push(item)
-      sink.wake?.()
-    },
-    onDelta: (delta) => {
-      arrived.push(delta)
-      sink.wake?.()
-    },
+    onResult: push,
+    onDelta: push,
   }).then(
     () => {
       sink.settled = true

@@ -11,6 +11,10 @@ import type { ResultItem, Task } from '../protocol/protocol.js'
 import type * as R from './result-types.js'
 
 export type * from './result-types.js'
+/** A piece of a streamed text, or its task's result item (both are a textInference's)? */
+export function isTextDelta(chunk: object): chunk is R.TextDelta {
+  return 'delta' in chunk && typeof chunk.delta === 'object' && chunk.delta !== null
+}
 
 export type OutputType = 'URL' | 'base64Data' | 'dataURI'
 export type DeliveryMethod = 'sync' | 'async'

@@ -9,6 +9,7 @@
  * never calls into the engine or its parts.
  */
 import type { TextDelta } from '../api/result-types.js'
+import { isTextDelta } from '../api/task-types.js'
 import type { TaskDeps } from './deps.js'
 import {
   isAuthReply,
@@ -27,8 +28,6 @@ import { libraryError, serverError, taskError } from '../support/errors.js'
 import type { ItemDecision, LinkDecision, Step, TaskStep } from './steps.js'
 import { addOutput, identityOf, idlessOutputs, isReplay, reportedError } from './outputs.js'
 import type { TaskRecord } from './task-record.js'
-
-const isDelta = (item: DataItem): item is DataItem & TextDelta => typeof item.delta === 'object' && item.delta !== null
 
 const NOTHING: ItemDecision = { do: 'nothing' }
 const RESOLVE: ItemDecision = { do: 'resolve' }
@@ -102,7 +101,7 @@ export class Receiver {
   }
 
   #pushed(record: TaskRecord, taskUUID: string, item: ResultItem, frame: string, socket: number): ItemDecision {
-    if (record.stream && isDelta(item)) return this.#delta(record, item)
+    if (record.stream && isTextDelta(item)) return this.#delta(record, item)
     if (record.async) {
       // An async task's push is its acknowledgement: its results come from getResponse.
       return record.phase === 'sent' && taskUUID === record.wireUUID ? POLL : NOTHING
