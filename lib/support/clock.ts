@@ -54,8 +54,9 @@ class SystemTimer implements TimerHandle {
   }
 
   clear(): void {
-    if (this.#timeout !== undefined) globalThis.clearTimeout(this.#timeout)
-    if (this.#immediate !== undefined) globalThis.clearImmediate(this.#immediate)
+    // Both take undefined (a half not armed yet, or done).
+    globalThis.clearTimeout(this.#timeout)
+    globalThis.clearImmediate(this.#immediate)
     this.#timeout = undefined
     this.#immediate = undefined
   }
