@@ -126,11 +126,8 @@ export function describeThrown(value: unknown): string {
   } catch {
     // Its own conversion threw.
   }
-  try {
-    return `a thrown ${typeof value} that cannot be turned into text`
-  } catch {
-    return 'a thrown value that cannot be turned into text'
-  }
+  // typeof never throws.
+  return `a thrown ${typeof value} that cannot be turned into text`
 }
 
 export function libraryError(code: LibraryErrorCode, message: string, fields: Omit<RunwareErrorInit, 'code' | 'message'> = {}): RunwareError {
@@ -198,7 +195,9 @@ export class Scrubber {
   constructor(private readonly secret: string) {}
 
   text(value: string): string {
-    return this.secret !== '' && value.includes(this.secret) ? value.split(this.secret).join(REDACTED) : value
+    // No includes() first: its answer changes nothing (text without the secret splits into itself), so no spec
+    // could check it; it saves ~0.2 µs per string, and nothing here is on the hot path (errors, logs, orphans).
+    return this.secret === '' ? value : value.split(this.secret).join(REDACTED)
   }
 
   /** A copy of `value` with the secret taken out of every string and key, at most 64 levels deep. */
@@ -217,8 +216,7 @@ export class Scrubber {
 
   /** Log fields: strings scrubbed, anything else as is. */
   fields(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-    if (fields === undefined) return undefined
-    return this.value(fields) as Record<string, unknown>
+    return this.value(fields) as Record<string, unknown> | undefined
   }
 }
 
