@@ -71,7 +71,8 @@ export class CarryOut {
     // Derived, not random: a later process recovering this task walks the same ids, and collects
     // an attempt the server already has instead of running it again.
     const fresh = attemptTaskUUID(record.id, record.submissions)
-    record.wire = rewire(record.wire, fresh, record.expected > 0 && field !== undefined ? { field, value: record.missing } : undefined)
+    // A kind with a count field is completed by count (admit.ts): what is missing is asked for again.
+    record.wire = rewire(record.wire, fresh, field === undefined ? undefined : { field, value: record.missing })
     this.ledger.rekey(record, fresh)
     this.ledger.move(record, 'waiting', { error, delayMs })
     this.schedule.add(record.wake, this.schedule.now() + delayMs)

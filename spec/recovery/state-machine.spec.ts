@@ -117,6 +117,20 @@ describe('reconnect state machine', () => {
     expect(client.state).toBe('ready')
   })
 
+  it('an error that names no task and is neither retryable nor about auth holds no send', async () => {
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => reply({ data: tasks.map((task) => ({ taskType: task.taskType, taskUUID: task.taskUUID, imageUUID: 'x' })) }),
+    })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false })
+    await client.connect()
+    server.send({ errors: [{ code: 'invalidPositivePrompt', message: 'no task named' }] })
+    await waitFor(client, 'error')
+    await expect(client.run(image)).resolves.toHaveLength(1)
+    expect(client.state).toBe('ready')
+    expect(server.connections).toBe(1)
+  })
+
   it('a shorter rate-limit pause never cuts a longer one short', async () => {
     const server = await h.scripted({
       onTasks: (tasks, reply) => reply({ data: tasks.map((task) => ({ taskType: task.taskType, taskUUID: task.taskUUID, imageUUID: 'x' })) }),
