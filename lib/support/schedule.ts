@@ -56,6 +56,11 @@ export class Schedule {
     return this.#heap.length + this.#laneLive
   }
 
+  /** Where entries are kept: in the heap, live in the lane, and the lane's slots still held (stale ones too). */
+  get layout(): { readonly heap: number; readonly lane: number; readonly laneSlots: number } {
+    return { heap: this.#heap.length, lane: this.#laneLive, laneSlots: this.#lane.length }
+  }
+
   /** Schedules `item` at `at`, or moves it there if already scheduled. */
   /** The clock's time now (entries are due at times on this scale). */
   now(): number {
@@ -73,8 +78,8 @@ export class Schedule {
       this.#lane.push(item)
       this.#laneLive += 1
       this.#laneLast = at
-      // Behind a live head it cannot be the earliest: the armed timer stands.
-      if (this.#laneLive === 1 || this.#timer === undefined) this.#arm()
+      // #arm decides: behind a live head it is not the earliest, and the armed timer stands.
+      this.#arm()
       return
     }
     item.index = this.#heap.length
@@ -218,8 +223,11 @@ export class Schedule {
     }
     this.#disarm()
     // A far entry (a 30-day deadline) is reached in steps: Node fires longer timers after 1 ms.
-    const wait = Math.min(MAX_TIMER_MS, Math.max(0, head.at - this.clock.now()))
-    this.#timerAt = this.clock.now() + wait
+    const now = this.clock.now()
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, head.at - now))
+    // The entry's own time, from one clock reading: a second read (now + wait) lands after the
+    // entry, and every check after it would re-arm a timer that was right.
+    this.#timerAt = Math.min(head.at, now + MAX_TIMER_MS)
     this.#timer = this.clock.setTimeout(this.#run, wait)
     if (!this.keepAlive) this.#timer.unref?.()
   }
