@@ -25,7 +25,7 @@ function typeName(value: unknown): string {
 }
 
 function describe(shape: Shape): string {
-  if (typeof shape === 'string') return shape === 'function' ? 'a function' : `a ${shape}`
+  if (typeof shape === 'string') return `a ${shape}`
   if ('falseOr' in shape) return `false or ${describe(shape.falseOr)}`
   if ('literal' in shape) return `"${shape.literal}" or ${describe(shape.or)}`
   return 'an object'
@@ -59,8 +59,8 @@ function suggestion(key: string, known: readonly string[]): string {
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean "${best}"?)` : ''
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+/** Of an object already known to be one (not null, not an array): made by a literal or with no prototype. */
+function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as unknown
   return proto === Object.prototype || proto === null
 }
