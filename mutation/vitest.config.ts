@@ -17,6 +17,7 @@ export default defineConfig({
       'spec/client/connection.spec.ts',
       'spec/client/odd-frames.spec.ts',
       'spec/client/tasks.spec.ts',
+      'spec/client/receiver.spec.ts',
       // The chaos spec (2,000 tasks, 3 s) is left out: it runs first for every mutant it covers, which is all of them.
       'spec/recovery/lost-replies.spec.ts',
       'spec/recovery/requests.spec.ts',
