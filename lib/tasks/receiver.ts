@@ -249,7 +249,6 @@ export class Receiver {
   /** A result or error for an id nobody waits for. */
   orphan(taskUUID: string | undefined, item?: DataItem, error?: ErrorItem): void {
     const { reporter, scrubber } = this.deps
-    if (reporter.listenerCount('orphan') === 0) return
     reporter.emit('orphan', {
       taskUUID,
       ...(item === undefined ? {} : { item: scrubber.value(item) as DataItem }),
@@ -276,7 +275,7 @@ export class Receiver {
     const { reporter } = this.deps
     const onProgress = record.onProgress
     if (onProgress !== undefined) reporter.callback('onProgress', () => onProgress(progress))
-    if (reporter.listenerCount('progress') > 0) reporter.emit('progress', { taskUUID: record.id, taskType: record.taskType, progress })
+    reporter.emit('progress', { taskUUID: record.id, taskType: record.taskType, progress })
   }
 
   #protocolError(message: string): void {
