@@ -227,7 +227,6 @@ function prepare(input: unknown, isPending: (taskUUID: string) => boolean, fixed
 
 /** A standard AbortSignal, or anything shaped like one (a polyfill's). */
 function isAbortSignal(value: unknown): boolean {
-  if (value instanceof AbortSignal) return true
   const candidate = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null
   return (
     typeof value === 'object' &&
