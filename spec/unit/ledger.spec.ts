@@ -193,29 +193,41 @@ describe('the books', () => {
     expect(ledger.size).toBe(0)
   })
 
-  it('over any walk of allowed moves: in flight = tasks on the wire, queued = tasks waiting to be sent, settled never moves', () => {
+  it('from any start (queued, journaling, unknown), over any walk of allowed moves: in flight = tasks on the wire, waiting to send = queued, new work = journaling or fresh, settled never moves', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(4), fc.constantFrom(...PHASES)), { maxLength: 60 }), (steps) => {
-        const { ledger } = ledgerWithEvents()
-        const records = Array.from({ length: 5 }, () => record())
-        for (const r of records) ledger.admit(r)
-        for (const [index, to] of steps) {
-          const r = records[index]!
-          const from = r.phase
-          if (to === 'sent') {
-            if (from === 'queued') ledger.take(Infinity)
-            continue
+      fc.property(
+        fc.array(fc.constantFrom('queued' as const, 'journaling' as const, 'unknown' as const), { minLength: 5, maxLength: 5 }),
+        fc.array(fc.tuple(fc.nat(4), fc.constantFrom(...PHASES)), { maxLength: 60 }),
+        (starts, steps) => {
+          const { ledger } = ledgerWithEvents()
+          const records = Array.from({ length: 5 }, () => record())
+          records.forEach((r, i) => ledger.admit(r, starts[i]))
+          // New work waits in the fresh queue: admitted queued, or queued out of the journal; anything else coming back is urgent.
+          const fresh = new Set(records.filter((r) => r.phase === 'queued'))
+          for (const [index, to] of steps) {
+            const r = records[index]!
+            const from = r.phase
+            if (to === 'sent') {
+              if (from === 'queued') ledger.take(Infinity)
+              for (const sent of fresh) if (sent.phase !== 'queued') fresh.delete(sent)
+              continue
+            }
+            const allowed = ALLOWED[from][to] !== undefined
+            if (!allowed && from !== 'settled') continue
+            expect(ledger.move(r, to)).toBe(allowed)
+            if (allowed && from === 'journaling' && to === 'queued') fresh.add(r)
+            else if (allowed && from === 'queued') fresh.delete(r)
           }
-          const allowed = ALLOWED[from][to] !== undefined
-          if (!allowed && from !== 'settled') continue
-          expect(ledger.move(r, to)).toBe(allowed)
-        }
-        const live = records.filter((r) => r.phase !== 'settled')
-        expect(ledger.size).toBe(live.length)
-        expect(ledger.inFlight).toBe(live.filter((r) => ON_WIRE.has(r.phase)).length)
-        expect(ledger.waitingToSend).toBe(live.filter((r) => r.phase === 'queued').length)
-        for (const r of records) expect(ledger.get(r.wireUUID)).toBe(r.phase === 'settled' ? undefined : r)
-      }),
+          const live = records.filter((r) => r.phase !== 'settled')
+          expect(ledger.size).toBe(live.length)
+          expect(ledger.inFlight).toBe(live.filter((r) => ON_WIRE.has(r.phase)).length)
+          expect(ledger.waitingToSend).toBe(live.filter((r) => r.phase === 'queued').length)
+          // maxQueued bounds new work: queued, and journaling (not yet written).
+          for (const r of fresh) if (r.phase !== 'queued') fresh.delete(r)
+          expect(ledger.queued).toBe(live.filter((r) => r.phase === 'journaling').length + fresh.size)
+          for (const r of records) expect(ledger.get(r.wireUUID)).toBe(r.phase === 'settled' ? undefined : r)
+        },
+      ),
     )
   })
 })
