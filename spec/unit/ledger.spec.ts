@@ -193,7 +193,7 @@ describe('the books', () => {
     expect(ledger.size).toBe(0)
   })
 
-  it('from any start (queued, journaling, unknown), over any walk of allowed moves: in flight = tasks on the wire, waiting to send = queued, new work = journaling or fresh, settled never moves', () => {
+  it('from any start, over any walk of allowed moves: in flight = on the wire, waiting to send = queued, new work = journaling or fresh, settled stays', () => {
     fc.assert(
       fc.property(
         fc.array(fc.constantFrom('queued' as const, 'journaling' as const, 'unknown' as const), { minLength: 5, maxLength: 5 }),
