@@ -61,6 +61,43 @@ describe('poll.maxEmptyAnswers counts empty answers in a row', () => {
   })
 })
 
+describe('poll.maxEmptyAnswers reached', () => {
+  const h = useHarness()
+
+  it('only empty answers: the task fails with taskUnknown after exactly maxEmptyAnswers of them, naming the caller’s task', async () => {
+    const taskUUID = randomUUID()
+    const server = await h.scripted({
+      onTasks: (tasks: WireTask[], reply) => {
+        for (const task of tasks) {
+          if (task.taskType === 'imageInference') reply({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
+          else if (task.taskType === 'getResponse') reply({ data: [] })
+        }
+      },
+    })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1_000, multiplier: 1, maxDelayMs: 1_000, maxEmptyAnswers: 3 } })
+    const tasks = record(client, 'task')
+    const run = client.run({ ...image, taskUUID, deliveryMethod: 'async' })
+    let outcome: unknown
+    run.then(
+      (items) => (outcome = items),
+      (error: unknown) => (outcome = error),
+    )
+    await until(() => tasks.some((event) => event.type === 'polling'), 'the acknowledgement')
+    for (let poll = 1; poll <= 5 && outcome === undefined; poll++) {
+      clock.advance(1_000)
+      await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
+      await until(() => outcome !== undefined || tasks.filter((event) => event.type === 'polling').length >= 1, `answer ${poll}`)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await until(() => outcome !== undefined, 'the task settled')
+    expect(outcome).toMatchObject({ code: 'taskUnknown', taskUUID, taskType: 'imageInference' })
+    expect((outcome as Error).message).toBe('getResponse did not know the task 3 times in a row')
+    // The task and three questions.
+    expect(server.frames).toHaveLength(4)
+  })
+})
+
 /** A structural AbortSignal that counts its listeners (a standard one does not say). */
 class CountingSignal implements AbortSignalLike {
   aborted = false
