@@ -1,11 +1,10 @@
 /** The task lifecycle table: every edge it allows, none out of settled, and the books it keeps. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { RunwareError } from '../../lib/support/errors.js'
 import type { TaskEventType } from '../../lib/api/events.js'
 import { Lanes } from '../../lib/tasks/lanes.js'
 import { Ledger, TaskRecord, type TaskPhase } from '../../lib/tasks/ledger.js'
-import { kindOf } from '../../lib/tasks/admit.js'
+import { bareRecord } from '../helpers/records.js'
 
 const PHASES: readonly TaskPhase[] = ['journaling', 'queued', 'waiting', 'sent', 'unknown', 'polling', 'settled']
 
@@ -21,29 +20,7 @@ const ALLOWED: Readonly<Record<TaskPhase, Readonly<Partial<Record<TaskPhase, Tas
 }
 const ON_WIRE = new Set<TaskPhase>(['sent', 'unknown', 'polling'])
 
-let next = 0
-function record(): TaskRecord {
-  next += 1
-  const id = `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`
-  const task = {
-    taskUUID: id,
-    taskType: 'imageInference',
-    async: false,
-    stream: false,
-    generated: false,
-    wire: { taskUUID: id },
-    model: 'imageInference',
-    completion: { kind: 'count', count: 1 },
-    kind: kindOf('imageInference'),
-  } as const
-  return new TaskRecord(task, {
-    timeoutMs: 1_000,
-    run: {},
-    resolve: () => undefined,
-    reject: (_error: RunwareError) => undefined,
-    owner: { deadlineReached: () => undefined, woken: () => undefined },
-  })
-}
+const record = (): TaskRecord => bareRecord()
 
 function ledgerWithEvents(): { ledger: Ledger; events: (TaskEventType | null)[] } {
   const events: (TaskEventType | null)[] = []

@@ -2,38 +2,15 @@
 import { describe, expect, it } from 'vitest'
 import type { Wire } from '../../lib/connection/port.js'
 import type { Holding } from '../../lib/machines/phases.js'
-import type { RunwareError } from '../../lib/support/errors.js'
 import { isScheduled, Schedule } from '../../lib/support/schedule.js'
-import { kindOf } from '../../lib/tasks/admit.js'
 import { TaskRecord } from '../../lib/tasks/ledger.js'
 import { Prober } from '../../lib/tasks/probes.js'
 import { release, type Holders } from '../../lib/tasks/releases.js'
 import { Signals } from '../../lib/tasks/signals.js'
 import { ManualClock } from '../helpers/manual-clock.js'
+import { bareRecord } from '../helpers/records.js'
 
-let next = 0
-function record(stream = false): TaskRecord {
-  next += 1
-  const id = `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`
-  const task = {
-    taskUUID: id,
-    taskType: 'textInference',
-    async: false,
-    stream,
-    generated: false,
-    wire: { taskUUID: id },
-    model: 'textInference',
-    completion: { kind: 'count', count: 1 },
-    kind: kindOf('textInference'),
-  } as const
-  return new TaskRecord(task, {
-    timeoutMs: 1_000,
-    run: {},
-    resolve: () => undefined,
-    reject: (_error: RunwareError) => undefined,
-    owner: { deadlineReached: () => undefined, woken: () => undefined },
-  })
-}
+const record = (stream = false): TaskRecord => bareRecord('textInference', stream)
 
 interface World {
   holders: Holders
