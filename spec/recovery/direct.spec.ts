@@ -87,7 +87,6 @@ describe('poll.maxEmptyAnswers reached', () => {
     for (let poll = 1; poll <= 5 && outcome === undefined; poll++) {
       clock.advance(1_000)
       await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
-      await until(() => outcome !== undefined || tasks.filter((event) => event.type === 'polling').length >= 1, `answer ${poll}`)
       await new Promise((resolve) => setImmediate(resolve))
     }
     await until(() => outcome !== undefined, 'the task settled')
