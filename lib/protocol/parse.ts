@@ -43,33 +43,28 @@ const MAX_ITEM_DEPTH = MAX_FRAME_DEPTH - 2
  * on the way, so no consumer that merges an item can reach a prototype.
  */
 function inspectItem(root: object, issues: FrameIssue[]): boolean {
-  const nodes: object[] = [root]
-  const depths: number[] = [1]
-  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
-    const depth = depths.pop() ?? 1
+  // Level by level: the depth is the loop's count, never stored per node.
+  let level: object[] = [root]
+  for (let depth = 1; level.length > 0; depth += 1) {
     if (depth > MAX_ITEM_DEPTH) return false
-    if (Array.isArray(node)) {
-      for (const child of node as unknown[]) {
-        if (typeof child === 'object' && child !== null) {
-          nodes.push(child)
-          depths.push(depth + 1)
+    const next: object[] = []
+    for (const node of level) {
+      if (Array.isArray(node)) {
+        for (const child of node as unknown[]) if (typeof child === 'object' && child !== null) next.push(child)
+        continue
+      }
+      const fields = node as JsonObject
+      for (const key in fields) {
+        const child = fields[key]
+        // A dropped value is still walked: its depth counts, and so does what else it hid.
+        if (typeof child === 'object' && child !== null) next.push(child)
+        if (UNSAFE_KEYS.has(key)) {
+          Reflect.deleteProperty(fields, key)
+          issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
         }
       }
-      continue
     }
-    const fields = node as JsonObject
-    for (const key in fields) {
-      const child = fields[key]
-      // A dropped value is still walked: its depth counts, and so does what else it hid.
-      if (typeof child === 'object' && child !== null) {
-        nodes.push(child)
-        depths.push(depth + 1)
-      }
-      if (UNSAFE_KEYS.has(key)) {
-        Reflect.deleteProperty(fields, key)
-        issues.push({ reason: 'unsafeKey', message: `dropped key "${key}"` })
-      }
-    }
+    level = next
   }
   return true
 }
@@ -101,10 +96,8 @@ function inspectParts(parts: readonly unknown[], issues: FrameIssue[]): Readonly
       continue
     }
     for (const item of toList(part.data)) check(item, 'a data item')
-    for (const key of ['errors', 'error'] as const) {
-      const field = part[key]
-      if (typeof field === 'object' && field !== null) for (const item of toList(field)) check(item, 'an error item')
-    }
+    // check() passes over what is not an object: a bad `errors` field is addEnvelope's to report.
+    for (const key of ['errors', 'error'] as const) for (const item of toList(part[key])) check(item, 'an error item')
   }
   return refused
 }
@@ -132,10 +125,8 @@ function normaliseDataItem(value: unknown, issues: FrameIssue[]): DataItem | und
   return value
 }
 
-function normaliseParameter(value: unknown): string | string[] | undefined {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value
-  return undefined
+function isParameter(value: unknown): boolean {
+  return typeof value === 'string' || (Array.isArray(value) && value.every((entry) => typeof entry === 'string'))
 }
 
 /** Makes an error object safe to read: string `code` and `message`, a well-typed `parameter`. */
@@ -144,23 +135,14 @@ export function normaliseErrorItem(value: unknown, issues: FrameIssue[]): ErrorI
     issues.push({ reason: 'itemNotObject', message: `error item is ${describe(value)}, not an object` })
     return undefined
   }
-  const item: ErrorItem = { ...value, code: '', message: '' }
-  if (typeof value.code === 'string' && value.code !== '') {
-    item.code = value.code
-  } else {
-    // An error we cannot classify is never retried (it might be billed twice).
-    issues.push({ reason: 'badField', message: `error item code is ${describe(value.code)}` })
-    item.code = 'protocolError'
-  }
-  item.message = typeof value.message === 'string' ? value.message : item.code
-  if (value.parameter !== undefined) {
-    const parameter = normaliseParameter(value.parameter)
-    if (parameter === undefined) {
-      issues.push({ reason: 'badField', message: `error parameter is ${describe(value.parameter)}` })
-      delete item.parameter
-    } else {
-      item.parameter = parameter
-    }
+  const hasCode = typeof value.code === 'string' && value.code !== ''
+  // An error we cannot classify is never retried (it might be billed twice).
+  if (!hasCode) issues.push({ reason: 'badField', message: `error item code is ${describe(value.code)}` })
+  const code = hasCode ? (value.code as string) : 'protocolError'
+  const item: ErrorItem = { ...value, code, message: typeof value.message === 'string' ? value.message : code }
+  if (value.parameter !== undefined && !isParameter(value.parameter)) {
+    issues.push({ reason: 'badField', message: `error parameter is ${describe(value.parameter)}` })
+    delete item.parameter
   }
   for (const field of ['taskUUID', 'taskType', 'documentation'] as const) {
     if (value[field] !== undefined && typeof value[field] !== 'string') {
@@ -197,7 +179,7 @@ function addEnvelope(value: JsonObject, into: Envelope, refused: ReadonlySet<unk
     into.errors.push(legacyError(value))
     return
   }
-  if (value.data !== undefined && value.data !== null && typeof value.data !== 'object') {
+  if (value.data !== undefined && typeof value.data !== 'object') {
     into.issues.push({ reason: 'badEnvelopeField', message: `data is ${describe(value.data)}` })
   } else {
     for (const raw of toList(value.data)) {
@@ -234,8 +216,6 @@ export function parseFrame(text: string): ParsedFrame {
   const parts: unknown[] = Array.isArray(value) && value.length > 0 && value.every(isObject) ? value : [value]
   // Only the items are walked (their depth bounded); other envelope fields are never read.
   const refused = inspectParts(parts, issues)
-  const fast = refused.size === 0 ? plainResults(value) : undefined
-  if (fast !== undefined) return { ok: true, envelope: { data: fast, errors: [], issues, legacy: false } }
   const envelope: Envelope = { data: [], errors: [], issues, legacy: false }
   for (const part of parts) {
     if (!isObject(part)) {
@@ -253,22 +233,6 @@ export function parseFrame(text: string): ParsedFrame {
     return { ok: false, error: { reason: 'emptyEnvelope', message, excerpt: excerpt(text) } }
   }
   return { ok: true, envelope }
-}
-
-/**
- * The common frame, `{"data": [results…]}` with every item well-formed, needs no copying: its
- * parsed array is used as it is. Anything else takes the general path.
- */
-function plainResults(value: unknown): DataItem[] | undefined {
-  if (!isObject(value) || value.errors !== undefined || value.error !== undefined) return undefined
-  const data = value.data
-  if (!Array.isArray(data) || data.length === 0) return undefined
-  for (const item of data as unknown[]) {
-    if (!isObject(item)) return undefined
-    if (typeof item.taskUUID !== 'string' && item.taskUUID !== undefined) return undefined
-    if (typeof item.taskType !== 'string' && item.taskType !== undefined) return undefined
-  }
-  return data as DataItem[]
 }
 
 /** `{"data": []}` is a real answer (an unknown getResponse), not a malformed frame. */
