@@ -174,4 +174,52 @@ describe('odd frames from the server', () => {
     expect(everything).not.toContain(apiKey)
     expect(JSON.stringify(client)).not.toContain(apiKey)
   })
+  // Each step of a frame is done before the next item is read: an error that dropped the socket
+  // leaves the rest of its frame nothing to act on (the states without a socket ignore a loss).
+  it('one frame failing the connection and then asking for a reconnect: it stays failed, nothing reconnects', async () => {
+    const server = await h.scripted({
+      onTasks: (_tasks, reply) => {
+        reply({
+          errors: [
+            { code: 'invalidApiKey', message: 'key revoked', taskType: 'authentication' },
+            { code: 'providerUnavailable', message: 'busy' },
+          ],
+        })
+      },
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0, maxDelayMs: 1 } })
+    const states = record(client, 'state')
+    const errors = record(client, 'error')
+    const error = await failure(client.run(image))
+    expect(error.code).toBe('invalidApiKey')
+    await until(() => errors.length === 2, 'both errors reported')
+    expect(errors.map((e) => e.code)).toEqual(['invalidApiKey', 'providerUnavailable'])
+    expect(states.map((s) => `${s.from}→${s.to}`)).toEqual(['idle→connecting', 'connecting→authenticating', 'authenticating→ready', 'ready→failed'])
+    expect(client.state).toBe('failed')
+    expect(server.auths).toHaveLength(1)
+  })
+
+  it('one frame asking for a reconnect and then failing the connection: it reconnects and the task completes', async () => {
+    let calls = 0
+    const server = await h.scripted({
+      onTasks: (tasks, reply) => {
+        calls += 1
+        if (calls === 1)
+          reply({
+            errors: [
+              { code: 'providerUnavailable', message: 'busy' },
+              { code: 'invalidApiKey', message: 'late', taskType: 'authentication' },
+            ],
+          })
+        else reply({ data: tasks.map((task) => ok(task)) })
+      },
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0, maxDelayMs: 1 } })
+    const states = record(client, 'state')
+    const items = await client.run(image)
+    expect(items).toHaveLength(1)
+    expect(states.map((s) => s.to)).not.toContain('failed')
+    expect(states.filter((s) => s.to === 'reconnecting')).toHaveLength(1)
+    expect(server.auths).toHaveLength(2)
+  })
 })
