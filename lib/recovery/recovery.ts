@@ -8,7 +8,6 @@
  *   the socket dies            → decideLost: reconcile the task, keep it, or reject it
  *   getResponse does not know  → decideEmptyAnswer: resend, poll again, or reject
  */
-import type { LibraryErrorCode } from './codes.js'
 import type { TaskPhase } from '../machines/phases.js'
 import type { Classification } from './policy.js'
 
@@ -92,17 +91,17 @@ export function decideLost(phase: TaskPhase, recover: boolean): LossDecision {
   return phase === 'sent' ? 'reconcile' : 'keep'
 }
 
-export type EmptyAnswerDecision =
-  { readonly do: 'resend' } | { readonly do: 'pollAgain' } | { readonly do: 'reject'; readonly code: 'conflict' | LibraryErrorCode }
+export type EmptyAnswerDecision = { readonly do: 'resend' } | { readonly do: 'pollAgain' } | { readonly do: 'reject' }
 
 /**
  * getResponse answered `{"data": []}`: the server does not know the id. A task whose fate was
  * unknown never reached it (resend under the same id); a polled one may be briefly unknown, but
- * after `maxEmptyAnswers` in a row it is given up: with the server's conflict when a
- * `conflictTaskUUID` sent it to polling (a caller-supplied id someone else used), else `taskUnknown`.
+ * after `maxEmptyAnswers` in a row it is given up (the receiver rejects it with the server's
+ * conflict when a `conflictTaskUUID` sent it to polling, a caller-supplied id someone else used, else
+ * with `taskUnknown`).
  */
-export function decideEmptyAnswer(phase: TaskPhase, emptyAnswers: number, maxEmptyAnswers: number, conflicted: boolean): EmptyAnswerDecision {
+export function decideEmptyAnswer(phase: TaskPhase, emptyAnswers: number, maxEmptyAnswers: number): EmptyAnswerDecision {
   if (phase === 'unknown') return { do: 'resend' }
   if (emptyAnswers < maxEmptyAnswers) return { do: 'pollAgain' }
-  return { do: 'reject', code: conflicted ? 'conflict' : 'taskUnknown' }
+  return { do: 'reject' }
 }

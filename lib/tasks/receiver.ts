@@ -154,7 +154,7 @@ export class Receiver {
     const polled = record.phase === 'polling' && record.pollAsked
     if (record.phase !== 'unknown' && !polled) return NOTHING
     if (polled) record.emptyAnswers += 1
-    const decision = decideEmptyAnswer(record.phase, record.emptyAnswers, this.deps.options.poll.maxEmptyAnswers, record.conflict !== undefined)
+    const decision = decideEmptyAnswer(record.phase, record.emptyAnswers, this.deps.options.poll.maxEmptyAnswers)
     switch (decision.do) {
       case 'resend':
         return RESEND
@@ -203,8 +203,9 @@ export class Receiver {
       case 'resend':
         return RESEND
       case 'poll':
-        // The server already has this id: it was accepted, so collect it instead of resending.
-        if (classification.category === 'conflict') record.conflict = error
+        // The server already has this id (a conflict: the one category that reconciles, policy.ts):
+        // it was accepted, so collect it; kept to fail with if the answers never know it.
+        record.conflict = error
         return { do: 'poll', firstDelayMs: 0 }
     }
   }

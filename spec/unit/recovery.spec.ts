@@ -134,13 +134,12 @@ describe('decideLost: the socket died', () => {
 
 describe('decideEmptyAnswer: getResponse does not know the id', () => {
   it('a task whose fate was unknown is resent under the same id', () => {
-    expect(decideEmptyAnswer('unknown', 0, 3, false)).toEqual({ do: 'resend' })
+    expect(decideEmptyAnswer('unknown', 0, 3)).toEqual({ do: 'resend' })
   })
 
-  it('a polled task is polled again until maxEmptyAnswers, then rejected with the conflict or taskUnknown', () => {
-    expect(decideEmptyAnswer('polling', 1, 3, true)).toEqual({ do: 'pollAgain' })
-    expect(decideEmptyAnswer('polling', 2, 3, false)).toEqual({ do: 'pollAgain' })
-    expect(decideEmptyAnswer('polling', 3, 3, true)).toEqual({ do: 'reject', code: 'conflict' })
-    expect(decideEmptyAnswer('polling', 3, 3, false)).toEqual({ do: 'reject', code: 'taskUnknown' })
+  it('a polled task is polled again until maxEmptyAnswers, then rejected (with the conflict or taskUnknown: the receiver)', () => {
+    expect(decideEmptyAnswer('polling', 1, 3)).toEqual({ do: 'pollAgain' })
+    expect(decideEmptyAnswer('polling', 2, 3)).toEqual({ do: 'pollAgain' })
+    expect(decideEmptyAnswer('polling', 3, 3)).toEqual({ do: 'reject' })
   })
 })
