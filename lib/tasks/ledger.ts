@@ -205,7 +205,8 @@ export class Ledger {
   #forget(record: TaskRecord): void {
     this.#live -= 1
     this.#byWire.delete(record.wireUUID)
-    for (const alias of record.aliases ?? []) this.#byWire.delete(alias)
+    const aliases = record.aliases
+    if (aliases !== undefined) for (const alias of aliases) this.#byWire.delete(alias)
   }
 }
 
