@@ -23,7 +23,7 @@ export class CarryOut {
     /** Settles once (the engine's settle). */
     private readonly settle: (record: TaskRecord, error?: RunwareError) => boolean,
     /** Adaptive concurrency: a capacity code cuts its model's limit (lanes.ts) instead of pausing every model. */
-    private readonly perModel = false,
+    private readonly perModel: boolean,
   ) {}
 
   /** A rate limit named the task: every send waits (with adaptive concurrency, its model's new tasks alone: lanes.ts). */
