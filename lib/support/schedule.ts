@@ -141,9 +141,9 @@ export class Schedule {
     if (stale > 1024 && stale > this.#laneLive) this.#compactLane()
   }
 
-  /** The lane's first live entry, or undefined. */
+  /** The lane's first live entry, or undefined (an emptied lane is reset, and stale slots at its head are skipped at once). */
   #laneFirst(): ScheduleEntry | undefined {
-    return this.#laneLive > 0 ? this.#lane[this.#laneHead] : undefined
+    return this.#lane[this.#laneHead]
   }
 
   #skipStale(): void {
@@ -178,10 +178,8 @@ export class Schedule {
   clear(): void {
     for (const item of this.#heap) item.index = -1
     this.#heap.length = 0
-    for (let position = this.#laneHead; position < this.#lane.length; position++) {
-      const item = this.#lane[position]
-      if (item?.index === slotIndex(this.#laneBase + position)) item.index = -1
-    }
+    // Slots behind the head are empty; a stale one names another slot.
+    for (const [position, item] of this.#lane.entries()) if (item?.index === slotIndex(this.#laneBase + position)) item.index = -1
     this.#laneLive = 0
     this.#resetLane()
     this.#disarm()
@@ -242,9 +240,10 @@ export class Schedule {
     const heap = this.#heap
     const item = heap[index]
     if (item === undefined) return
-    while (index > 0) {
+    for (;;) {
       const parentIndex = (index - 1) >> 1
       const parent = heap[parentIndex]
+      // The root has none: heap[-1] is undefined.
       if (parent === undefined || parent.at <= item.at) break
       heap[index] = parent
       parent.index = index
@@ -258,19 +257,19 @@ export class Schedule {
     const heap = this.#heap
     const item = heap[index]
     if (item === undefined) return
-    const length = heap.length
     for (;;) {
       const leftIndex = 2 * index + 1
-      if (leftIndex >= length) break
       const left = heap[leftIndex]
+      // Past the end: a leaf.
+      if (left === undefined) break
       const right = heap[leftIndex + 1]
       let childIndex = leftIndex
       let child = left
-      if (right !== undefined && left !== undefined && right.at < left.at) {
+      if (right !== undefined && right.at < left.at) {
         childIndex = leftIndex + 1
         child = right
       }
-      if (child === undefined || child.at >= item.at) break
+      if (child.at >= item.at) break
       heap[index] = child
       child.index = index
       index = childIndex
