@@ -1,0 +1,41 @@
+/**
+ * Adaptive concurrency: a capacity code holds only its model's new tasks for the backoff (real
+ * sockets, the simulator's capacity model). Apart from spec/capacity/lanes.spec.ts because it is
+ * quick and deterministic: the mutation run includes it (carry-out's per-model pause).
+ */
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { API_KEY, record, useHarness } from '../helpers/harness.js'
+import { failure } from '../helpers/wait.js'
+
+const harness = useHarness()
+const task = (model: string, i: number) => ({ taskType: 'imageInference' as const, model, positivePrompt: `lane ${model} ${i}`, width: 512, height: 512 })
+const SLOW = 'sim:slow@1'
+const FAST = 'sim:fast@1'
+
+describe('a capacity code, per model', () => {
+  it('a capacity code holds its model’s new tasks for the backoff (not at once into the same full queue); the other model sends on', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY], capacity: { [SLOW]: { slots: 1, queue: 0, serviceMs: 100 } } })
+    const client = harness.client(sim.url, {
+      concurrency: { adaptive: true, initial: 4 },
+      retry: { maxAttempts: 1, initialDelayMs: 1_000, maxDelayMs: 1_000 },
+      // The backoff is drawn with full jitter in [0, 1000] ms: a draw under the 100 ms the first task
+      // holds the slot would send the third into it (a flake in CI). The top of the range, always.
+      random: () => 0.999,
+    })
+    const events = record(client, 'task')
+    const id = { first: randomUUID(), third: randomUUID(), fast: randomUUID() }
+    const first = client.run({ ...task(SLOW, 1), taskUUID: id.first })
+    expect((await failure(client.run(task(SLOW, 2)))).code).toBe('rateLimitExceeded')
+    // Room under the cut limit (4 → 2, one in flight), but the model waits out the backoff: sent
+    // at once, this one would meet the same full slot.
+    const third = client.run({ ...task(SLOW, 3), taskUUID: id.third })
+    await client.run({ ...task(FAST, 1), taskUUID: id.fast })
+    await first
+    expect(await third).toHaveLength(1)
+    expect(sim.stats.capacityRefusals).toBe(1)
+    const at = (type: string, taskUUID: string): number => events.findIndex((event) => event.type === type && event.taskUUID === taskUUID)
+    expect(at('settled', id.fast)).toBeLessThan(at('sent', id.third))
+    expect(at('settled', id.first)).toBeLessThan(at('sent', id.third))
+  })
+})
