@@ -23,14 +23,17 @@ export interface StateInfo {
   readonly next: readonly ConnectionState[]
 }
 
+/** The states without a socket: nothing is open or opening, so there is no handshake either. */
+const NO_SOCKET = { live: false, handshake: false } as const
+
 export const STATES: Readonly<Record<ConnectionState, StateInfo>> = {
-  idle: { sends: 'queue', live: false, handshake: false, connect: 'open', waiters: 'keep', next: ['connecting', 'closed'] },
+  idle: { sends: 'queue', ...NO_SOCKET, connect: 'open', waiters: 'keep', next: ['connecting', 'closed'] },
   connecting: { sends: 'queue', live: true, handshake: false, connect: 'open', waiters: 'keep', next: ['authenticating', 'reconnecting', 'failed', 'closed'] },
   authenticating: { sends: 'queue', live: true, handshake: true, connect: 'open', waiters: 'keep', next: ['ready', 'reconnecting', 'failed', 'closed'] },
   ready: { sends: 'write', live: true, handshake: false, connect: 'resolve', waiters: 'resolve', next: ['reconnecting', 'failed', 'closed'] },
-  reconnecting: { sends: 'queue', live: false, handshake: false, connect: 'open', waiters: 'keep', next: ['connecting', 'failed', 'closed'] },
-  failed: { sends: 'failure', live: false, handshake: false, connect: 'open', waiters: 'reject', next: ['connecting', 'closed'] },
-  closed: { sends: 'closed', live: false, handshake: false, connect: 'reject', waiters: 'reject', next: [] },
+  reconnecting: { sends: 'queue', ...NO_SOCKET, connect: 'open', waiters: 'keep', next: ['connecting', 'failed', 'closed'] },
+  failed: { sends: 'failure', ...NO_SOCKET, connect: 'open', waiters: 'reject', next: ['connecting', 'closed'] },
+  closed: { sends: 'closed', ...NO_SOCKET, connect: 'reject', waiters: 'reject', next: [] },
 }
 
 /** Why the connection entered a state, grouped by the state it explains. */
