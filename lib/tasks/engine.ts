@@ -277,7 +277,7 @@ export class TaskEngine implements RecordOwner, JournalOwner {
   /** A model's limit moved: reported, and a higher one may send what waits. */
   #limit(lane: Lane, reason: LimitReason): void {
     const reporter = this.#deps.reporter
-    if (reporter.listenerCount('limit') > 0) reporter.emit('limit', { model: lane.key, limit: lane.limit, reason })
+    reporter.emit('limit', { model: lane.key, limit: lane.limit, reason })
     if (this.ledger.waitingToSend > 0) this.#outbox.wake()
   }
 

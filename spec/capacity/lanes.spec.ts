@@ -64,20 +64,6 @@ describe('a lane per model', () => {
     expect(slowDoneWhenFastDone).toBe(30)
   })
 
-  it('a capacity code cuts only its model’s limit, reported as a limit event; the other model keeps sending', { timeout: 30_000 }, async () => {
-    const sim = await harness.simulator({ apiKeys: [API_KEY], capacity: { [SLOW]: { slots: 1, queue: 0, serviceMs: 100 } } })
-    const client = harness.client(sim.url, { concurrency: { adaptive: true, initial: 8 }, retry: { maxAttempts: 10, initialDelayMs: 10, maxDelayMs: 50 } })
-    const limits = record(client, 'limit')
-    const slow = Promise.all(Array.from({ length: 8 }, (_, i) => client.run(task(SLOW, i))))
-    const fast = await Promise.all(Array.from({ length: 20 }, (_, i) => client.run(task(FAST, i))))
-    expect(fast).toHaveLength(20)
-    await slow
-    const cuts = limits.filter((event) => event.reason === 'capacity')
-    expect(cuts.length).toBeGreaterThan(0)
-    expect(new Set(cuts.map((event) => event.model))).toEqual(new Set([SLOW]))
-    expect(cuts.every((event) => event.limit < 8)).toBe(true)
-  })
-
   it('checks its options: adaptive must be true, min ≤ initial ≤ max', () => {
     expect(() => harness.client('ws://127.0.0.1:1', { concurrency: { adaptive: false } as never })).toThrow(RangeError)
     expect(() => harness.client('ws://127.0.0.1:1', { concurrency: { adaptive: true, min: 5, max: 2 } })).toThrow(/exceeds/)

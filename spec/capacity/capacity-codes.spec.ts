@@ -1,7 +1,7 @@
 /**
- * Adaptive concurrency: a capacity code holds only its model's new tasks for the backoff (real
- * sockets, the simulator's capacity model). Apart from spec/capacity/lanes.spec.ts because it is
- * quick and deterministic: the mutation run includes it (carry-out's per-model pause).
+ * Adaptive concurrency and capacity codes (real sockets, the simulator's capacity model): a code
+ * cuts only its model's limit and holds only its model's new tasks for the backoff. Apart from
+ * spec/capacity/lanes.spec.ts because these are quick: the mutation run includes them.
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
@@ -37,5 +37,19 @@ describe('a capacity code, per model', () => {
     const at = (type: string, taskUUID: string): number => events.findIndex((event) => event.type === type && event.taskUUID === taskUUID)
     expect(at('settled', id.fast)).toBeLessThan(at('sent', id.third))
     expect(at('settled', id.first)).toBeLessThan(at('sent', id.third))
+  })
+
+  it('a capacity code cuts only its model’s limit, reported as a limit event; the other model keeps sending', { timeout: 30_000 }, async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY], capacity: { [SLOW]: { slots: 1, queue: 0, serviceMs: 100 } } })
+    const client = harness.client(sim.url, { concurrency: { adaptive: true, initial: 8 }, retry: { maxAttempts: 10, initialDelayMs: 10, maxDelayMs: 50 } })
+    const limits = record(client, 'limit')
+    const slow = Promise.all(Array.from({ length: 8 }, (_, i) => client.run(task(SLOW, i))))
+    const fast = await Promise.all(Array.from({ length: 20 }, (_, i) => client.run(task(FAST, i))))
+    expect(fast).toHaveLength(20)
+    await slow
+    const cuts = limits.filter((event) => event.reason === 'capacity')
+    expect(cuts.length).toBeGreaterThan(0)
+    expect(new Set(cuts.map((event) => event.model))).toEqual(new Set([SLOW]))
+    expect(cuts.every((event) => event.limit < 8)).toBe(true)
   })
 })
