@@ -17,14 +17,15 @@ export class SessionMemory {
 
   /** The session to ask for on a socket opening now, if any. */
   request(now: number): string | undefined {
-    const resume = this.#uuid !== undefined && this.#lostAt !== undefined && now - this.#lostAt <= this.windowMs
+    // Never lost: no window is open. No session yet: nothing to ask for.
+    const resume = now - (this.#lostAt ?? -Infinity) <= this.windowMs
     this.#requested = resume ? this.#uuid : undefined
     return this.#requested
   }
 
   /** The auth reply named `uuid`; true when it is the session asked for (buffered results follow). */
   accepted(uuid: string): boolean {
-    const resumed = this.#requested !== undefined && uuid === this.#requested
+    const resumed = uuid === this.#requested
     this.#uuid = uuid
     this.#lostAt = undefined
     return resumed

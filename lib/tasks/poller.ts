@@ -42,10 +42,9 @@ export class Poller {
     this.schedule.add(record.wake, this.schedule.now() + delay)
   }
 
-  /** A new socket is ready: poll every task not already asked (the Prober re-asks those). */
+  /** A new socket is ready: poll every task now (one already asked is left to the Prober, which re-asks it). */
   resume(polling: readonly TaskRecord[]): void {
     for (const record of polling) {
-      if (record.pollAsked) continue
       this.schedule.remove(record.wake)
       this.due(record)
     }

@@ -60,9 +60,8 @@ export class Prober {
     if (this.#round?.delete(wireUUID) === true) this.#check()
   }
 
-  /** An empty answer; ignored when no round is out (it cannot be an answer to us). */
+  /** An empty answer. With no round out it cannot be an answer to us: the next round counts from 0. */
   empty(): void {
-    if (this.#round === undefined) return
     this.#empties += 1
     this.#check()
   }
@@ -103,12 +102,12 @@ export class Prober {
   }
 
   #next(): void {
-    if (!this.#ready || this.#round !== undefined || this.#waiting.size === 0) return
+    if (!this.#ready || this.#round !== undefined) return
     const round = new Map<string, TaskRecord>()
+    // Nothing settled waits here: leaving the phases that ask forgets the question (releases.ts).
     for (const record of this.#waiting) {
       if (round.size >= this.options.roundSize) break
       this.#waiting.delete(record)
-      if (record.settled) continue
       round.set(record.wireUUID, record)
     }
     if (round.size === 0) return
