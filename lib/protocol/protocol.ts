@@ -139,9 +139,8 @@ export function encodeTasks(tasks: readonly Task[]): string {
 export const PING_FRAME = '[{"taskType":"ping","ping":true}]'
 
 export function authFrame(apiKey: string, connectionSessionUUID?: string): string {
-  const task: Task = { taskType: 'authentication', apiKey }
-  if (connectionSessionUUID !== undefined) task.connectionSessionUUID = connectionSessionUUID
-  return encodeTasks([task])
+  // An undefined session is left out of the JSON.
+  return encodeTasks([{ taskType: 'authentication', apiKey, connectionSessionUUID }])
 }
 
 export function getResponseTask(taskUUID: string): Task {

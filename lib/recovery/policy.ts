@@ -67,9 +67,6 @@ const CATEGORY_ACTIONS: Readonly<Record<ErrorCategory, { action: TaskAction; con
 const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>([
   // This library's own codes (codes.ts: each with why).
   ...(Object.entries(LIBRARY_CODES) as [string, ErrorCategory][]),
-  // Runware's own canonical example of a transient error; its SDKs' case-sensitive "Timeout"
-  // match misses it and never retries it.
-  ['timeoutProvider', 'timeout'],
   // A generic internal error is transient; Runware's SDKs classify it as unknown and give up.
   ['serverError', 'server'],
   ['internalServerError', 'server'],
@@ -84,9 +81,6 @@ const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>
   // The server already knows this taskUUID: it was accepted, so poll rather than resend.
   // (Before the `conflict*` validation rule.)
   ['conflictTaskUUID', 'conflict'],
-  // Upstream provider credentials are Runware's, not the user's: retry, do not stop.
-  // (Before the `*Auth*`-ish exact codes below and the `provider*` rule.)
-  ['providerAuthenticationFailed', 'provider'],
   // Generic runtime failures of one task: the next attempt may land on a healthy worker.
   ['inferenceError', 'provider'],
   ['processingFailed', 'provider'],
@@ -128,7 +122,6 @@ const EXACT: ReadonlyMap<string, ErrorCategory> = new Map<string, ErrorCategory>
   ['moderationFailed', 'safety'],
   // Gone or cancelled: asking again returns the same answer.
   ['taskCancelled', 'notFound'],
-  ['taskFailedOrNotFound', 'notFound'],
   // The request itself is wrong; it fails the same way every time.
   ['unknownParameter', 'validation'],
   ['incompatibleParameters', 'validation'],
@@ -159,9 +152,11 @@ const RULES: readonly Rule[] = [
   { test: (code) => code.endsWith('NotFound') || code.endsWith('Expired'), category: 'notFound' },
   // The request is wrong; resending it cannot help (before `timeout`: invalidTimeout is a bad field).
   { test: (code) => /^(invalid|missing|unsupported|conflict|duplicate|value|array|max)[A-Z]/.test(code), category: 'validation' },
-  // Any timeout, in any case (providerTimeout, providerGatewayTimeout, webhookTimeout).
+  // Any timeout, in any case (providerTimeout, providerGatewayTimeout, webhookTimeout; Runware's own
+  // canonical example, timeoutProvider, which its SDKs' case-sensitive "Timeout" match never retries).
   { test: (code) => /timeout/i.test(code), category: 'timeout' },
-  // Upstream failures (providerError, providerUnavailable, providerBadGateway, …).
+  // Upstream failures (providerError, providerUnavailable, providerBadGateway, …), and
+  // providerAuthenticationFailed: the provider's credentials are Runware's, not the user's (retry, do not stop).
   { test: (code) => code.startsWith('provider'), category: 'provider' },
 ]
 

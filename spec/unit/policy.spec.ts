@@ -315,6 +315,22 @@ describe('ErrorPolicy: the cases Runware gets wrong, and other called-out codes'
   })
 })
 
+describe('ErrorPolicy: over HTTP, and where the rules look', () => {
+  it('a code the table does not know takes its HTTP status’s category; a known code keeps its own', () => {
+    const policy = new ErrorPolicy()
+    expect(policy.classify({ code: 'somethingNew', httpStatus: 503 }).category).toBe('server')
+    expect(policy.classify({ code: 'somethingNew', httpStatus: 429 }).category).toBe('rateLimit')
+    expect(policy.classify({ code: 'somethingNew' }).category).toBe('unknown')
+    expect(policy.classify({ code: 'invalidApiKey', httpStatus: 500 }).category).toBe('auth')
+    expect(policy.classify({ code: 'timeoutProvider', httpStatus: 500 }).category).toBe('timeout')
+  })
+
+  it('the validation prefixes count only at the start of a code', () => {
+    expect(new ErrorPolicy().classify({ code: 'modelinvalidState' }).category).toBe('unknown')
+    expect(new ErrorPolicy().classify({ code: 'invalidState' }).category).toBe('validation')
+  })
+})
+
 describe('ErrorPolicy: connection action per category (design.md "Error policy")', () => {
   const sample: readonly Row[] = [
     ['invalidApiKey', 'auth'],
