@@ -95,21 +95,17 @@ export class Outbox {
   }
 
   flush(): void {
-    if (!this.hooks.ready()) return
-    if (this.#pausedUntil > 0) {
-      if (this.schedule.now() < this.#pausedUntil) return
-      this.#pausedUntil = 0
-    }
+    if (!this.hooks.ready() || this.schedule.now() < this.#pausedUntil) return
     const { maxBatchSize, maxInFlight } = this.options
     while (this.#control.length > 0) {
       const frame = joinEncoded(this.#control.splice(0, maxBatchSize))
       if (!this.hooks.write(frame)) return
     }
     for (;;) {
-      const room = Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight)
-      if (room <= 0 || this.ledger.waitingToSend === 0) return
-      const batch = this.ledger.take(room)
-      // What waits is over its model's limit (a settle makes room and wakes the outbox), or its model is paused.
+      // No room (at maxInFlight) takes nothing, and so does an empty queue.
+      const batch = this.ledger.take(Math.min(maxBatchSize, maxInFlight - this.ledger.inFlight))
+      // Nothing left, no room, or what waits is over its model's limit (a settle makes room and
+      // wakes the outbox) or its model is paused.
       if (batch.length === 0) {
         const at = this.ledger.resumeAt()
         if (Number.isFinite(at)) this.schedule.add(this.#laneResume, at)
