@@ -21,7 +21,7 @@ export class CarryOut {
     private readonly schedule: Schedule,
     private readonly wire: Wire,
     /** Settles once (the engine's settle). */
-    private readonly settle: (record: TaskRecord, error?: RunwareError) => boolean,
+    private readonly settle: (record: TaskRecord, error?: RunwareError) => void,
     /** Adaptive concurrency: a capacity code cuts its model's limit (lanes.ts) instead of pausing every model. */
     private readonly perModel: boolean,
   ) {}

@@ -133,9 +133,9 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     for (const record of records) if (record.phase === 'journaling') this.settle(record, error.forTask(record.id, record.taskType))
   }
 
-  /** Settles once: false when it already had. Resolves with its items unless `error` is given. */
-  settle(record: TaskRecord, error?: RunwareError): boolean {
-    if (!this.ledger.move(record, 'settled', { error })) return false
+  /** Settles once (a settled task's move is refused). Resolves with its items unless `error` is given. */
+  settle(record: TaskRecord, error?: RunwareError): void {
+    if (!this.ledger.move(record, 'settled', { error })) return
     if (error === undefined) {
       this.#outbox.rateLimitOver()
       record.fulfil()
@@ -145,10 +145,9 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     this.#journal?.settled(record, error)
     const usd = this.costs.add(record)
     if (usd > 0) this.#deps.observer?.costed(record, usd)
-    if (this.ledger.size === 0 && this.#idle.length > 0) for (const idle of this.#idle.splice(0)) idle()
+    if (this.ledger.size === 0) for (const idle of this.#idle.splice(0)) idle()
     // Room on the wire for whatever waits behind maxInFlight.
     if (this.ledger.waitingToSend > 0) this.#outbox.wake()
-    return true
   }
 
   /**

@@ -293,7 +293,7 @@ describe('abort and deadlines', () => {
     await until(() => sim.stats.tasksReceived === 1, 'task on the wire')
     controller.abort()
     const error = await failure(task)
-    expect(error).toMatchObject({ code: 'aborted' })
+    expect(error).toMatchObject({ code: 'aborted', message: 'the task was aborted', taskType: 'imageInference', taskUUID: expect.any(String) as string })
     sim.releaseResults()
     await until(() => orphans.length === 1, 'late result reported as an orphan')
     expect(orphans[0]?.taskUUID).toBe(error.taskUUID)
@@ -316,7 +316,12 @@ describe('abort and deadlines', () => {
     clock.advance(55_000)
     expect(client.pending).toBe(0)
     const [a, b] = await settled
-    expect(rejection(a)).toMatchObject({ code: 'taskTimeout', message: 'task timed out after 5000 ms' })
+    expect(rejection(a)).toMatchObject({
+      code: 'taskTimeout',
+      message: 'task timed out after 5000 ms',
+      taskType: 'imageInference',
+      taskUUID: expect.any(String) as string,
+    })
     expect(rejection(b)).toMatchObject({ code: 'taskTimeout', message: 'task timed out after 60000 ms' })
   })
 

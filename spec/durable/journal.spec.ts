@@ -198,6 +198,14 @@ describe('drain()', () => {
     expect(client.state).toBe('closed')
   })
 
+  it('with nothing pending it closes at once', async () => {
+    const sim = await harness.simulator()
+    const client = harness.client(sim.url, { journal: fileJournal(journalPath()) })
+    await client.run({ ...IMAGE })
+    expect(await client.drain({ timeoutMs: 60_000 })).toEqual({ finished: 0, left: 0 })
+    expect(client.state).toBe('closed')
+  })
+
   it('past its bound: what is left rejects with connectionClosed, stays journaled, and the next client recovers it', async () => {
     const sim = await harness.simulator()
     const path = journalPath()

@@ -331,7 +331,14 @@ describe('recovery when the fate of a task is unknown', () => {
     const task = client.run(image)
     await until(() => sim.stats.tasksReceived === 1, 'task on the server')
     sim.dropAll()
-    expect(await failure(task)).toMatchObject({ code: 'connectionLost', category: 'connection', retryable: true })
+    expect(await failure(task)).toMatchObject({
+      code: 'connectionLost',
+      category: 'connection',
+      retryable: true,
+      message: 'the socket closed while the task was in flight',
+      taskType: 'imageInference',
+      taskUUID: expect.any(String) as string,
+    })
     sim.releaseResults()
     // The client itself reconnects and goes on working.
     await expect(client.run(image)).resolves.toHaveLength(1)
