@@ -178,9 +178,9 @@ export class TaskEngine implements RecordOwner, JournalOwner {
       this.#outbox.wake()
     } else if (record.phase === 'polling') {
       this.#poller.due(record)
-    } else if (record.phase === 'sent' && record.async) {
-      // No acknowledgement within poll.ackTimeoutMs: the reply may be lost. Ask: known, it is
-      // polled; unknown, it is sent again under the same id.
+    } else if (record.phase === 'sent') {
+      // Only an async task has a wake while sent: no acknowledgement within poll.ackTimeoutMs, the
+      // reply may be lost. Ask: known, it is polled; unknown, it is sent again under the same id.
       this.ledger.move(record, 'unknown')
       this.#prober.ask(record)
     }
