@@ -520,6 +520,25 @@ describe('stream', () => {
     server.send({ data: [{ taskType: 'imageInference', taskUUID, imageUUID: 'second' }] })
     await until(() => orphans.length === 1, 'the late item as an orphan')
   })
+  it("the caller's signal reaches the task, aborted before or during the loop, with its reason", async () => {
+    const sim = await h.simulator()
+    sim.holdResults()
+    const client = h.client(sim.url)
+    const drain = async (signal: AbortSignal): Promise<number> => {
+      let n = 0
+      for await (const _item of client.stream(image, { signal })) n += 1
+      return n
+    }
+    const before = new AbortController()
+    before.abort('early')
+    await expect(drain(before.signal)).rejects.toMatchObject({ code: 'aborted', cause: 'early' })
+    const during = new AbortController()
+    const consumed = drain(during.signal)
+    await until(() => sim.stats.tasksReceived === 1, 'the task on the wire')
+    during.abort('late')
+    await expect(consumed).rejects.toMatchObject({ code: 'aborted', cause: 'late' })
+    expect(client.pending).toBe(0)
+  })
 })
 
 describe('task events', () => {
