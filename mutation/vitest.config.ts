@@ -38,6 +38,7 @@ export default defineConfig({
       // engine and cost seconds per mutant (a full run with it reached 53 % in 89 minutes), so lanes.ts is
       // not in the mutate set either.
       'spec/capacity/limiter.spec.ts',
+      'spec/capacity/limiter-edges.spec.ts',
       // Capacity codes per model: the limit cut and its event, the pause (quick cases; carry-out.ts, engine.ts).
       'spec/capacity/capacity-codes.spec.ts',
       // Cost and the span's parent (quick; the engine's observer calls). Not telemetry.spec.ts: its
