@@ -136,6 +136,30 @@ describe('the receiver: async acknowledgements and answers', () => {
   })
 })
 
+describe('the receiver: outputs without an id, and errors reported by status', () => {
+  it('a later answer that lists one more output without an id delivers just that one', () => {
+    const { add, read } = setup()
+    const record = add(bareRecord('videoInference', false, {}, true))
+    record.phase = 'polling'
+    const [withId, first, second] = [
+      output(record, { status: 'success', videoUUID: 'v1' }),
+      output(record, { status: 'success', n: 1 }),
+      output(record, { status: 'success', n: 2 }),
+    ]
+    read({ data: [withId, first] })
+    read({ data: [withId, first, second] })
+    expect(record.items).toEqual([withId, first, second])
+  })
+
+  it('a status error whose error is not an object is taskFailed, "task failed"', () => {
+    const { add, read } = setup()
+    const record = add(bareRecord('videoInference', false, {}, true))
+    record.phase = 'polling'
+    const step = read({ data: [output(record, { status: 'error', error: 'boom' })] }).at(-1)
+    expect(decisionOf(step)).toMatchObject({ error: { code: 'taskFailed', message: 'task failed', taskUUID: record.id } })
+  })
+})
+
 describe('the receiver: empty answers', () => {
   it('counts an empty answer only for a polled task that asked; a task whose fate was unknown is resent', () => {
     const { add, receiver, options } = setup({ poll: { maxEmptyAnswers: 2 } })
