@@ -359,6 +359,31 @@ describe('what the handshake and the socket report', () => {
     expect(client.sessionUUID).toBe(SESSION)
   })
 
+  it('an empty session is no session: a failed handshake too', async () => {
+    let replies = 0
+    const server = await h.scripted({
+      onAuth: (_task, reply) => reply({ data: [{ taskType: 'authentication', connectionSessionUUID: replies++ === 0 ? '' : SESSION }] }),
+    })
+    const client = h.client(server.url, { reconnect: { initialDelayMs: 0 } })
+    const states = record(client, 'state')
+    await client.connect()
+    expect(states.find((event) => event.to === 'reconnecting')).toMatchObject({ from: 'authenticating', reason: 'authReplyInvalid' })
+    expect(client.sessionUUID).toBe(SESSION)
+  })
+
+  it('a malformed part of the auth reply’s frame is reported; the handshake completes', async () => {
+    const server = await h.scripted({
+      onAuth: (_task, reply) => reply({ data: [{ taskType: 'authentication', connectionSessionUUID: SESSION }, 5] }),
+    })
+    const client = h.client(server.url)
+    const errors = record(client, 'error')
+    await client.connect()
+    await until(() => errors.length === 1, 'the malformed part reported')
+    expect(errors[0]).toMatchObject({ code: 'protocolError' })
+    expect(errors[0]?.message).toContain('data item is number 5, not an object')
+    expect(client.state).toBe('ready')
+  })
+
   it('results that ride in the same frame as the auth reply reach their tasks; nothing is asked about', async () => {
     let held: WireTask[] = []
     const server = await h.scripted({
