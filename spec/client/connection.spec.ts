@@ -5,7 +5,7 @@ import { RunwareError } from '../../lib/support/errors.js'
 import type { StateEvent } from '../../lib/api/events.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { API_KEY, WHATWG, record, useHarness } from '../helpers/harness.js'
-import { until, waitFor, waitForState } from '../helpers/wait.js'
+import { failure, until, waitFor, waitForState } from '../helpers/wait.js'
 import { IMAGE } from '../fixtures/tasks.js'
 import type { WireTask } from '../helpers/scripted-server.js'
 
@@ -106,6 +106,21 @@ describe('connection lifecycle', () => {
     expect(client.state).toBe('authenticating')
     clock.advance(1)
     expect(states.at(-1)).toMatchObject({ from: 'authenticating', to: 'reconnecting', reason: 'authTimeout', code: 'authTimeout' })
+  })
+
+  it('giving up after losses that carry no detail names the last reason alone', async () => {
+    const server = await h.scripted({ onAuth: () => undefined })
+    const clock = new ManualClock()
+    const client = h.client(server.url, { clock, authTimeoutMs: 1_000, reconnect: { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 1 }, random: () => 0.5 })
+    const connecting = failure(client.connect())
+    await waitForState(client, 'authenticating')
+    clock.advance(1_000)
+    expect(client.state).toBe('reconnecting')
+    clock.advance(10)
+    await waitForState(client, 'authenticating')
+    clock.advance(1_000)
+    const error = await connecting
+    expect(error).toMatchObject({ code: 'reconnectFailed', message: 'gave up after 1 reconnect attempts (last: authTimeout)' })
   })
 
   it('stops on invalidApiKey: every queued and pending task rejects with it and no reconnect is attempted', async () => {
