@@ -227,7 +227,8 @@ export class Connection implements Wire {
   /** Pings only when the socket has been quiet for a whole interval: any frame counts as life. */
   readonly #heartbeatDue = (): void => {
     const heartbeat = this.deps.settings.heartbeat
-    if (heartbeat === false || this.#state !== 'ready') return
+    // Armed only when ready, and any move clears it: only the union's `false` needs ruling out.
+    if (heartbeat === false) return
     const now = this.deps.clock.now()
     if (now - this.#lastInbound < heartbeat.intervalMs) {
       this.#armHeartbeat()
