@@ -157,6 +157,22 @@ describe('fileJournal through the client', () => {
 })
 
 describe('recover()', () => {
+  it('a recovered task the server never finishes times out after taskTimeoutMs, like any other', async () => {
+    const sim = await harness.simulator()
+    const path = journalPath()
+    const client = harness.client(sim.url, { journal: fileJournal(path) })
+    sim.holdResults()
+    const pending = failure(client.run({ ...IMAGE }, { meta: 'stuck' }))
+    await until(() => sim.stats.tasksReceived === 1, 'the task on the wire')
+    await client.close()
+    await pending
+    const next = harness.client(sim.url, { journal: fileJournal(path), taskTimeoutMs: 100 })
+    const recovered: RecoveredTask[] = []
+    for await (const task of next.recover()) recovered.push(task)
+    expect(recovered).toHaveLength(1)
+    expect(recovered[0]).toMatchObject({ meta: 'stuck', error: { code: 'taskTimeout' } })
+  })
+
   it('collects what a closed client left on the wire, once, with its meta; the server ran it once', async () => {
     const sim = await harness.simulator({ asyncDurationMs: 100 })
     const path = journalPath()
