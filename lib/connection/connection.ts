@@ -224,10 +224,9 @@ export class Connection implements Wire {
     this.#setTimer(Math.max(0, heartbeat.intervalMs - quietFor), this.#heartbeatDue)
   }
 
-  /** Pings only when the socket has been quiet for a whole interval: any frame counts as life. */
+  /** Pings only when the socket has been quiet for a whole interval (any frame counts as life); armed only when ready. */
   readonly #heartbeatDue = (): void => {
     const heartbeat = this.deps.settings.heartbeat
-    // Armed only when ready, and any move clears it: only the union's `false` needs ruling out.
     if (heartbeat === false) return
     const now = this.deps.clock.now()
     if (now - this.#lastInbound < heartbeat.intervalMs) {
