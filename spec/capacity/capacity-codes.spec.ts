@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { API_KEY, record, useHarness } from '../helpers/harness.js'
 import { failure } from '../helpers/wait.js'
+import { FAST, laneTask, SLOW } from '../fixtures/lanes.js'
 
 const harness = useHarness()
-const task = (model: string, i: number) => ({ taskType: 'imageInference' as const, model, positivePrompt: `lane ${model} ${i}`, width: 512, height: 512 })
-const SLOW = 'sim:slow@1'
-const FAST = 'sim:fast@1'
+const task = laneTask
 
 describe('a capacity code, per model', () => {
   it('a capacity code holds its model’s new tasks for the backoff (not at once into the same full queue); the other model sends on', async () => {

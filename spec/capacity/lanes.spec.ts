@@ -3,16 +3,13 @@
  * a saturated model never holds back another, capacity codes cut only their model's limit, and
  * the simulator's slots, queue and codes themselves.
  */
-import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { API_KEY, record, useHarness } from '../helpers/harness.js'
+import { API_KEY, useHarness } from '../helpers/harness.js'
 import type { RunwareError } from '../../lib/support/errors.js'
-import { failure } from '../helpers/wait.js'
+import { FAST, laneTask, SLOW } from '../fixtures/lanes.js'
 
 const harness = useHarness()
-const task = (model: string, i: number) => ({ taskType: 'imageInference' as const, model, positivePrompt: `lane ${model} ${i}`, width: 512, height: 512 })
-const SLOW = 'sim:slow@1'
-const FAST = 'sim:fast@1'
+const task = laneTask
 
 describe('the simulator’s capacity model', () => {
   it('runs K at once, queues up to its depth, refuses past it with rateLimitExceeded (not executed)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The outbox on its own: frames per tick, control tasks first, maxInFlight, and the rate-limit
  * pause (longer each time until a task succeeds). A real ledger and schedule on a manual clock; a
- * flush leaves at the end of the tick (a microtask), so each case lets one pass.
+ * flush leaves at the end of the tick, so each case lets the tick pass (afterTick).
  */
 import { describe, expect, it } from 'vitest'
 import { Schedule } from '../../lib/support/schedule.js'
@@ -10,8 +10,8 @@ import { Ledger } from '../../lib/tasks/ledger.js'
 import { Outbox } from '../../lib/tasks/outbox.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { bareRecord } from '../helpers/records.js'
+import { afterTick } from '../helpers/wait.js'
 
-const tick = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve))
 const retry = { initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, maxAttempts: 3 }
 
 function outbox(maxInFlight = 10) {
@@ -43,7 +43,7 @@ describe('the outbox', () => {
     const { out, frames, admit } = outbox(3)
     const a = [admit(), admit(), admit(), admit()]
     out.poll('p')
-    await tick()
+    await afterTick()
     expect(frames.map(ids)).toEqual([['p'], [a[0], a[1]], [a[2]]])
   })
 
@@ -52,12 +52,12 @@ describe('the outbox', () => {
     setReady(false)
     out.poll('p')
     const a = admit()
-    await tick()
+    await afterTick()
     expect(frames).toEqual([])
     out.dropControl()
     setReady(true)
     out.wake()
-    await tick()
+    await afterTick()
     expect(frames.map(ids)).toEqual([[a]])
   })
 
@@ -65,7 +65,7 @@ describe('the outbox', () => {
     const { out, clock, frames, admit } = outbox()
     out.rateLimited()
     admit()
-    await tick()
+    await afterTick()
     expect(frames).toHaveLength(0)
     clock.advance(99)
     expect(frames).toHaveLength(0)
@@ -73,7 +73,7 @@ describe('the outbox', () => {
     expect(frames).toHaveLength(1)
     out.rateLimited()
     admit()
-    await tick()
+    await afterTick()
     clock.advance(199)
     expect(frames).toHaveLength(1)
     clock.advance(1)
@@ -81,7 +81,7 @@ describe('the outbox', () => {
     out.rateLimitOver()
     out.rateLimited()
     admit()
-    await tick()
+    await afterTick()
     clock.advance(100)
     expect(frames).toHaveLength(3)
   })
@@ -95,7 +95,7 @@ describe('the outbox', () => {
     expect(schedule.size).toBe(0)
     clock.advance(1_000)
     out.wake()
-    await tick()
+    await afterTick()
     expect(frames).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The getResponse machinery, part by part: the Prober's rounds, the Poller's asks, the
  * Reconciler's wait for a replay, and the session to resume. Real schedule on a manual clock; the
- * Prober's round leaves at the end of the tick (a microtask), so each case lets one pass.
+ * Prober's round leaves at the end of the tick, so each case lets the tick pass (afterTick).
  */
 import { describe, expect, it } from 'vitest'
 import { SessionMemory } from '../../lib/connection/session.js'
@@ -13,8 +13,7 @@ import { Reconciler } from '../../lib/tasks/reconcile.js'
 import type { TaskRecord } from '../../lib/tasks/task-record.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { bareRecord } from '../helpers/records.js'
-
-const tick = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve))
+import { afterTick } from '../helpers/wait.js'
 
 function prober(roundSize = 10) {
   const clock = new ManualClock()
@@ -36,18 +35,18 @@ describe('the Prober', () => {
     const { probe, sent } = prober()
     const a = asking()
     probe.ask(a)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([])
     probe.ready()
-    await tick()
+    await afterTick()
     expect(sent).toEqual([a.wireUUID])
     probe.lost()
     const b = asking()
     probe.ask(b)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([a.wireUUID])
     probe.ready()
-    await tick()
+    await afterTick()
     expect(sent.slice(1).sort()).toEqual([a.wireUUID, b.wireUUID].sort())
   })
 
@@ -56,15 +55,15 @@ describe('the Prober', () => {
     const a = asking()
     probe.ready()
     probe.ask(a)
-    await tick()
+    await afterTick()
     probe.ask(a)
-    await tick()
+    await afterTick()
     probe.named(a.wireUUID)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([a.wireUUID])
     const b = asking()
     probe.ask(b)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([a.wireUUID, b.wireUUID])
   })
 
@@ -76,7 +75,7 @@ describe('the Prober', () => {
     const [a, b] = [asking(), asking()]
     probe.ask(a)
     probe.ask(b)
-    await tick()
+    await afterTick()
     expect(sent).toHaveLength(2)
     probe.empty()
     expect(unknown).toEqual([])
@@ -89,9 +88,9 @@ describe('the Prober', () => {
     probe.ask(asking())
     probe.clear()
     probe.ready()
-    await tick()
+    await afterTick()
     clock.advance(5_000)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([])
   })
 
@@ -101,19 +100,19 @@ describe('the Prober', () => {
     probe.ready()
     probe.ask(a)
     probe.ask(b)
-    await tick()
+    await afterTick()
     a.phase = 'settled'
     probe.empty()
     probe.empty()
     expect(unknown).toEqual([b])
     const c = asking()
     probe.ask(c)
-    await tick()
+    await afterTick()
     c.phase = 'settled'
     const d = asking()
     probe.ask(d)
     clock.advance(1_000)
-    await tick()
+    await afterTick()
     // The round timed out: what it left unnamed is asked again, but not the task that settled.
     expect(sent).toEqual([a.wireUUID, b.wireUUID, c.wireUUID, d.wireUUID])
   })
@@ -123,11 +122,11 @@ describe('the Prober', () => {
     const records = [asking(), asking(), asking()]
     probe.ready()
     for (const r of records) probe.ask(r)
-    await tick()
+    await afterTick()
     expect(sent).toHaveLength(2)
     probe.named(records[0]?.wireUUID ?? '')
     probe.named(records[1]?.wireUUID ?? '')
-    await tick()
+    await afterTick()
     expect(sent).toHaveLength(3)
   })
 })
@@ -141,12 +140,12 @@ describe('the Poller', () => {
     probe.ready()
     const record = asking('sent')
     poller.due(record)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([])
     record.phase = 'polling'
     poller.due(record)
     poller.due(record)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([record.wireUUID])
     expect(record.pollAsked).toBe(true)
     probe.named(record.wireUUID)
@@ -173,7 +172,7 @@ describe('the Poller', () => {
     out.pollAsked = true
     probe.ready()
     poller.resume([waiting, out])
-    await tick()
+    await afterTick()
     expect(sent).toEqual([waiting.wireUUID])
     // Its wake left the schedule: only the round's own timer is in it.
     expect(waiting.wake.index).toBe(-1)
@@ -200,18 +199,18 @@ describe('the Reconciler', () => {
     const record = asking('unknown')
     const { reconcile, probe, sent, pings } = reconciler([record])
     reconcile.pong()
-    await tick()
+    await afterTick()
     expect(sent).toEqual([])
     reconcile.ready(true)
     expect(pings).toHaveLength(1)
-    await tick()
+    await afterTick()
     expect(sent).toEqual([])
     reconcile.pong()
-    await tick()
+    await afterTick()
     expect(sent).toEqual([record.wireUUID])
     probe.named(record.wireUUID)
     reconcile.pong()
-    await tick()
+    await afterTick()
     expect(sent).toEqual([record.wireUUID])
   })
 
@@ -220,14 +219,14 @@ describe('the Reconciler', () => {
     const first = reconciler([record])
     first.reconcile.ready(true)
     first.clock.advance(500)
-    await tick()
+    await afterTick()
     expect(first.sent).toEqual([record.wireUUID])
     const second = reconciler([asking('unknown')])
     second.reconcile.ready(true)
     second.reconcile.lost()
     second.clock.advance(1_000)
     second.reconcile.pong()
-    await tick()
+    await afterTick()
     expect(second.sent).toEqual([])
   })
 
@@ -237,7 +236,7 @@ describe('the Reconciler', () => {
     const open = asking('unknown')
     const { reconcile, sent, pings } = reconciler([done, open])
     reconcile.ready(false)
-    await tick()
+    await afterTick()
     expect(pings).toEqual([])
     expect(sent).toEqual([open.wireUUID])
   })
