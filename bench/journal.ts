@@ -23,7 +23,7 @@ import { SimControl } from './sim-control.js'
 
 const quick = process.argv.includes('--quick')
 const TASKS = quick ? 5_000 : 20_000
-const TURNS = quick ? 2 : 3
+const TURNS = quick ? 2 : 5
 const CONCURRENCY = 100
 const task = (i: number) => ({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron, take ${i}`, width: 512, height: 512 }) as const
 
@@ -58,13 +58,18 @@ async function throughput(): Promise<void> {
     // A warm-up of each, not counted.
     await closedLoop(url, undefined)
     await closedLoop(url, fileJournal(join(dir, 'warm.journal')))
-    for (let turn = 0; turn < TURNS; turn++) {
-      plain.push((await closedLoop(url, undefined)).perSecond)
+    const withJournal = async (turn: number): Promise<void> => {
       const journal = fileJournal(join(dir, `turn-${turn}.journal`))
       const run = await closedLoop(url, journal)
       journaled.push(run.perSecond)
       syncsPerSecond.push(journal.stats.syncs / run.seconds)
       perAppend.push(journal.stats.entries / journal.stats.appends)
+    }
+    // Taking turns, each going first in every other round.
+    for (let turn = 0; turn < TURNS; turn++) {
+      if (turn % 2 === 1) await withJournal(turn)
+      plain.push((await closedLoop(url, undefined)).perSecond)
+      if (turn % 2 === 0) await withJournal(turn)
     }
   } finally {
     await sim.shutdown()

@@ -97,7 +97,12 @@ export class TaskEngine implements RecordOwner, JournalOwner {
     if (Number.isFinite(timeoutMs)) schedule.add(record, schedule.now() + timeoutMs)
     if (run.signal !== undefined) this.#signals.watch(record, run.signal)
     if (journal === undefined) this.#outbox.wake()
-    else journal.write(record, journalEntry(record, prepared))
+    else {
+      const entry = journalEntry(record, prepared)
+      // The entry holds the task as JSON text: the frame sends that text instead of encoding it again.
+      record.wire = entry.task
+      journal.write(record, entry)
+    }
   }
 
   /** Resolves when no task is pending (at once if none is). */
