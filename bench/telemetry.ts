@@ -4,8 +4,8 @@
  * turn (10,000 tasks of warm-up in it first, not timed), the modes taking turns in the same run (bench/telemetry-turn.ts): telemetry off, the
  * default with @opentelemetry/api installed and no SDK, @opentelemetry/api not installed (the
  * compiled library copied where only ws, eventemitter3 and nanoid resolve), the SDK's metrics
- * only, the SDK recording every span (BatchSpanProcessor, in-memory exporter) and the metrics,
- * and the same with one trace in ten sampled. Ratios of medians against `off`.
+ * only, the SDK recording every span (BatchSpanProcessor, in-memory exporter emptied after each
+ * batch) and the metrics, the same with the exporter keeping every span, and with one trace in ten sampled. Ratios of medians against `off`.
  *
  * `--latency N`: against the simulator answering each task after N ms instead of the floor server
  * (which answers at once), `off` and `on` only, 10,000 tasks a turn: what a span costs where a
@@ -28,7 +28,7 @@ const TASKS = LATENCY_MS !== undefined ? 10_000 : quick ? 20_000 : 100_000
 const TURNS = quick ? 3 : 5
 const CONCURRENCY = 100
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const ALL_MODES = ['off', 'default', 'absent', 'metrics', 'on', 'sampled'] as const
+const ALL_MODES = ['off', 'default', 'absent', 'metrics', 'on', 'kept', 'sampled'] as const
 type Mode = (typeof ALL_MODES)[number]
 const MODES: readonly Mode[] = LATENCY_MS === undefined ? ALL_MODES : ['off', 'on']
 
