@@ -1,8 +1,11 @@
 /** fileJournal on its own: the format, one fdatasync per append, compaction, the lock, damage. */
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { JournalEntry } from '../../lib/api/journal.js'
 import { fileJournal } from '../../lib/durable/file-journal.js'
@@ -120,5 +123,23 @@ describe('fileJournal', () => {
     expect(readFileSync(path, 'utf8')).toBe(lines.join('\n'))
     // The lock was let go with the failure.
     expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('an append the disk takes only in part (a short write) fails and is cut back to whole lines; the next append goes on', async () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
+    const child = join(root, 'spec/durable/children/size-limit-child.ts')
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child], {
+      cwd: root,
+      env: { ...process.env, JOURNAL: journalPath(), LIMIT: '4096' },
+    })
+    const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>
+    const whole = (open: number) => ({ ok: true, open, torn: null })
+    expect(seen.small).toBe('resolved')
+    expect(seen.afterSmall).toMatchObject(whole(3))
+    // 100 entries are about 14 kB: the kernel writes up to the 4,096-byte limit and says how much.
+    expect(seen.crossing).toMatch(/a short write \(\d+ of \d+ bytes\)/)
+    expect(seen.afterCrossing).toEqual({ ...whole(3), bytes: (seen.afterSmall as { bytes: number }).bytes })
+    expect(seen.again).toBe('resolved')
+    expect(seen.afterAgain).toMatchObject(whole(5))
   })
 })
