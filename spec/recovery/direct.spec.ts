@@ -10,27 +10,57 @@ import { describe, expect, it } from 'vitest'
 import { CHAOS_PRESETS } from '../../lib/cli/chaos.js'
 import type { AbortSignalLike } from '../../lib/api/options.js'
 import { IMAGE } from '../fixtures/tasks.js'
-import { record, useHarness } from '../helpers/harness.js'
+import { record, useHarness, type Harness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import type { WireTask } from '../helpers/scripted-server.js'
 import { failure, until } from '../helpers/wait.js'
 
 const image = IMAGE
 
+/**
+ * An async task a scripted server acknowledges and whose getResponse questions `answer()` answers,
+ * on a manual clock polling every second: `drive` moves the clock one poll at a time until the task
+ * settles (at most `most` polls), `read(poll)` waiting for what each answer did before the next.
+ */
+async function polledTask(h: Harness, answer: () => unknown) {
+  const taskUUID = randomUUID()
+  const server = await h.scripted({
+    onTasks: (tasks: WireTask[], reply) => {
+      for (const task of tasks) {
+        if (task.taskType === 'imageInference') reply({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
+        else if (task.taskType === 'getResponse') reply(answer())
+      }
+    },
+  })
+  const clock = new ManualClock()
+  const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1_000, multiplier: 1, maxDelayMs: 1_000, maxEmptyAnswers: 3 } })
+  const tasks = record(client, 'task')
+  let outcome: unknown
+  client.run({ ...image, taskUUID, deliveryMethod: 'async' }).then(
+    (items) => (outcome = items),
+    (error: unknown) => (outcome = error),
+  )
+  await until(() => tasks.some((event) => event.type === 'polling'), 'the acknowledgement')
+  const drive = async (most: number, read?: (poll: number) => Promise<void>): Promise<unknown> => {
+    for (let poll = 1; poll <= most && outcome === undefined; poll++) {
+      clock.advance(1_000)
+      await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
+      await read?.(poll)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await until(() => outcome !== undefined, 'the task settled')
+    return outcome
+  }
+  return { taskUUID, server, drive, settled: () => outcome !== undefined }
+}
+
 describe('poll.maxEmptyAnswers counts empty answers in a row', () => {
   const h = useHarness()
 
   it('an answer that knows the task resets the count: empty, empty, processing, empty, empty, success resolves', async () => {
     const answers: unknown[] = []
-    const taskUUID = randomUUID()
-    const server = await h.scripted({
-      onTasks: (tasks: WireTask[], reply) => {
-        for (const task of tasks) {
-          if (task.taskType === 'imageInference') reply({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
-          else if (task.taskType === 'getResponse') reply(answers.shift() ?? { data: [] })
-        }
-      },
-    })
+    const task = await polledTask(h, () => answers.shift() ?? { data: [] })
+    const { taskUUID } = task
     answers.push(
       { data: [] },
       { data: [] },
@@ -39,24 +69,8 @@ describe('poll.maxEmptyAnswers counts empty answers in a row', () => {
       { data: [] },
       { data: [{ taskType: 'imageInference', taskUUID, status: 'success', imageUUID: 'done' }] },
     )
-    const clock = new ManualClock()
-    const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1_000, multiplier: 1, maxDelayMs: 1_000, maxEmptyAnswers: 3 } })
-    const tasks = record(client, 'task')
-    const run = client.run({ ...image, taskUUID, deliveryMethod: 'async' })
-    let outcome: unknown
-    run.then(
-      (items) => (outcome = items),
-      (error: unknown) => (outcome = error),
-    )
-    await until(() => tasks.some((event) => event.type === 'polling'), 'the acknowledgement')
-    for (let poll = 1; poll <= 6 && outcome === undefined; poll++) {
-      clock.advance(1_000)
-      await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
-      // The answer is read before the clock moves again.
-      await until(() => answers.length === 6 - poll || outcome !== undefined, `answer ${poll}`)
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    await until(() => outcome !== undefined, 'the task settled')
+    // Each answer is read before the clock moves again.
+    const outcome = await task.drive(6, (poll) => until(() => answers.length === 6 - poll || task.settled(), `answer ${poll}`))
     expect(outcome).toEqual([{ taskType: 'imageInference', taskUUID, status: 'success', imageUUID: 'done' }])
   })
 })
@@ -65,35 +79,12 @@ describe('poll.maxEmptyAnswers reached', () => {
   const h = useHarness()
 
   it('only empty answers: the task fails with taskUnknown after exactly maxEmptyAnswers of them, naming the caller’s task', async () => {
-    const taskUUID = randomUUID()
-    const server = await h.scripted({
-      onTasks: (tasks: WireTask[], reply) => {
-        for (const task of tasks) {
-          if (task.taskType === 'imageInference') reply({ data: [{ taskType: 'imageInference', taskUUID: task.taskUUID }] })
-          else if (task.taskType === 'getResponse') reply({ data: [] })
-        }
-      },
-    })
-    const clock = new ManualClock()
-    const client = h.client(server.url, { clock, heartbeat: false, poll: { initialDelayMs: 1_000, multiplier: 1, maxDelayMs: 1_000, maxEmptyAnswers: 3 } })
-    const tasks = record(client, 'task')
-    const run = client.run({ ...image, taskUUID, deliveryMethod: 'async' })
-    let outcome: unknown
-    run.then(
-      (items) => (outcome = items),
-      (error: unknown) => (outcome = error),
-    )
-    await until(() => tasks.some((event) => event.type === 'polling'), 'the acknowledgement')
-    for (let poll = 1; poll <= 5 && outcome === undefined; poll++) {
-      clock.advance(1_000)
-      await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    await until(() => outcome !== undefined, 'the task settled')
-    expect(outcome).toMatchObject({ code: 'taskUnknown', taskUUID, taskType: 'imageInference' })
+    const task = await polledTask(h, () => ({ data: [] }))
+    const outcome = await task.drive(5)
+    expect(outcome).toMatchObject({ code: 'taskUnknown', taskUUID: task.taskUUID, taskType: 'imageInference' })
     expect((outcome as Error).message).toBe('getResponse did not know the task 3 times in a row')
     // The task and three questions.
-    expect(server.frames).toHaveLength(4)
+    expect(task.server.frames).toHaveLength(4)
   })
 })
 
