@@ -13,16 +13,29 @@ import type { TaskObserver } from '../tasks/deps.js'
 import type { MoveDetail } from '../tasks/ledger.js'
 import type { TaskRecord } from '../tasks/task-record.js'
 import type { Instruments } from './load.js'
-import { ATTRIBUTES, operationOf, SPAN_KIND_CLIENT, STATUS_ERROR } from './names.js'
+import { ATTRIBUTES, operationOf, SPAN_KIND_CLIENT, startAttributes, STATUS_ERROR } from './names.js'
 
 interface Watched {
   readonly span: SpanLike | undefined
   readonly startedAt: number
+  readonly kind: Kind
+}
+
+/** What every task of one type and model shares: the operation, its span's name, the duration's attributes. */
+interface Kind {
+  readonly operation: string
+  readonly spanName: string
   readonly attributes: TelemetryAttributes
 }
 
+/** Kinds kept (type × model); past this the cache starts again, so odd model ids cannot grow it without end. */
+const MAX_KINDS = 1_024
+
 export class TaskTelemetry implements TaskObserver {
   readonly #watched = new Map<TaskRecord, Watched>()
+  /** By taskType, then model. */
+  readonly #kinds = new Map<string, Map<string, Kind>>()
+  #kindCount = 0
 
   constructor(
     private readonly tracer: TracerLike | undefined,
@@ -31,19 +44,40 @@ export class TaskTelemetry implements TaskObserver {
     private readonly thrown: (what: string, error: unknown) => void,
   ) {}
 
+  #kindOf(taskType: string, model: string): Kind {
+    let byModel = this.#kinds.get(taskType)
+    const known = byModel?.get(model)
+    if (known !== undefined) return known
+    if (this.#kindCount >= MAX_KINDS) {
+      this.#kinds.clear()
+      this.#kindCount = 0
+      byModel = undefined
+    }
+    if (byModel === undefined) this.#kinds.set(taskType, (byModel = new Map<string, Kind>()))
+    const operation = operationOf(taskType)
+    const kind: Kind = {
+      operation,
+      spanName: `${operation} ${model}`,
+      // Frozen: shared by every record of the kind, so a meter that changed it would change them all.
+      attributes: Object.freeze({ [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: model, [ATTRIBUTES.taskType]: taskType }),
+    }
+    byModel.set(model, kind)
+    this.#kindCount += 1
+    return kind
+  }
+
   // try/catch written out, not a guard taking a closure: these run on every task's every move.
   admitted(record: TaskRecord): void {
     try {
-      const operation = operationOf(record.taskType)
-      const attributes: TelemetryAttributes = { [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: record.model, [ATTRIBUTES.taskType]: record.taskType }
-      const options = { kind: SPAN_KIND_CLIENT, attributes: { ...attributes, [ATTRIBUTES.taskUUID]: record.id } }
-      // The parent was read when run() was called (client-telemetry.ts); none: the tracer's own default.
-      const parent = record.parentContext
-      const span =
-        parent === undefined
-          ? this.tracer?.startSpan(`${operation} ${record.model}`, options)
-          : this.tracer?.startSpan(`${operation} ${record.model}`, options, parent)
-      this.#watched.set(record, { span, startedAt: this.now(), attributes })
+      const kind = this.#kindOf(record.taskType, record.model)
+      let span: SpanLike | undefined
+      if (this.tracer !== undefined) {
+        const options = { kind: SPAN_KIND_CLIENT, attributes: startAttributes(kind.operation, record.model, record.taskType, record.id) }
+        // The parent was read when run() was called (client-telemetry.ts); none: the tracer's own default.
+        const parent = record.parentContext
+        span = parent === undefined ? this.tracer.startSpan(kind.spanName, options) : this.tracer.startSpan(kind.spanName, options, parent)
+      }
+      this.#watched.set(record, { span, startedAt: this.now(), kind })
     } catch (error) {
       this.thrown('telemetry: starting a span', error)
     }
@@ -80,7 +114,8 @@ export class TaskTelemetry implements TaskObserver {
     this.#watched.delete(record)
     const span = watched.span
     span?.setAttribute(ATTRIBUTES.attempts, record.submissions)
-    const attributes = error === undefined ? watched.attributes : { ...watched.attributes, [ATTRIBUTES.errorType]: error.code }
+    const shared = watched.kind.attributes
+    const attributes = error === undefined ? shared : { ...shared, [ATTRIBUTES.errorType]: error.code }
     if (error !== undefined) {
       span?.setAttribute(ATTRIBUTES.errorType, error.code)
       span?.setStatus({ code: STATUS_ERROR, message: error.message })

@@ -55,6 +55,29 @@ describe('spans and metrics per task', () => {
     expect(sum(await points(reader, 'runware.client.tasks.queued'))).toBe(0)
   })
 
+  it('each type and model keeps its own attributes, past the 1,024 kinds the client remembers and again after', async () => {
+    const sim = await harness.simulator({ apiKeys: [API_KEY] })
+    const { exporter, reader, tracerProvider, meterProvider } = providers()
+    const client = harness.client(sim.url, { telemetry: { tracerProvider, meterProvider } })
+    const models = Array.from({ length: 1_030 }, (_, i) => `kinds:${i + 1}@1`)
+    for (const model of [...models, 'kinds:1@1']) await client.run({ ...IMAGE, model })
+    await client.run({ taskType: 'promptEnhance', prompt: 'a heron', promptMaxLength: 64 })
+    const spans = exporter.getFinishedSpans()
+    expect(spans).toHaveLength(1_032)
+    for (const span of spans) expect(span.name).toBe([span.attributes['gen_ai.operation.name'], span.attributes['gen_ai.request.model']].join(' '))
+    expect(spans.at(-2)?.name).toBe('generate_content kinds:1@1')
+    expect(spans.at(-1)?.attributes['runware.task.type']).toBe('promptEnhance')
+    const durations = (await points(reader, 'gen_ai.client.operation.duration')) as DataPoint<Histogram>[]
+    const byModel = new Map(durations.map((point) => [point.attributes['gen_ai.request.model'], point.value.count]))
+    expect(byModel.size).toBe(1_031)
+    expect(byModel.get('kinds:1@1')).toBe(2)
+    expect(
+      models.every((model) =>
+        durations.some((point) => point.attributes['gen_ai.request.model'] === model && point.attributes['runware.task.type'] === 'imageInference'),
+      ),
+    ).toBe(true)
+  })
+
   it('a failed task: status ERROR, error.type the code, the errors counter by code and category', async () => {
     const sim = await harness.simulator({ apiKeys: [API_KEY] })
     const { exporter, reader, tracerProvider, meterProvider } = providers()
