@@ -1,10 +1,10 @@
 /**
  * `fileJournal(path)`: the embedded journal store. An append-only file of JSON lines
  * (journal-format.ts), one live process at a time (file-lock.ts). An append is durable when it
- * resolves (written, then fdatasync); closes are written without a sync of their own (a close
- * lost in a crash delivers a result again, never loses one). When closed entries far outnumber
- * open ones the file is compacted: the open entries are written to a new file, synced, renamed
- * over the old one, and the directory synced.
+ * resolves (one synchronous write, then an fdatasync off the event loop); closes are written
+ * without a sync of their own (a close lost in a crash delivers a result again, never loses one).
+ * When closed entries far outnumber open ones the file is compacted: the open entries are written
+ * to a new file, synced, renamed over the old one, and the directory synced.
  */
 import { writeSync } from 'node:fs'
 import { open as openFile, readFile, rename, truncate, type FileHandle } from 'node:fs/promises'
