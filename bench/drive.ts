@@ -54,3 +54,17 @@ export async function timeEach(client: BenchClient, count: number, deadline = In
   }
   return times
 }
+
+/**
+ * `count` tasks through `run`, `concurrency` lanes each starting its next task when its last one
+ * settles (a closed loop); seconds from the first to the last.
+ */
+export async function closedLoop(run: (index: number) => Promise<unknown>, count: number, concurrency: number): Promise<number> {
+  let next = 0
+  const started = performance.now()
+  const lane = async (): Promise<void> => {
+    while (next < count) await run(next++)
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane))
+  return (performance.now() - started) / 1_000
+}

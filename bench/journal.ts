@@ -19,7 +19,9 @@ import { RunwareSocket } from '../lib/client.js'
 import { fileJournal, type FileJournal } from '../lib/durable/file-journal.js'
 import { startSimulator } from '../lib/simulator/index.js'
 import { API_KEY } from './clients/types.js'
+import { closedLoop } from './drive.js'
 import { SimControl } from './sim-control.js'
+import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')
 const TASKS = quick ? 5_000 : 20_000
@@ -27,21 +29,10 @@ const TURNS = quick ? 2 : 5
 const CONCURRENCY = 100
 const task = (i: number) => ({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron, take ${i}`, width: 512, height: 512 }) as const
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
-}
-
-async function closedLoop(url: string, journal: FileJournal | undefined): Promise<{ perSecond: number; seconds: number }> {
+async function throughputTurn(url: string, journal: FileJournal | undefined): Promise<{ perSecond: number; seconds: number }> {
   const client = new RunwareSocket({ apiKey: API_KEY, url, journal })
   await client.connect()
-  let next = 0
-  const started = performance.now()
-  const lane = async (): Promise<void> => {
-    while (next < TASKS) await client.run(task(next++))
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane))
-  const seconds = (performance.now() - started) / 1_000
+  const seconds = await closedLoop((i) => client.run(task(i)), TASKS, CONCURRENCY)
   await client.close()
   return { perSecond: TASKS / seconds, seconds }
 }
@@ -56,11 +47,11 @@ async function throughput(): Promise<void> {
   const perAppend: number[] = []
   try {
     // A warm-up of each, not counted.
-    await closedLoop(url, undefined)
-    await closedLoop(url, fileJournal(join(dir, 'warm.journal')))
+    await throughputTurn(url, undefined)
+    await throughputTurn(url, fileJournal(join(dir, 'warm.journal')))
     const withJournal = async (turn: number): Promise<void> => {
       const journal = fileJournal(join(dir, `turn-${turn}.journal`))
-      const run = await closedLoop(url, journal)
+      const run = await throughputTurn(url, journal)
       journaled.push(run.perSecond)
       syncsPerSecond.push(journal.stats.syncs / run.seconds)
       perAppend.push(journal.stats.entries / journal.stats.appends)
@@ -68,7 +59,7 @@ async function throughput(): Promise<void> {
     // Taking turns, each going first in every other round.
     for (let turn = 0; turn < TURNS; turn++) {
       if (turn % 2 === 1) await withJournal(turn)
-      plain.push((await closedLoop(url, undefined)).perSecond)
+      plain.push((await throughputTurn(url, undefined)).perSecond)
       if (turn % 2 === 0) await withJournal(turn)
     }
   } finally {

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url'
 import type * as Client from '../lib/client.js'
 import type { RunwareSocketOptions } from '../lib/api/options.js'
 import { API_KEY } from './clients/types.js'
+import { closedLoop } from './drive.js'
 
 const [mode = 'off', url = '', tasksText = '20000', concurrencyText = '100', libDir = ''] = process.argv.slice(2)
 const TASKS = Number(tasksText)
@@ -75,16 +76,7 @@ const { RunwareSocket } = (await import(pathToFileURL(join(libDir, 'client.js'))
 const { options, recorded } = await telemetryFor()
 const client = new RunwareSocket({ apiKey: API_KEY, url, ...options })
 await client.connect()
-/** A closed loop of `count` tasks at CONCURRENCY; seconds. */
-async function loop(count: number): Promise<number> {
-  let next = 0
-  const started = performance.now()
-  const lane = async (): Promise<void> => {
-    while (next < count) await client.run(task(next++))
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane))
-  return (performance.now() - started) / 1_000
-}
+const loop = (count: number): Promise<number> => closedLoop((i) => client.run(task(i)), count, CONCURRENCY)
 // Warm-up in the same process, not counted: the JIT and the heap settle before the clock starts.
 await loop(WARM_UP)
 const seconds = await loop(TASKS)

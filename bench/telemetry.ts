@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { buildLib } from './build-lib.js'
 import { SimControl } from './sim-control.js'
+import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')
 const latencyAt = process.argv.indexOf('--latency')
@@ -38,11 +39,6 @@ interface Turn {
   apiResolvable: boolean
   spans: number
   durations: number
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
 }
 
 /** The compiled library where @opentelemetry/api cannot be found: its three dependencies only. */

@@ -7,7 +7,9 @@
 import { RunwareSocket } from '../lib/client.js'
 import { buildLib } from './build-lib.js'
 import { API_KEY } from './clients/types.js'
+import { closedLoop } from './drive.js'
 import { SimControl } from './sim-control.js'
+import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')
 const TASKS = quick ? 2_000 : 10_000
@@ -15,21 +17,10 @@ const TURNS = quick ? 2 : 3
 const CONCURRENCY = 100
 const task = (i: number) => ({ taskType: 'imageInference', model: 'runware:101@1', positivePrompt: `a heron, take ${i}`, width: 512, height: 512 }) as const
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
-}
-
-async function closedLoop(url: string, transport: 'websocket' | 'http'): Promise<number> {
+async function throughputTurn(url: string, transport: 'websocket' | 'http'): Promise<number> {
   const client = new RunwareSocket({ apiKey: API_KEY, url, transport })
   await client.connect()
-  let next = 0
-  const started = performance.now()
-  const lane = async (): Promise<void> => {
-    while (next < TASKS) await client.run(task(next++))
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane))
-  const seconds = (performance.now() - started) / 1_000
+  const seconds = await closedLoop((i) => client.run(task(i)), TASKS, CONCURRENCY)
   await client.close()
   return TASKS / seconds
 }
@@ -43,13 +34,13 @@ console.log('|---|---|---|---|---|')
 try {
   for (const latencyMs of [0, 20]) {
     const url = await sim.start({ latencyMs })
-    await closedLoop(url, 'websocket')
-    await closedLoop(url, 'http')
+    await throughputTurn(url, 'websocket')
+    await throughputTurn(url, 'http')
     const ws: number[] = []
     const http: number[] = []
     for (let turn = 0; turn < TURNS; turn++) {
-      ws.push(await closedLoop(url, 'websocket'))
-      http.push(await closedLoop(url, 'http'))
+      ws.push(await throughputTurn(url, 'websocket'))
+      http.push(await throughputTurn(url, 'http'))
     }
     const turns = `${ws.map((v) => v.toFixed(0)).join(', ')}; ${http.map((v) => v.toFixed(0)).join(', ')}`
     console.log(`| ${latencyMs} ms | ${median(ws).toFixed(0)} | ${median(http).toFixed(0)} | ${(median(http) / median(ws)).toFixed(2)}× | ${turns} |`)
