@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Journal, JournalContents, JournalEntry, RecoveredTask } from '../../lib/api/journal.js'
 import { fileJournal } from '../../lib/durable/file-journal.js'
+import type { Simulator } from '../../lib/simulator/index.js'
 import { RunwareError } from '../../lib/support/errors.js'
 import { ASYNC_VIDEO, IMAGE } from '../fixtures/tasks.js'
 import { record, useHarness } from '../helpers/harness.js'
@@ -31,6 +32,23 @@ function openIds(path: string): string[] {
     for (const id of parsed.close ?? []) open.delete(id)
   }
   return [...open]
+}
+
+/** A client on the journal at `path` sends one task, the server holds its result, the client closes: its entry stays open. */
+async function leaveOnWire(sim: Simulator, path: string, meta: string): Promise<void> {
+  const client = harness.client(sim.url, { journal: fileJournal(path) })
+  sim.holdResults()
+  const pending = failure(client.run({ ...IMAGE }, { meta }))
+  await until(() => sim.stats.tasksReceived === 1, 'the task on the wire')
+  await client.close()
+  await pending
+}
+
+/** Everything `recover()` yields, in order. */
+async function recoverAll(client: { recover(): AsyncIterable<RecoveredTask> }): Promise<RecoveredTask[]> {
+  const recovered: RecoveredTask[] = []
+  for await (const task of client.recover()) recovered.push(task)
+  return recovered
 }
 
 /** A store whose appends wait until released: what the client does meanwhile is visible. */
@@ -160,15 +178,9 @@ describe('recover()', () => {
   it('a recovered task the server never finishes times out after taskTimeoutMs, like any other', async () => {
     const sim = await harness.simulator()
     const path = journalPath()
-    const client = harness.client(sim.url, { journal: fileJournal(path) })
-    sim.holdResults()
-    const pending = failure(client.run({ ...IMAGE }, { meta: 'stuck' }))
-    await until(() => sim.stats.tasksReceived === 1, 'the task on the wire')
-    await client.close()
-    await pending
+    await leaveOnWire(sim, path, 'stuck')
     const next = harness.client(sim.url, { journal: fileJournal(path), taskTimeoutMs: 100 })
-    const recovered: RecoveredTask[] = []
-    for await (const task of next.recover()) recovered.push(task)
+    const recovered = await recoverAll(next)
     expect(recovered).toHaveLength(1)
     expect(recovered[0]).toMatchObject({ meta: 'stuck', error: { code: 'taskTimeout' } })
   })
@@ -185,16 +197,14 @@ describe('recover()', () => {
     await Promise.all([sync, video])
     sim.releaseResults()
     const second = harness.client(sim.url, { journal: fileJournal(path), poll: { initialDelayMs: 20, maxDelayMs: 50 } })
-    const recovered: RecoveredTask[] = []
-    for await (const task of second.recover()) recovered.push(task)
+    const recovered = await recoverAll(second)
     expect(recovered.map((task) => task.meta).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([{ order: 1 }, { order: 2 }])
     for (const task of recovered) expect(task.items).toHaveLength(1)
     expect(sim.stats.executedTwice()).toEqual([])
     expect(sim.stats.executions.size).toBe(2)
     await until(() => openIds(path).length === 0, 'every entry closed')
     // A second call yields nothing: the entries were taken.
-    const again: RecoveredTask[] = []
-    for await (const task of second.recover()) again.push(task)
+    const again = await recoverAll(second)
     expect(again).toEqual([])
   })
 })
@@ -235,8 +245,7 @@ describe('drain()', () => {
     expect(openIds(path)).toHaveLength(3)
     sim.releaseResults()
     const next = harness.client(sim.url, { journal: fileJournal(path) })
-    const recovered: RecoveredTask[] = []
-    for await (const task of next.recover()) recovered.push(task)
+    const recovered = await recoverAll(next)
     expect(recovered.map((task) => task.meta).sort()).toEqual([0, 1, 2])
     expect(recovered.every((task) => task.items?.length === 1)).toBe(true)
     expect(sim.stats.executedTwice()).toEqual([])
@@ -248,20 +257,14 @@ describe('a torn journal', () => {
   it('a last line cut by a power loss is dropped and reported once; the entries before it are recovered', async () => {
     const sim = await harness.simulator()
     const path = journalPath()
-    const first = harness.client(sim.url, { journal: fileJournal(path) })
-    sim.holdResults()
-    const pending = failure(first.run({ ...IMAGE }, { meta: 'kept' }))
-    await until(() => sim.stats.tasksReceived === 1, 'on the wire')
-    await first.close()
-    await pending
+    await leaveOnWire(sim, path, 'kept')
     // Half an entry, as a write cut by the power going: never acknowledged, so never sent.
     const whole = readFileSync(path, 'utf8')
     writeFileSync(path, `${whole}{"open":{"taskUUID":"0b1c`)
     sim.releaseResults()
     const next = harness.client(sim.url, { journal: fileJournal(path) })
     const errors = record(next, 'error')
-    const recovered: RecoveredTask[] = []
-    for await (const task of next.recover()) recovered.push(task)
+    const recovered = await recoverAll(next)
     expect(recovered.map((task) => [task.meta, task.items?.length])).toEqual([['kept', 1]])
     await until(() => errors.length > 0, 'the repair reported')
     expect(errors).toHaveLength(1)
