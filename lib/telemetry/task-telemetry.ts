@@ -33,9 +33,8 @@ const MAX_KINDS = 1_024
 
 export class TaskTelemetry implements TaskObserver {
   readonly #watched = new Map<TaskRecord, Watched>()
-  /** By taskType, then model. */
-  readonly #kinds = new Map<string, Map<string, Kind>>()
-  #kindCount = 0
+  /** By type and model: the type's length first, so no two pairs share a key. */
+  readonly #kinds = new Map<string, Kind>()
 
   constructor(
     private readonly tracer: TracerLike | undefined,
@@ -45,15 +44,10 @@ export class TaskTelemetry implements TaskObserver {
   ) {}
 
   #kindOf(taskType: string, model: string): Kind {
-    let byModel = this.#kinds.get(taskType)
-    const known = byModel?.get(model)
+    const key = `${taskType.length}:${taskType}${model}`
+    const known = this.#kinds.get(key)
     if (known !== undefined) return known
-    if (this.#kindCount >= MAX_KINDS) {
-      this.#kinds.clear()
-      this.#kindCount = 0
-      byModel = undefined
-    }
-    if (byModel === undefined) this.#kinds.set(taskType, (byModel = new Map<string, Kind>()))
+    if (this.#kinds.size >= MAX_KINDS) this.#kinds.clear()
     const operation = operationOf(taskType)
     const kind: Kind = {
       operation,
@@ -61,8 +55,7 @@ export class TaskTelemetry implements TaskObserver {
       // Frozen: shared by every record of the kind, so a meter that changed it would change them all.
       attributes: Object.freeze({ [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: model, [ATTRIBUTES.taskType]: taskType }),
     }
-    byModel.set(model, kind)
-    this.#kindCount += 1
+    this.#kinds.set(key, kind)
     return kind
   }
 
