@@ -10,12 +10,19 @@
  *   kept     as `on`, the exporter keeping every span (the heap grows by each one: GC pays for it)
  *   sampled  as `on`, one trace in ten sampled (ParentBased(TraceIdRatio 0.1), the usual setting at volume)
  *   absent   the option left out, @opentelemetry/api not resolvable from `libDir`
+ * Each turn gives its tasks per second and this process's CPU time per task (it also waits on the
+ * server, so the two do not add up the same way).
+ *   sdk      no client: the SDK set up as for `on`, asked per task what the library asks of it
+ *            (a span started with the task's attributes, its attempts set, ended; one duration
+ *            recorded), in rounds of CONCURRENCY with a turn of the event loop between; what `on`
+ *            cannot cost less than
  */
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type * as Client from '../lib/client.js'
 import type { RunwareSocketOptions } from '../lib/api/options.js'
+import type * as Names from '../lib/telemetry/names.js'
 import { API_KEY } from './clients/types.js'
 import { closedLoop } from './drive.js'
 
@@ -72,13 +79,74 @@ async function telemetryFor(): Promise<{ options: Pick<RunwareSocketOptions, 'te
   }
 }
 
-const { RunwareSocket } = (await import(pathToFileURL(join(libDir, 'client.js')).href)) as typeof Client
 const { options, recorded } = await telemetryFor()
+if (mode === 'sdk') {
+  const { perSecond, cpuMicros } = await sdkAlone(options.telemetry)
+  console.log(JSON.stringify({ mode, perSecond, cpuMicros, apiResolvable, ...(await recorded()) }))
+  process.exit(0)
+}
+/** Tasks per second the SDK alone could record, doing per task what lib/telemetry/task-telemetry.ts asks of it. */
+async function sdkAlone(telemetry: RunwareSocketOptions['telemetry']): Promise<{ perSecond: number; cpuMicros: number }> {
+  if (typeof telemetry !== 'object' || telemetry.tracerProvider === undefined || telemetry.meterProvider === undefined) throw new Error('sdk: no providers')
+  const names = (await import(pathToFileURL(join(libDir, 'telemetry', 'names.js')).href)) as typeof Names
+  const tracer = telemetry.tracerProvider.getTracer(names.INSTRUMENTATION_SCOPE, names.INSTRUMENTATION_VERSION)
+  const { duration } = names.METRICS
+  const histogram = telemetry.meterProvider
+    .getMeter(names.INSTRUMENTATION_SCOPE, names.INSTRUMENTATION_VERSION)
+    .createHistogram(duration.name, { unit: duration.unit, advice: { explicitBucketBoundaries: [...names.DURATION_BUCKETS] } })
+  const { model, taskType } = task(0)
+  const operation = names.operationOf(taskType)
+  const shared = Object.freeze({ [names.ATTRIBUTES.operation]: operation, [names.ATTRIBUTES.model]: model, [names.ATTRIBUTES.taskType]: taskType })
+  const spanName = `${operation} ${model}`
+  const record = (i: number): void => {
+    const startedAt = performance.now()
+    const attributes = names.startAttributes(operation, model, taskType, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+    const span = tracer.startSpan(spanName, { kind: names.SPAN_KIND_CLIENT, attributes })
+    span.setAttribute(names.ATTRIBUTES.attempts, 1)
+    span.end()
+    histogram.record((performance.now() - startedAt) / 1_000, shared)
+  }
+  const rounds = async (count: number): Promise<number> => {
+    const started = performance.now()
+    for (let i = 0; i < count; i++) {
+      record(i)
+      if (i % CONCURRENCY === CONCURRENCY - 1) await new Promise<void>((turned) => setImmediate(turned))
+    }
+    return (performance.now() - started) / 1_000
+  }
+  await rounds(WARM_UP)
+  const cpu = process.cpuUsage()
+  const seconds = await rounds(TASKS)
+  return { perSecond: TASKS / seconds, cpuMicros: cpuPerTask(cpu) }
+}
+
+/** This process's CPU time (user and system) per task since `from`, in µs. */
+function cpuPerTask(from: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(from)
+  return (user + system) / TASKS
+}
+
+// Frames the client sends (the library's ws is this one: the same package, resolved from the same
+// root). A client that takes longer per task finds more results in each read and sends more tasks
+// per frame, which costs less per task: the turn reports it beside its throughput.
+let framesSent = 0
+const { WebSocket } = await import('ws')
+const prototype = WebSocket.prototype as unknown as { send: (...args: unknown[]) => void }
+const send = prototype.send
+prototype.send = function counted(this: unknown, ...args: unknown[]): void {
+  framesSent += 1
+  Reflect.apply(send, this, args)
+}
+const { RunwareSocket } = (await import(pathToFileURL(join(libDir, 'client.js')).href)) as typeof Client
 const client = new RunwareSocket({ apiKey: API_KEY, url, ...options })
 await client.connect()
 const loop = (count: number): Promise<number> => closedLoop((i) => client.run(task(i)), count, CONCURRENCY)
 // Warm-up in the same process, not counted: the JIT and the heap settle before the clock starts.
 await loop(WARM_UP)
+const cpu = process.cpuUsage()
+const framesBefore = framesSent
 const seconds = await loop(TASKS)
+const cpuMicros = cpuPerTask(cpu)
+const tasksPerFrame = TASKS / (framesSent - framesBefore)
 await client.close()
-console.log(JSON.stringify({ mode, perSecond: TASKS / seconds, apiResolvable, ...(await recorded()) }))
+console.log(JSON.stringify({ mode, perSecond: TASKS / seconds, cpuMicros, tasksPerFrame, apiResolvable, ...(await recorded()) }))
