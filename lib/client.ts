@@ -6,7 +6,7 @@
 import { nanoid } from 'nanoid'
 import { checkRunOptions, fixedOf, prepareTask, type Admission } from './tasks/admit.js'
 import { Durability } from './durable/durability.js'
-import { budgetError } from './tasks/costs.js'
+import { budgetError } from './tasks/outputs.js'
 import type { DrainOptions, DrainResult, RecoveredTask } from './api/journal.js'
 import { Connection } from './connection/connection.js'
 import { TaskEngine } from './tasks/engine.js'

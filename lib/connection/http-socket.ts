@@ -119,7 +119,7 @@ function stampStatus(body: Body, status: number, sent: Sent): void {
 
 /**
  * On a socket every getResponse gets an answer frame of its own, an empty one included, and the
- * probes count them (probes.ts). One answer to several questions is cut back into one per question.
+ * probes count them (tasks/questions.ts). One answer to several questions is cut back into one per question.
  */
 function perQuestion(body: Body, asked: readonly string[]): string[] {
   const data = list(body.data)

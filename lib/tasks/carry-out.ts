@@ -9,7 +9,7 @@ import type { RunwareError } from '../support/errors.js'
 import type { Schedule } from '../support/schedule.js'
 import type { Ledger } from './ledger.js'
 import type { Outbox } from './outbox.js'
-import type { Poller } from './poller.js'
+import type { Poller } from './questions.js'
 import type { ItemDecision, LinkDecision } from './steps.js'
 import type { TaskRecord } from './task-record.js'
 

@@ -2,7 +2,7 @@
  * The task engine beneath the public face: it admits tasks into the ledger, sends them through
  * the outbox, settles each exactly once, and carries out what is decided about them: the
  * receiver's decisions on what arrives, recovery.ts's on a lost socket. A phase move releases
- * what the phase it leaves held (machines/phases.ts, releases.ts), so settling is one move. It
+ * what the phase it leaves held (machines/phases.ts, holdings.ts), so settling is one move. It
  * never touches a socket: frames leave through the connection's port.
  */
 import type { PreparedTask } from './admit.js'
@@ -14,15 +14,12 @@ import { taskError, type RunwareError } from '../support/errors.js'
 import { journalEntry, type JournalOwner, type JournalPort, type TaskDeps } from './deps.js'
 import { Ledger, TaskRecord, taskEvent, type MoveDetail, type RecordOwner } from './ledger.js'
 import { Outbox } from './outbox.js'
-import { Poller } from './poller.js'
-import { Prober } from './probes.js'
+import { Poller, Prober, Reconciler } from './questions.js'
 import { Receiver } from './receiver.js'
 import { CarryOut } from './carry-out.js'
-import { Reconciler } from './reconcile.js'
-import { Signals } from './signals.js'
 import { Lanes, type Lane } from './lanes.js'
-import { Costs } from './costs.js'
-import { release, type Holders } from './releases.js'
+import { Costs } from './outputs.js'
+import { release, Signals, type Holders } from './holdings.js'
 import type { LimitReason } from '../capacity/limiter.js'
 
 export class TaskEngine implements RecordOwner, JournalOwner {

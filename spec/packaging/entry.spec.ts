@@ -30,8 +30,9 @@ describe('the main entry', () => {
     ).toEqual([])
     // The count, so a new module shows up here as a conscious change (48: telemetry's four and
     // tasks/costs.ts, #25; 50: connection/http-socket.ts and transport-choice.ts, the HTTP transport, #26;
-    // 53: connection/http-stream.ts, streamed text, and tasks/outputs.ts and releases.ts, split out for the 300-line rule, #26).
-    expect(loaded.length).toBeLessThanOrEqual(53)
+    // 53: connection/http-stream.ts, streamed text, and tasks/outputs.ts and releases.ts, split out for the 300-line rule, #26;
+    // 49: costs.ts into outputs.ts, signals.ts and releases.ts into holdings.ts, poller, probes and reconcile into questions.ts, #22).
+    expect(loaded.length).toBeLessThanOrEqual(49)
   })
 
   it('the check sees the simulator when an entry does load it', async () => {

@@ -4,7 +4,7 @@
  */
 import { MeterProvider } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it } from 'vitest'
-import { Costs, MAX_ITEM_USD } from '../../lib/tasks/costs.js'
+import { Costs, MAX_ITEM_USD } from '../../lib/tasks/outputs.js'
 import type { TaskRecord } from '../../lib/tasks/task-record.js'
 import type { ResultItem } from '../../lib/protocol/protocol.js'
 import { API_KEY, useHarness } from '../helpers/harness.js'

@@ -1,12 +1,11 @@
-/** What a phase move lets go of (tasks/releases.ts): each holding released by its keeper, and only that one. */
+/** What a phase move lets go of (tasks/holdings.ts): each holding released by its keeper, and only that one. */
 import { describe, expect, it } from 'vitest'
 import type { Wire } from '../../lib/connection/port.js'
 import type { Holding } from '../../lib/machines/phases.js'
 import { isScheduled, Schedule } from '../../lib/support/schedule.js'
 import { TaskRecord } from '../../lib/tasks/ledger.js'
-import { Prober } from '../../lib/tasks/probes.js'
-import { release, type Holders } from '../../lib/tasks/releases.js'
-import { Signals } from '../../lib/tasks/signals.js'
+import { Prober } from '../../lib/tasks/questions.js'
+import { release, Signals, type Holders } from '../../lib/tasks/holdings.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { bareRecord } from '../helpers/records.js'
 
