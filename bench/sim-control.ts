@@ -42,6 +42,11 @@ export class SimControl {
     })
   }
 
+  /** The simulator process's id (a bench may pin it to a CPU). */
+  get pid(): number | undefined {
+    return this.#child.pid
+  }
+
   #call<T>(request: SimRequest): Promise<T> {
     const id = this.#nextId++
     return new Promise<T>((resolve, reject) => {

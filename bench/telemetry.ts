@@ -9,11 +9,17 @@
  * Mode `sdk` is no client at all: the SDK alone doing per task what the library asks of it, for
  * its CPU time per task beside the client's.
  *
+ * `--no-preload`: the turns do not load the SDK's modules unless their mode uses them (the bench
+ * before 2026-12-06; bench/telemetry-turn.ts says why it now does).
+ *
+ * `--pin`: the turn's process on CPU 0 and the server's on CPU 1 (taskset), so the two do not
+ * share a core by the scheduler's choice.
+ *
  * `--latency N`: against the simulator answering each task after N ms instead of the floor server
  * (which answers at once), `off` and `on` only, 10,000 tasks a turn: what a span costs where a
  * task takes time to run, as every Runware task does.
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +30,9 @@ import { SimControl } from './sim-control.js'
 import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')
+// The client's turn on CPU 0 and the server on CPU 1 (taskset): neither waits for the other's core.
+const PIN = process.argv.includes('--pin')
+const PRELOAD = !process.argv.includes('--no-preload')
 const latencyAt = process.argv.indexOf('--latency')
 const LATENCY_MS = latencyAt === -1 ? undefined : Number(process.argv[latencyAt + 1])
 if (LATENCY_MS !== undefined && !(LATENCY_MS >= 0)) throw new Error('--latency takes a number of milliseconds')
@@ -56,17 +65,17 @@ function withoutApi(build: string): { dir: string; lib: string } {
 }
 
 async function turn(mode: Mode, url: string, lib: string): Promise<Turn> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench', 'telemetry-turn.ts'), mode, url, String(TASKS), String(CONCURRENCY), lib],
-    { cwd: ROOT, maxBuffer: 1 << 20 },
-  )
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'bench', 'telemetry-turn.ts'), mode, url, String(TASKS), String(CONCURRENCY), lib]
+  const [command = '', ...args] = PIN ? ['taskset', '-c', '0', ...node] : node
+  const env = { ...process.env, BENCH_TELEMETRY_PRELOAD: PRELOAD ? '1' : '0' }
+  const { stdout } = await promisify(execFile)(command, args, { cwd: ROOT, maxBuffer: 1 << 20, env })
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Turn
 }
 
 const build = await buildLib()
 const absent = withoutApi(build)
 const sim = await SimControl.launch()
+if (PIN) execFileSync('taskset', ['-a', '-cp', '1', String(sim.pid)], { stdio: 'ignore' })
 const url = await sim.start(LATENCY_MS === undefined ? { floor: true } : { latencyMs: LATENCY_MS })
 const turns: Turn[] = []
 try {
@@ -86,7 +95,8 @@ try {
 const of = (mode: Mode) => turns.filter((t) => t.mode === mode)
 const base = median(of('off').map((t) => t.perSecond))
 const server = LATENCY_MS === undefined ? 'the floor server' : `the simulator at ${LATENCY_MS} ms a task`
-console.log(`telemetry, ${TASKS} tasks at ${CONCURRENCY} in flight on ${server}, a fresh process per turn, ${TURNS} turns each`)
+const pinned = (PIN ? ', the client on CPU 0 and the server on CPU 1' : '') + (PRELOAD ? ", every turn with the SDK's modules loaded" : '')
+console.log(`telemetry, ${TASKS} tasks at ${CONCURRENCY} in flight on ${server}, a fresh process per turn, ${TURNS} turns each${pinned}`)
 const columns = [
   'telemetry',
   'tasks/s (median)',
