@@ -10,17 +10,19 @@
  *   kept     as `on`, the exporter keeping every span (the heap grows by each one: GC pays for it)
  *   sampled  as `on`, one trace in ten sampled (ParentBased(TraceIdRatio 0.1), the usual setting at volume)
  *   absent   the option left out, @opentelemetry/api not resolvable from `libDir`
+ *   sdk      no client: the SDK set up as for `on`, asked per task what the library asks of it
+ *            (a span started with the task's attributes, its attempts set, ended; one duration
+ *            recorded), in rounds of CONCURRENCY with a turn of the event loop between; what `on`
+ *            cannot cost less than
+ *
  * Every turn loads the SDK's modules first, whether its mode uses them or not. Loading them changes
  * how V8's garbage collector behaves for the rest of the process: measured on 2026-12-06, a turn
  * with telemetry off ran about twice as fast with `@opentelemetry/resources` merely imported (its
  * scavenges about 0.7 ms each instead of 10 ms, nothing promoted instead of about 3.5 MB each), so
  * without this `off` against `on` measured the heap's state as much as the telemetry.
- * Each turn gives its tasks per second and this process's CPU time per task (it also waits on the
- * server, so the two do not add up the same way).
- *   sdk      no client: the SDK set up as for `on`, asked per task what the library asks of it
- *            (a span started with the task's attributes, its attempts set, ended; one duration
- *            recorded), in rounds of CONCURRENCY with a turn of the event loop between; what `on`
- *            cannot cost less than
+ *
+ * Each turn gives its tasks per second, this process's CPU time per task (it also waits on the
+ * server, so the two do not add up the same way) and the tasks per frame it sent.
  */
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -106,7 +108,7 @@ async function sdkAlone(telemetry: RunwareSocketOptions['telemetry']): Promise<{
     .createHistogram(duration.name, { unit: duration.unit, advice: { explicitBucketBoundaries: [...names.DURATION_BUCKETS] } })
   const { model, taskType } = task(0)
   const operation = names.operationOf(taskType)
-  const shared = Object.freeze({ [names.ATTRIBUTES.operation]: operation, [names.ATTRIBUTES.model]: model, [names.ATTRIBUTES.taskType]: taskType })
+  const shared = names.durationAttributes(operation, model, taskType)
   const spanName = `${operation} ${model}`
   const record = (i: number): void => {
     const startedAt = performance.now()
@@ -137,8 +139,7 @@ function cpuPerTask(from: NodeJS.CpuUsage): number {
 }
 
 // Frames the client sends (the library's ws is this one: the same package, resolved from the same
-// root). A client that takes longer per task finds more results in each read and sends more tasks
-// per frame, which costs less per task: the turn reports it beside its throughput.
+// root), so that a mode which changed how tasks are batched would show beside its throughput.
 let framesSent = 0
 const { WebSocket } = await import('ws')
 const prototype = WebSocket.prototype as unknown as { send: (...args: unknown[]) => void }

@@ -120,7 +120,7 @@ for (const mode of MODES) {
   console.log(`| ${mode} | ${perSecond.toFixed(0)} | ${all} | ${(perSecond / base).toFixed(3)} | ${cpu} | ${perFrame} | ${resolvable} | ${recorded} |`)
 }
 if (MODES.includes('sdk')) {
-  // Not a sum: a slower client lets more results gather per frame, which costs less per task.
+  // Side by side, not a sum: the client also waits on the server, and the heap's state moves its CPU per task.
   const cpu = (mode: Mode) => median(of(mode).map((t) => t.cpuMicros)).toFixed(2)
   console.log(
     `CPU µs per task: the SDK alone ${cpu('sdk')} (a span started, its attempts set, ended; one duration recorded); off ${cpu('off')}; on ${cpu('on')}`,

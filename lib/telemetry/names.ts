@@ -52,6 +52,14 @@ export function startAttributes(operation: string, model: string, taskType: stri
   return { 'gen_ai.operation.name': operation, 'gen_ai.request.model': model, 'runware.task.type': taskType, 'runware.task.uuid': taskUUID }
 }
 
+/**
+ * What every duration of one type and model is recorded with: frozen, because one object is shared
+ * by every record of the kind (a meter that changed it would change them all).
+ */
+export function durationAttributes(operation: string, model: string, taskType: string): Readonly<Record<string, string>> {
+  return Object.freeze({ 'gen_ai.operation.name': operation, 'gen_ai.request.model': model, 'runware.task.type': taskType })
+}
+
 export const METRICS = {
   duration: { name: 'gen_ai.client.operation.duration', unit: 's', description: 'Time from admission to settlement of one task' },
   inFlight: { name: 'runware.client.tasks.in_flight', unit: '{task}', description: 'Tasks on the wire: sent, polled or being reconciled' },

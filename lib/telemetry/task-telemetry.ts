@@ -13,7 +13,7 @@ import type { TaskObserver } from '../tasks/deps.js'
 import type { MoveDetail } from '../tasks/ledger.js'
 import type { TaskRecord } from '../tasks/task-record.js'
 import type { Instruments } from './load.js'
-import { ATTRIBUTES, operationOf, SPAN_KIND_CLIENT, startAttributes, STATUS_ERROR } from './names.js'
+import { ATTRIBUTES, durationAttributes, operationOf, SPAN_KIND_CLIENT, startAttributes, STATUS_ERROR } from './names.js'
 
 interface Watched {
   readonly span: SpanLike | undefined
@@ -52,8 +52,7 @@ export class TaskTelemetry implements TaskObserver {
     const kind: Kind = {
       operation,
       spanName: `${operation} ${model}`,
-      // Frozen: shared by every record of the kind, so a meter that changed it would change them all.
-      attributes: Object.freeze({ [ATTRIBUTES.operation]: operation, [ATTRIBUTES.model]: model, [ATTRIBUTES.taskType]: taskType }),
+      attributes: durationAttributes(operation, model, taskType),
     }
     this.#kinds.set(key, kind)
     return kind

@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { API_KEY, record, useHarness } from '../helpers/harness.js'
 import { failure } from '../helpers/wait.js'
-import { FAST, laneTask, SLOW } from '../fixtures/lanes.js'
+import { FAST, laneTask as task, SLOW } from '../fixtures/lanes.js'
 
 const harness = useHarness()
-const task = laneTask
 
 describe('a capacity code, per model', () => {
   it('a capacity code holds its model’s new tasks for the backoff (not at once into the same full queue); the other model sends on', async () => {

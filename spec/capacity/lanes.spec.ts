@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { API_KEY, useHarness } from '../helpers/harness.js'
 import type { RunwareError } from '../../lib/support/errors.js'
-import { FAST, laneTask, SLOW } from '../fixtures/lanes.js'
+import { FAST, laneTask as task, SLOW } from '../fixtures/lanes.js'
 
 const harness = useHarness()
-const task = laneTask
 
 describe('the simulator’s capacity model', () => {
   it('runs K at once, queues up to its depth, refuses past it with rateLimitExceeded (not executed)', async () => {

@@ -13,7 +13,7 @@ import { IMAGE } from '../fixtures/tasks.js'
 import { record, useHarness, type Harness } from '../helpers/harness.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import type { WireTask } from '../helpers/scripted-server.js'
-import { failure, until } from '../helpers/wait.js'
+import { afterTick, failure, until } from '../helpers/wait.js'
 
 const image = IMAGE
 
@@ -46,7 +46,7 @@ async function polledTask(h: Harness, answer: () => unknown) {
       clock.advance(1_000)
       await until(() => server.frames.length === poll + 1 || outcome !== undefined, `poll ${poll}`)
       await read?.(poll)
-      await new Promise((resolve) => setImmediate(resolve))
+      await afterTick()
     }
     await until(() => outcome !== undefined, 'the task settled')
     return outcome
