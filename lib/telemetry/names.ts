@@ -44,11 +44,14 @@ export const ATTRIBUTES = {
   code: 'runware.error.code',
 } as const
 
+type Keys<K extends keyof typeof ATTRIBUTES> = Record<(typeof ATTRIBUTES)[K], string>
+
 /**
  * A task span's attributes as it starts, the keys of ATTRIBUTES spelled out: an object literal V8
- * builds from one shape, where computed keys cost a lookup each (this runs once per task).
+ * builds from one shape, where computed keys cost a lookup each (this runs once per task). The
+ * return types hold the spelling to ATTRIBUTES: a key misspelt or missing does not compile.
  */
-export function startAttributes(operation: string, model: string, taskType: string, taskUUID: string): Record<string, string> {
+export function startAttributes(operation: string, model: string, taskType: string, taskUUID: string): Keys<'operation' | 'model' | 'taskType' | 'taskUUID'> {
   return { 'gen_ai.operation.name': operation, 'gen_ai.request.model': model, 'runware.task.type': taskType, 'runware.task.uuid': taskUUID }
 }
 
@@ -56,7 +59,7 @@ export function startAttributes(operation: string, model: string, taskType: stri
  * What every duration of one type and model is recorded with: frozen, because one object is shared
  * by every record of the kind (a meter that changed it would change them all).
  */
-export function durationAttributes(operation: string, model: string, taskType: string): Readonly<Record<string, string>> {
+export function durationAttributes(operation: string, model: string, taskType: string): Readonly<Keys<'operation' | 'model' | 'taskType'>> {
   return Object.freeze({ 'gen_ai.operation.name': operation, 'gen_ai.request.model': model, 'runware.task.type': taskType })
 }
 
